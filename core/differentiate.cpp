@@ -1,0 +1,289 @@
+// Reverse and forward sweeps over node ids, applying the op table's rules with T = Expr.
+#include "core/differentiate.hpp"
+
+#include "core/error.hpp"
+#include "core/ops.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace symdiff {
+namespace {
+
+// ---------------------------------------------------------------------------------
+// Local rules, read from the op table.
+
+using Operands = std::array<Expr, 3>;
+
+Operands operands_of(Graph& g, const Node& n) {
+    Operands x;
+    for (std::size_t k = 0; k < n.arity; ++k)
+        x[k] = Expr(g, n.args[k]);
+    return x;
+}
+
+// Partial derivatives of an element-wise node by each operand.
+Operands partials(Graph& g, const Node& n, NodeId id) {
+    const Operands x = operands_of(g, n);
+    const Expr f(g, id);
+    return visit(n.op, [&](auto entry) -> Operands {
+        using E = decltype(entry);
+        if constexpr (E::kind != OpKind::elementwise) {
+            throw Error("internal error: no partials for " + std::string(E::name));
+        } else if constexpr (E::arity == 1) {
+            const auto p = E::template partials<Expr>(x[0], f);
+            return {p[0]};
+        } else if constexpr (E::arity == 2) {
+            const auto p = E::template partials<Expr>(x[0], x[1], f);
+            return {p[0], p[1]};
+        } else {
+            const auto p = E::template partials<Expr>(x[0], x[1], x[2], f);
+            return {p[0], p[1], p[2]};
+        }
+    });
+}
+
+Expr structural_vjp(Graph& g, const Node& n, NodeId id, int i, const Expr& adjoint) {
+    const Operands x = operands_of(g, n);
+    const std::span<const Expr> xs(x.data(), n.arity);
+    return visit(n.op, [&](auto entry) -> Expr {
+        using E = decltype(entry);
+        if constexpr (E::kind == OpKind::leaf || E::kind == OpKind::elementwise)
+            throw Error("internal error: no vjp rule for " + std::string(E::name));
+        else
+            return E::template vjp<Expr>(i, xs, Expr(g, id), adjoint, n.payload);
+    });
+}
+
+Expr structural_jvp(Graph& g, const Node& n, NodeId id, std::span<const std::optional<Expr>> t) {
+    const Operands x = operands_of(g, n);
+    const std::span<const Expr> xs(x.data(), n.arity);
+    return visit(n.op, [&](auto entry) -> Expr {
+        using E = decltype(entry);
+        if constexpr (E::kind == OpKind::leaf || E::kind == OpKind::elementwise)
+            throw Error("internal error: no jvp rule for " + std::string(E::name));
+        else
+            return E::template jvp<Expr>(xs, Expr(g, id), t, n.payload);
+    });
+}
+
+// ---------------------------------------------------------------------------------
+// Masks. A "masked" value is where(c, a, 0) or where(c, 0, b): zero wherever the
+// branch was not taken. Products keep the mask outside (where(c, a*p, 0) instead of
+// where(c, a, 0)*p), so an infinite p in the untaken branch is selected away.
+
+bool is_zero(const Expr& e) { return e.is_constant(0.0); }
+
+bool is_masked(const Expr& e) {
+    if (e.is_literal() || e.node().op != Op::Where)
+        return false;
+    const Node& n = e.node();
+    return e.graph().is_const(n.args[1], 0.0) || e.graph().is_const(n.args[2], 0.0);
+}
+
+constexpr int max_distribution_depth = 32;
+
+// The contribution of cotangent (or tangent) `g` through local partial `p`.
+Expr chain(const Expr& g, const Expr& p, int depth = 0) {
+    if (is_zero(p) || is_zero(g))
+        return Expr(0.0);
+    if (p.is_constant(1.0))
+        return g;
+    if (p.is_constant(-1.0))
+        return -g;
+    if (!p.is_literal() && p.node().op == Op::Where) { // partials of kinks: where(c, 1, 0)
+        const Node w = p.node(); // copies: the calls below append to the graph
+        Graph& gr = p.graph();
+        if (gr[w.args[1]].is_const() || gr[w.args[2]].is_const())
+            return where(Expr(gr, w.args[0]), chain(g, Expr(gr, w.args[1]), depth),
+                         chain(g, Expr(gr, w.args[2]), depth));
+    }
+    if (is_masked(g)) {
+        const Node w = g.node();
+        Graph& gr = g.graph();
+        return where(Expr(gr, w.args[0]), chain(Expr(gr, w.args[1]), p, depth),
+                     chain(Expr(gr, w.args[2]), p, depth));
+    }
+    if (!g.is_literal() && g.node().op == Op::Add && depth < max_distribution_depth) {
+        Graph& gr = g.graph();
+        const Expr u(gr, g.node().args[0]), v(gr, g.node().args[1]);
+        if (is_masked(u) || is_masked(v)) // keep each mask outside its own product
+            return chain(u, p, depth + 1) + chain(v, p, depth + 1);
+    }
+    return g * p;
+}
+
+Expr add_nonzero(const Expr& a, const Expr& b) {
+    if (is_zero(a))
+        return b;
+    return is_zero(b) ? a : a + b;
+}
+
+// a + c, merging masks with the same condition so they stay outermost.
+Expr accumulate(const std::optional<Expr>& a, const Expr& c) {
+    if (!a)
+        return c;
+    if (is_masked(*a) && is_masked(c) && a->node().args[0] == c.node().args[0]) {
+        Graph& gr = c.graph();
+        const Node x = a->node(), y = c.node();
+        return where(Expr(gr, x.args[0]), add_nonzero(Expr(gr, x.args[1]), Expr(gr, y.args[1])),
+                     add_nonzero(Expr(gr, x.args[2]), Expr(gr, y.args[2])));
+    }
+    return *a + c;
+}
+
+// ---------------------------------------------------------------------------------
+// The part of the graph between the variables and the output: nodes in [lo, hi] that
+// depend on a variable (`depends`) and that the output reaches (`reached`).
+
+struct Region {
+    NodeId lo = 0, hi = 0;
+    std::vector<std::uint8_t> depends, reached;
+    bool active(NodeId id) const { return id >= lo && depends[id - lo] && reached[id - lo]; }
+    bool depends_on_vars(NodeId id) const { return id >= lo && depends[id - lo]; }
+};
+
+Region region(const Graph& g, NodeId out, std::span<const Expr> vars) {
+    Region r;
+    r.lo = out;
+    for (const Expr& v : vars)
+        r.lo = std::min(r.lo, v.id());
+    r.hi = out;
+    const std::size_t n = r.hi - r.lo + 1;
+    r.depends.assign(n, 0);
+    r.reached.assign(n, 0);
+    for (const Expr& v : vars)
+        if (v.id() <= out)
+            r.depends[v.id() - r.lo] = 1;
+    for (NodeId id = r.lo; id <= r.hi; ++id)
+        for (NodeId a : g[id].operands())
+            if (r.depends_on_vars(a))
+                r.depends[id - r.lo] = 1;
+    r.reached[n - 1] = 1;
+    for (NodeId id = r.hi + 1; id-- > r.lo;)
+        if (r.reached[id - r.lo] && r.depends[id - r.lo])
+            for (NodeId a : g[id].operands())
+                if (a >= r.lo)
+                    r.reached[a - r.lo] = 1;
+    return r;
+}
+
+void require_variables(std::span<const Expr> xs, const Graph& g, const char* what) {
+    for (const Expr& x : xs)
+        if (x.is_literal() || &x.graph() != &g)
+            throw Error(std::string(what) + ": the variable is not a node of the function's graph");
+}
+
+} // namespace
+
+std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotangent) {
+    std::vector<Expr> result;
+    if (y.is_literal()) {
+        for (const Expr& x : xs)
+            result.push_back(zeros(x.graph(), x.shape()));
+        return result;
+    }
+    Graph& g = y.graph();
+    require_variables(xs, g, "grad");
+    if (!cotangent.is_literal() && cotangent.shape() != y.shape())
+        throw Error("cotangent has shape " + cotangent.shape().str() + ", the function has " +
+                    y.shape().str());
+    const Region r = region(g, y.id(), xs);
+    std::vector<std::optional<Expr>> adjoint(r.hi - r.lo + 1);
+    adjoint.back() = cotangent.is_literal() ? constant(g, cotangent.literal(), y.shape()) : cotangent;
+
+    for (NodeId id = r.hi + 1; id-- > r.lo;) {
+        const auto& adj = adjoint[id - r.lo];
+        if (!adj || !r.active(id) || is_zero(*adj))
+            continue;
+        const Node n = g[id]; // a copy: the rules below append to g
+        if (n.arity == 0)
+            continue;
+        const bool elementwise = is_elementwise(n.op);
+        const Operands p = elementwise ? partials(g, n, id) : Operands{};
+        for (int i = 0; i < n.arity; ++i) {
+            const NodeId a = n.args[static_cast<std::size_t>(i)];
+            if (!r.depends_on_vars(a))
+                continue;
+            const Expr c = elementwise ? chain(*adj, p[static_cast<std::size_t>(i)])
+                                       : structural_vjp(g, n, id, i, *adj);
+            if (!is_zero(c))
+                adjoint[a - r.lo] = accumulate(adjoint[a - r.lo], c);
+        }
+    }
+    for (const Expr& x : xs) {
+        const auto& adj = x.id() >= r.lo && x.id() <= r.hi ? adjoint[x.id() - r.lo] : std::nullopt;
+        Expr d = adj ? *adj : zeros(g, x.shape());
+        if (d.is_literal()) // a literal zero or one from a trivial chain
+            d = constant(g, d.literal(), x.shape());
+        result.push_back(d);
+    }
+    return result;
+}
+
+std::vector<Expr> grad(const Expr& f, std::span<const Expr> xs) {
+    if (!f.shape().is_scalar())
+        throw Error("grad needs a scalar function, got shape " + f.shape().str());
+    return vjp(f, xs, Expr(1.0));
+}
+
+Expr grad(const Expr& f, const Expr& x) { return grad(f, std::span<const Expr>(&x, 1))[0]; }
+
+Expr jvp(const Expr& y, const Expr& x, const Expr& tangent) {
+    if (x.is_literal())
+        throw Error("jvp: the variable is not a node of a graph");
+    Graph& g = x.graph();
+    if (!tangent.is_literal() && tangent.shape() != x.shape())
+        throw Error("jvp: the tangent has shape " + tangent.shape().str() + ", the variable has " +
+                    x.shape().str());
+    if (y.is_literal() || y.id() < x.id())
+        return zeros(g, y.shape());
+    require_variables(std::span<const Expr>(&x, 1), y.graph(), "jvp");
+    const Region r = region(g, y.id(), std::span<const Expr>(&x, 1));
+    std::vector<std::optional<Expr>> t(r.hi - r.lo + 1);
+    t.front() = tangent.is_literal() ? constant(g, tangent.literal(), x.shape()) : tangent;
+
+    for (NodeId id = r.lo + 1; id <= r.hi; ++id) {
+        if (!r.active(id))
+            continue;
+        const Node n = g[id];
+        std::array<std::optional<Expr>, 3> targs;
+        bool any = false;
+        for (std::size_t k = 0; k < n.arity; ++k)
+            if (r.depends_on_vars(n.args[k]) && t[n.args[k] - r.lo]) {
+                targs[k] = t[n.args[k] - r.lo];
+                any = true;
+            }
+        if (!any)
+            continue;
+        if (is_elementwise(n.op)) {
+            const Operands p = partials(g, n, id);
+            std::optional<Expr> sum;
+            for (std::size_t k = 0; k < n.arity; ++k)
+                if (targs[k]) {
+                    const Expr c = chain(*targs[k], p[k]);
+                    if (!is_zero(c))
+                        sum = accumulate(sum, c);
+                }
+            if (sum)
+                t[id - r.lo] = sum->is_literal() ? constant(g, sum->literal(), n.shape) : *sum;
+        } else {
+            t[id - r.lo] = structural_jvp(g, n, id, std::span<const std::optional<Expr>>(targs.data(), n.arity));
+        }
+    }
+    const auto& ty = t.back();
+    return ty ? *ty : zeros(g, y.shape());
+}
+
+Expr diff(const Expr& f, const Expr& x, int k) {
+    if (k < 0)
+        throw Error("derivative order must be non-negative, got " + std::to_string(k));
+    if (!f.shape().is_scalar() || !x.shape().is_scalar())
+        throw Error("diff needs a scalar function of a scalar variable");
+    Expr d = f;
+    for (int i = 0; i < k; ++i)
+        d = grad(d, x);
+    return d;
+}
+
+} // namespace symdiff

@@ -1,0 +1,121 @@
+// The C++ API: Expr handles with operators, over the same graph the model language
+// builds. An Expr is either a node of a Graph or a plain number (a "literal", made
+// implicitly from a double); literals take the shape of what they meet, and ops on
+// literals alone are evaluated on the spot. Element-wise ops broadcast like NumPy by
+// inserting explicit Broadcast nodes, so the graph itself never broadcasts implicitly.
+//
+//   symdiff::Graph g;
+//   Expr x = input(g, "x", {3}), w = input(g, "w", {3});
+//   Expr f = sigmoid(sum(w * x));
+//   Expr dw = grad(f, w);                  // appended to g, again an Expr
+#pragma once
+
+#include "core/graph.hpp"
+#include "core/node.hpp"
+#include "core/shape.hpp"
+
+#include <initializer_list>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace symdiff {
+
+class Expr {
+  public:
+    Expr(double literal = 0.0) : literal_(literal) {} // NOLINT: numbers convert implicitly
+    Expr(Graph& g, NodeId id) : g_(&g), id_(id) {}
+
+    bool is_literal() const { return g_ == nullptr; }
+    double literal() const { return literal_; }
+    Graph& graph() const;
+    NodeId id() const { return id_; }
+    const Node& node() const { return (*g_)[id_]; }
+    const Shape& shape() const;
+    // True if this is a literal or a constant node equal to v.
+    bool is_constant(double v) const;
+
+  private:
+    Graph* g_ = nullptr;
+    NodeId id_ = no_node;
+    double literal_ = 0.0;
+};
+
+// Leaves
+Expr input(Graph& g, std::string_view name, const Shape& shape = {});
+Expr constant(Graph& g, double value, const Shape& shape = {});
+Expr zeros(Graph& g, const Shape& shape);
+Expr ones(Graph& g, const Shape& shape);
+Expr eye(Graph& g, std::int64_t n);
+
+// Applies an element-wise op, broadcasting its operands (NumPy rules).
+Expr elementwise(Op op, std::initializer_list<Expr> args);
+
+Expr operator+(const Expr& a, const Expr& b);
+Expr operator-(const Expr& a, const Expr& b);
+Expr operator*(const Expr& a, const Expr& b);
+Expr operator/(const Expr& a, const Expr& b);
+Expr operator-(const Expr& a);
+
+Expr neg(const Expr& x);
+Expr exp(const Expr& x);
+Expr log(const Expr& x);
+Expr sqrt(const Expr& x);
+Expr sin(const Expr& x);
+Expr cos(const Expr& x);
+Expr tan(const Expr& x);
+Expr tanh(const Expr& x);
+Expr sigmoid(const Expr& x);
+Expr relu(const Expr& x);
+Expr abs(const Expr& x);
+Expr log1p(const Expr& x);
+Expr expm1(const Expr& x);
+Expr softplus(const Expr& x);
+Expr pow(const Expr& a, const Expr& b);
+Expr max(const Expr& a, const Expr& b);
+Expr min(const Expr& a, const Expr& b);
+
+// Comparisons give 1 where true and 0 elsewhere; `where` picks by them.
+Expr lt(const Expr& a, const Expr& b);
+Expr le(const Expr& a, const Expr& b);
+Expr gt(const Expr& a, const Expr& b);
+Expr ge(const Expr& a, const Expr& b);
+Expr eq(const Expr& a, const Expr& b);
+Expr ne(const Expr& a, const Expr& b);
+Expr operator<(const Expr& a, const Expr& b);
+Expr operator<=(const Expr& a, const Expr& b);
+Expr operator>(const Expr& a, const Expr& b);
+Expr operator>=(const Expr& a, const Expr& b);
+Expr where(const Expr& cond, const Expr& a, const Expr& b);
+
+// Structural primitives (one graph op each)
+Expr broadcast(const Expr& x, const Shape& shape);
+Expr sum_to(const Expr& x, const Shape& shape);
+Expr logsumexp_to(const Expr& x, const Shape& shape);
+Expr reshape(const Expr& x, const Shape& shape);
+Expr transpose(const Expr& x);
+Expr matmul(const Expr& a, const Expr& b);
+Expr slice(const Expr& x, const SliceSpec& spec);
+Expr embed(const Expr& x, const SliceSpec& spec, const Shape& shape);
+Expr diag(const Expr& v);
+Expr diag_part(const Expr& a);
+Expr tril(const Expr& a);
+
+// Built from the primitives (the model language's library). Axes may be negative,
+// counting from the end as in NumPy.
+Expr sum(const Expr& x);
+Expr sum(const Expr& x, int axis);
+Expr mean(const Expr& x);
+Expr mean(const Expr& x, int axis);
+Expr logsumexp(const Expr& x);
+Expr logsumexp(const Expr& x, int axis);
+Expr softmax(const Expr& x);
+Expr softmax(const Expr& x, int axis);
+Expr dot(const Expr& a, const Expr& b);
+Expr stack(std::span<const Expr> xs);
+Expr concat(std::span<const Expr> xs);
+
+// Normalises a possibly negative axis; throws Error naming the shape if out of range.
+int normalize_axis(int axis, const Shape& shape);
+
+} // namespace symdiff

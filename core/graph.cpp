@@ -1,0 +1,190 @@
+// Graph construction: shape checks, exact folds, and interning.
+#include "core/graph.hpp"
+
+#include "core/error.hpp"
+#include "core/ops.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+namespace symdiff {
+namespace {
+
+std::size_t mix(std::size_t h, std::size_t v) {
+    return (h ^ v) * 0x100000001b3ull + (h >> 29); // FNV-style step, cheap and adequate
+}
+
+} // namespace
+
+bool same_payload(const Payload& a, const Payload& b) {
+    if (a.index() != b.index())
+        return false;
+    if (const double* x = boost::variant2::get_if<double>(&a))
+        return std::bit_cast<std::uint64_t>(*x) ==
+               std::bit_cast<std::uint64_t>(boost::variant2::get<double>(b));
+    return a == b;
+}
+
+std::size_t hash_payload(const Payload& p) {
+    std::size_t h = p.index();
+    if (const double* x = boost::variant2::get_if<double>(&p))
+        return mix(h, std::bit_cast<std::uint64_t>(*x));
+    if (const InputRef* r = boost::variant2::get_if<InputRef>(&p))
+        return mix(h, static_cast<std::size_t>(r->index));
+    if (const SliceSpec* s = boost::variant2::get_if<SliceSpec>(&p)) {
+        for (std::size_t k = 0; k < s->start.size(); ++k)
+            h = mix(mix(h, static_cast<std::size_t>(s->start[k])), static_cast<std::size_t>(s->stop[k]));
+        return mix(h, s->drop);
+    }
+    return h;
+}
+
+std::size_t hash_node(const Node& n) {
+    std::size_t h = mix(static_cast<std::size_t>(n.op), hash_value(n.shape));
+    for (NodeId a : n.operands())
+        h = mix(h, a);
+    return mix(h, hash_payload(n.payload));
+}
+
+bool same_node(const Node& a, const Node& b) {
+    return a.op == b.op && a.arity == b.arity && a.shape == b.shape && a.args == b.args &&
+           same_payload(a.payload, b.payload);
+}
+
+Graph::Graph() { table_.assign(1024, no_node); }
+
+NodeId Graph::input(std::string_view name, const Shape& shape) {
+    if (find_input(name))
+        throw Error("input '" + std::string(name) + "' is already declared");
+    Node n;
+    n.op = Op::Input;
+    n.shape = shape;
+    n.payload = InputRef{static_cast<std::int32_t>(inputs_.size())};
+    const NodeId id = intern(n);
+    inputs_.push_back({std::string(name), shape, id});
+    return id;
+}
+
+NodeId Graph::constant(double value, const Shape& shape) {
+    Node n;
+    n.op = Op::Const;
+    n.shape = shape;
+    n.payload = value;
+    return intern(n);
+}
+
+NodeId Graph::make(Op op, std::span<const NodeId> args, const Payload& payload,
+                   const Shape& target) {
+    const OpInfo& oi = info(op);
+    if (oi.kind == OpKind::leaf)
+        throw Error("internal error: leaves are made by input() and constant()");
+    if (static_cast<int>(args.size()) != oi.arity || args.size() > 3)
+        throw Error("internal error: " + std::string(oi.name) + " takes " +
+                    std::to_string(oi.arity) + " operands, got " + std::to_string(args.size()));
+    Node n;
+    n.op = op;
+    n.arity = static_cast<std::uint8_t>(args.size());
+    std::array<Shape, 3> shapes;
+    for (std::size_t k = 0; k < args.size(); ++k) {
+        if (args[k] >= size())
+            throw Error("internal error: operand id out of range");
+        n.args[k] = args[k];
+        shapes[k] = nodes_[args[k]].shape;
+    }
+    n.payload = payload;
+    if (oi.kind == OpKind::elementwise) {
+        for (std::size_t k = 1; k < args.size(); ++k)
+            if (shapes[k] != shapes[0])
+                throw Error("internal error: operands of " + std::string(oi.name) +
+                            " have shapes " + shapes[0].str() + " and " + shapes[k].str());
+        n.shape = shapes[0];
+        if (oi.commutative && n.args[1] < n.args[0])
+            std::swap(n.args[0], n.args[1]);
+    } else {
+        n.shape = structural_shape(op, std::span<const Shape>(shapes.data(), args.size()),
+                                   payload, target);
+    }
+    if (const auto folded = fold(n))
+        return *folded;
+    return intern(n);
+}
+
+// Exact O(1) folds. Constants are splats, so an element-wise op of constants is one
+// scalar evaluation, and a view of a constant that selects no zeros is that constant.
+std::optional<NodeId> Graph::fold(const Node& n) {
+    const OpInfo& oi = info(n.op);
+    const Node& x = nodes_[n.args[0]];
+    bool all_const = true;
+    for (NodeId a : n.operands())
+        all_const = all_const && nodes_[a].is_const();
+
+    if (oi.kind == OpKind::elementwise) {
+        if (!all_const)
+            return std::nullopt;
+        std::array<double, 3> v{};
+        for (std::size_t k = 0; k < n.arity; ++k)
+            v[k] = nodes_[n.args[k]].value();
+        return constant(eval_elementwise(n.op, std::span<const double>(v.data(), n.arity)), n.shape);
+    }
+    const FoldFacts facts = fold_facts(n.op, n.shape, n.payload, x.shape);
+    if (facts.identity)
+        return n.args[0];
+    if (facts.chains && x.op == n.op)
+        return make(n.op, {x.args[0]}, n.payload, n.shape);
+    if (x.is_const() && facts.const_fold == ConstFold::splat)
+        return constant(x.value(), n.shape);
+    if (is_const(n.args[0], 0.0) && facts.const_fold == ConstFold::zero)
+        return constant(0.0, n.shape);
+    return std::nullopt;
+}
+
+NodeId Graph::intern(const Node& n) {
+    const std::size_t h = hash_node(n);
+    const std::size_t mask = table_.size() - 1;
+    std::size_t slot = h & mask;
+    while (table_[slot] != no_node) {
+        const NodeId id = table_[slot];
+        if (hashes_[id] == h && same_node(nodes_[id], n))
+            return id;
+        slot = (slot + 1) & mask;
+    }
+    if (nodes_.size() >= std::numeric_limits<NodeId>::max() - 1)
+        throw Error("graph has too many nodes");
+    const auto id = static_cast<NodeId>(nodes_.size());
+    nodes_.push_back(n);
+    hashes_.push_back(h);
+    table_[slot] = id;
+    if (2 * nodes_.size() > table_.size())
+        grow_table();
+    return id;
+}
+
+void Graph::grow_table() {
+    table_.assign(table_.size() * 2, no_node);
+    const std::size_t mask = table_.size() - 1;
+    for (NodeId id = 0; id < size(); ++id) {
+        std::size_t slot = hashes_[id] & mask;
+        while (table_[slot] != no_node)
+            slot = (slot + 1) & mask;
+        table_[slot] = id;
+    }
+}
+
+std::optional<int> Graph::find_input(std::string_view name) const {
+    for (std::size_t k = 0; k < inputs_.size(); ++k)
+        if (inputs_[k].name == name)
+            return static_cast<int>(k);
+    return std::nullopt;
+}
+
+bool Graph::is_const(NodeId id, double value) const {
+    return nodes_[id].is_const() && nodes_[id].value() == value;
+}
+
+std::size_t Graph::memory_bytes() const {
+    return nodes_.capacity() * sizeof(Node) + hashes_.capacity() * sizeof(std::size_t) +
+           table_.capacity() * sizeof(NodeId);
+}
+
+} // namespace symdiff

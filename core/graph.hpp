@@ -1,0 +1,74 @@
+// The expression graph: an append-only arena of immutable nodes.
+// Invariants (DESIGN.md):
+//  1. nodes are made only by `make`, `input` and `constant`, which check shapes;
+//  2. operands have smaller ids than the node, so id order is a topological order;
+//  3. structurally equal nodes share one id (hash-consing = free CSE); constants are
+//     interned by bit pattern;
+//  4. construction applies only O(1) folds that are exact in IEEE arithmetic: constant
+//     operands are evaluated, and shape no-ops (broadcast/sum/reshape to the same shape)
+//     vanish. Algebra (x + 0, x * 1, ...) belongs to rewrite/.
+#pragma once
+
+#include "core/node.hpp"
+#include "core/ops_fwd.hpp"
+#include "core/shape.hpp"
+
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace symdiff {
+
+struct InputInfo {
+    std::string name;
+    Shape shape;
+    NodeId node;
+};
+
+class Graph {
+  public:
+    Graph();
+    Graph(const Graph&) = delete; // Expr handles point into a graph; it does not move
+    Graph& operator=(const Graph&) = delete;
+
+    // Declares an input. Throws Error if `name` is already an input.
+    NodeId input(std::string_view name, const Shape& shape);
+    // A constant tensor of `shape` whose elements all equal `value`.
+    NodeId constant(double value, const Shape& shape = {});
+    // The node op(args), made or found. `target` is the result shape of the ops that
+    // need one (broadcast, sum_to, logsumexp_to, reshape, embed). Throws Error when
+    // operand shapes do not fit the op.
+    NodeId make(Op op, std::span<const NodeId> args, const Payload& payload = {},
+                const Shape& target = {});
+    NodeId make(Op op, std::initializer_list<NodeId> args, const Payload& payload = {},
+                const Shape& target = {}) {
+        return make(op, std::span<const NodeId>(args.begin(), args.size()), payload, target);
+    }
+
+    const Node& operator[](NodeId id) const { return nodes_[id]; }
+    NodeId size() const { return static_cast<NodeId>(nodes_.size()); }
+
+    const std::vector<InputInfo>& inputs() const { return inputs_; }
+    std::optional<int> find_input(std::string_view name) const;
+
+    bool is_const(NodeId id, double value) const;
+    std::size_t memory_bytes() const; // arena and intern table
+
+  private:
+    std::optional<NodeId> fold(const Node& n);
+    NodeId intern(const Node& n);
+    void grow_table();
+
+    std::vector<Node> nodes_;
+    std::vector<std::size_t> hashes_; // hash of nodes_[i]
+    std::vector<NodeId> table_;       // open addressing; no_node marks an empty slot
+    std::vector<InputInfo> inputs_;
+};
+
+std::size_t hash_node(const Node& n);
+bool same_node(const Node& a, const Node& b);
+
+} // namespace symdiff

@@ -1,0 +1,62 @@
+// The node record of the expression graph, and its payloads.
+// Invariants: nodes are immutable once made; operands have smaller ids than the node;
+// payload equality is bitwise for constants (0.0 and -0.0 are different nodes).
+#pragma once
+
+#include "core/ops_fwd.hpp"
+#include "core/shape.hpp"
+
+#include <boost/variant2/variant.hpp>
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <span>
+
+namespace symdiff {
+
+using NodeId = std::uint32_t;
+inline constexpr NodeId no_node = std::numeric_limits<NodeId>::max();
+
+// Which part of a tensor an index expression selects. For each axis k of the indexed
+// tensor: the half-open range [start[k], stop[k]); if bit k of `drop` is set, the axis
+// was indexed by an integer and is removed from the result.
+struct SliceSpec {
+    std::array<std::int32_t, Shape::max_rank> start{};
+    std::array<std::int32_t, Shape::max_rank> stop{};
+    std::uint8_t drop = 0;
+
+    bool dropped(int axis) const { return (drop >> axis) & 1u; }
+    // The shape selected from a tensor of shape `source`.
+    Shape result_shape(const Shape& source) const;
+    friend bool operator==(const SliceSpec&, const SliceSpec&) = default;
+};
+
+struct InputRef {
+    std::int32_t index = 0; // position in Graph::inputs()
+    friend bool operator==(const InputRef&, const InputRef&) = default;
+};
+
+// What a node carries besides op, shape and operands: the value of a constant, the
+// input it stands for, or the window of a slice.
+using Payload = boost::variant2::variant<boost::variant2::monostate, double, InputRef, SliceSpec>;
+
+bool same_payload(const Payload& a, const Payload& b); // constants compared bitwise
+std::size_t hash_payload(const Payload& p);
+
+struct Node {
+    Op op{};
+    std::uint8_t arity = 0;
+    Shape shape;
+    std::array<NodeId, 3> args{no_node, no_node, no_node};
+    Payload payload;
+
+    std::span<const NodeId> operands() const { return {args.data(), arity}; }
+    bool is_const() const { return op == Op::Const; }
+    // The value of a constant node (a splat: every element equals it).
+    double value() const { return boost::variant2::get<double>(payload); }
+    int input_index() const { return boost::variant2::get<InputRef>(payload).index; }
+    const SliceSpec& slice() const { return boost::variant2::get<SliceSpec>(payload); }
+};
+
+} // namespace symdiff

@@ -1,0 +1,199 @@
+// Numeric evaluation of ops on tensors. Structural ops are evaluated from their index
+// plans by one generic loop, so their index semantics are written once (in ops.cpp)
+// and shared with the emitter.
+#include "core/tensor.hpp"
+
+#include "core/error.hpp"
+#include "core/ops.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace symdiff {
+namespace {
+
+constexpr int max_axes = Shape::max_rank;
+
+// Flat offset of an affine-mapped tensor as a linear function of the loop index:
+// base + sum_j step[j] * loop[j].
+struct Linear {
+    std::int64_t base = 0;
+    std::array<std::int64_t, max_axes> step{};
+};
+
+Linear linearize(const AffineMap& m, const Shape& tensor) {
+    Linear l;
+    const auto strides = tensor.strides();
+    for (int k = 0; k < m.rank; ++k) {
+        const auto sk = strides[static_cast<std::size_t>(k)];
+        l.base += sk * m.offset[static_cast<std::size_t>(k)];
+        for (int j = 0; j < max_axes; ++j)
+            l.step[static_cast<std::size_t>(j)] +=
+                sk * m.coef[static_cast<std::size_t>(k)][static_cast<std::size_t>(j)];
+    }
+    return l;
+}
+
+// Walks every loop index of `domain` in row-major order, calling f(offsets, index)
+// where offsets[t] is the flat offset of each linearized tensor t.
+template <std::size_t N, class F>
+void for_each_index(const Shape& domain, const std::array<Linear, N>& lin, F&& f) {
+    const int rank = domain.rank();
+    std::array<std::int64_t, max_axes> idx{};
+    std::array<std::int64_t, N> off{};
+    for (std::size_t t = 0; t < N; ++t)
+        off[t] = lin[t].base;
+    const std::int64_t total = domain.size();
+    for (std::int64_t n = 0; n < total; ++n) {
+        f(off, idx);
+        for (int j = rank - 1; j >= 0; --j) { // odometer step
+            const auto ju = static_cast<std::size_t>(j);
+            ++idx[ju];
+            for (std::size_t t = 0; t < N; ++t)
+                off[t] += lin[t].step[ju];
+            if (idx[ju] < domain[j])
+                break;
+            for (std::size_t t = 0; t < N; ++t)
+                off[t] -= lin[t].step[ju] * idx[ju];
+            idx[ju] = 0;
+        }
+    }
+}
+
+bool guards_pass(const IndexPlan& p, const std::array<std::int64_t, max_axes>& idx) {
+    for (int g = 0; g < p.guard_count; ++g) {
+        const Guard& gd = p.guards[static_cast<std::size_t>(g)];
+        std::int64_t v = gd.constant;
+        for (std::size_t j = 0; j < max_axes; ++j)
+            v += gd.coef[j] * idx[j];
+        if (v < 0)
+            return false;
+    }
+    return true;
+}
+
+Tensor run_plan(const IndexPlan& p, const Shape& out_shape, std::span<const Tensor* const> args) {
+    Tensor out(out_shape, p.combine == Combine::logsumexp ? -std::numeric_limits<double>::infinity() : 0.0);
+    const std::array<Linear, 3> lin = {linearize(p.out, out_shape), linearize(p.in[0], args[0]->shape()),
+                                       p.operands > 1 ? linearize(p.in[1], args[1]->shape()) : Linear{}};
+    const auto x = args[0]->data();
+    const auto y = p.operands > 1 ? args[1]->data() : x;
+    auto value = [&](const std::array<std::int64_t, 3>& off) {
+        const double v = x[static_cast<std::size_t>(off[1])];
+        return p.body == Body::product ? v * y[static_cast<std::size_t>(off[2])] : v;
+    };
+    auto o = out.data();
+    switch (p.combine) {
+    case Combine::assign:
+        for_each_index(p.domain, lin, [&](const auto& off, const auto& idx) {
+            o[static_cast<std::size_t>(off[0])] = guards_pass(p, idx) ? value(off) : 0.0;
+        });
+        break;
+    case Combine::sum:
+        for_each_index(p.domain, lin, [&](const auto& off, const auto& idx) {
+            if (guards_pass(p, idx))
+                o[static_cast<std::size_t>(off[0])] += value(off);
+        });
+        break;
+    case Combine::logsumexp: { // max pass, then sum of exp(v - max), then max + log(sum)
+        Tensor shift = out;    // running maxima, -inf initially
+        auto m = shift.data();
+        for_each_index(p.domain, lin, [&](const auto& off, const auto&) {
+            const auto k = static_cast<std::size_t>(off[0]);
+            const double v = value(off);
+            if (v > m[k] || std::isnan(v)) // NaN wins, so it propagates
+                m[k] = v;
+        });
+        std::fill(o.begin(), o.end(), 0.0);
+        for_each_index(p.domain, lin, [&](const auto& off, const auto&) {
+            const auto k = static_cast<std::size_t>(off[0]);
+            if (std::isfinite(m[k]))
+                o[k] += std::exp(value(off) - m[k]);
+        });
+        for (std::size_t k = 0; k < o.size(); ++k)
+            o[k] = std::isfinite(m[k]) ? m[k] + std::log(o[k]) : m[k];
+        break;
+    }
+    }
+    return out;
+}
+
+Tensor elementwise(Op op, std::span<const Tensor* const> args) {
+    const Shape& s = args[0]->shape();
+    for (const Tensor* a : args)
+        if (a->shape() != s)
+            throw Error("internal error: element-wise operands of different shapes");
+    Tensor out(s);
+    std::array<double, 3> v{};
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        for (std::size_t k = 0; k < args.size(); ++k)
+            v[k] = (*args[k])[i];
+        out[i] = eval_elementwise(op, std::span<const double>(v.data(), args.size()));
+    }
+    return out;
+}
+
+Tensor broadcast_apply(Op op, const Tensor& a, const Tensor& b) {
+    const Shape s = broadcast_shapes(a.shape(), b.shape());
+    const Tensor x = broadcast(a, s), y = broadcast(b, s);
+    return apply(op, {&x, &y});
+}
+
+} // namespace
+
+Tensor::Tensor(const Shape& shape, double fill)
+    : shape_(shape), data_(static_cast<std::size_t>(shape.size()), fill) {}
+
+Tensor::Tensor(const Shape& shape, std::vector<double> data) : shape_(shape), data_(std::move(data)) {
+    if (data_.size() != static_cast<std::size_t>(shape.size()))
+        throw Error("tensor of shape " + shape.str() + " needs " + std::to_string(shape.size()) +
+                    " values, got " + std::to_string(data_.size()));
+}
+
+double Tensor::item() const {
+    if (data_.size() != 1)
+        throw Error("expected one value, got a tensor of shape " + shape_.str());
+    return data_[0];
+}
+
+Tensor apply(Op op, std::span<const Tensor* const> args, const Payload& payload, const Shape& target) {
+    const OpInfo& oi = info(op);
+    if (oi.kind == OpKind::leaf)
+        throw Error("internal error: leaves have no numeric rule");
+    if (static_cast<int>(args.size()) != oi.arity)
+        throw Error("internal error: wrong operand count for " + std::string(oi.name));
+    if (oi.kind == OpKind::elementwise)
+        return elementwise(op, args);
+    std::array<Shape, 3> shapes;
+    for (std::size_t k = 0; k < args.size(); ++k)
+        shapes[k] = args[k]->shape();
+    const std::span<const Shape> in(shapes.data(), args.size());
+    const Shape out = structural_shape(op, in, payload, target);
+    if (oi.kind == OpKind::flat)
+        return Tensor(out, std::vector<double>(args[0]->data().begin(), args[0]->data().end()));
+    return run_plan(index_plan(op, out, payload, in), out, args);
+}
+
+Tensor apply(Op op, std::initializer_list<const Tensor*> args, const Payload& payload, const Shape& target) {
+    return apply(op, std::span<const Tensor* const>(args.begin(), args.size()), payload, target);
+}
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return broadcast_apply(Op::Add, a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return broadcast_apply(Op::Sub, a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return broadcast_apply(Op::Mul, a, b); }
+Tensor operator-(const Tensor& a) { return apply(Op::Neg, {&a}); }
+Tensor exp(const Tensor& x) { return apply(Op::Exp, {&x}); }
+Tensor broadcast(const Tensor& x, const Shape& s) { return x.shape() == s ? x : apply(Op::Broadcast, {&x}, {}, s); }
+Tensor sum_to(const Tensor& x, const Shape& s) { return x.shape() == s ? x : apply(Op::SumTo, {&x}, {}, s); }
+Tensor logsumexp_to(const Tensor& x, const Shape& s) { return apply(Op::LogSumExpTo, {&x}, {}, s); }
+Tensor reshape(const Tensor& x, const Shape& s) { return apply(Op::Reshape, {&x}, {}, s); }
+Tensor transpose(const Tensor& x) { return apply(Op::Transpose, {&x}); }
+Tensor matmul(const Tensor& a, const Tensor& b) { return apply(Op::MatMul, {&a, &b}); }
+Tensor slice(const Tensor& x, const SliceSpec& spec) { return apply(Op::Slice, {&x}, spec); }
+Tensor embed(const Tensor& x, const SliceSpec& spec, const Shape& s) { return apply(Op::Embed, {&x}, spec, s); }
+Tensor diag(const Tensor& v) { return apply(Op::Diag, {&v}); }
+Tensor diag_part(const Tensor& a) { return apply(Op::DiagPart, {&a}); }
+Tensor tril(const Tensor& a) { return apply(Op::Tril, {&a}); }
+
+} // namespace symdiff

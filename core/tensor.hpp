@@ -1,0 +1,62 @@
+// Numeric tensors and the numeric evaluation of every op: element-wise ops map their
+// table entry's `eval`; structural ops run their index plan. The interpreter, the tape
+// and constant folding of whole tensors all evaluate through `apply`.
+// Free functions mirror the Expr API so that derivative rules written over T run on
+// numbers too (T = Tensor).
+#pragma once
+
+#include "core/node.hpp"
+#include "core/shape.hpp"
+
+#include <initializer_list>
+#include <span>
+#include <vector>
+
+namespace symdiff {
+
+class Tensor {
+  public:
+    Tensor() : data_(1, 0.0) {} // the scalar 0
+    Tensor(double scalar) : data_(1, scalar) {} // NOLINT: a scalar is a rank-0 tensor
+    explicit Tensor(const Shape& shape, double fill = 0.0);
+    Tensor(const Shape& shape, std::vector<double> data); // data.size() == shape.size()
+
+    const Shape& shape() const { return shape_; }
+    std::size_t size() const { return data_.size(); }
+    std::span<double> data() { return data_; }
+    std::span<const double> data() const { return data_; }
+    double& operator[](std::size_t i) { return data_[i]; }
+    double operator[](std::size_t i) const { return data_[i]; }
+    double item() const; // the value of a one-element tensor
+
+  private:
+    Shape shape_;
+    std::vector<double> data_;
+};
+
+// Evaluates op(args) on numbers. `target` is the result shape for the ops that need
+// one (see Graph::make). Element-wise ops require equal operand shapes.
+Tensor apply(Op op, std::span<const Tensor* const> args, const Payload& payload = {},
+             const Shape& target = {});
+Tensor apply(Op op, std::initializer_list<const Tensor*> args, const Payload& payload = {},
+             const Shape& target = {});
+
+// NumPy-style helpers over apply (element-wise operators broadcast).
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor exp(const Tensor& x);
+Tensor broadcast(const Tensor& x, const Shape& shape);
+Tensor sum_to(const Tensor& x, const Shape& shape);
+Tensor logsumexp_to(const Tensor& x, const Shape& shape);
+Tensor reshape(const Tensor& x, const Shape& shape);
+Tensor transpose(const Tensor& x);
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor slice(const Tensor& x, const SliceSpec& spec);
+Tensor embed(const Tensor& x, const SliceSpec& spec, const Shape& shape);
+Tensor diag(const Tensor& v);
+Tensor diag_part(const Tensor& a);
+Tensor tril(const Tensor& a);
+
+} // namespace symdiff
