@@ -1,0 +1,22 @@
+// The C++ emitter: writes one self-contained header (LANGUAGE.md section 3) for a set of
+// functions of a graph. It prints what `lower` planned and does not optimise: the
+// graph should already be simplified.
+#pragma once
+
+#include "core/function.hpp"
+#include "core/graph.hpp"
+
+#include <span>
+#include <string>
+
+namespace symdiff::codegen {
+
+struct EmitOptions {
+    std::string ns;          // namespace of the generated code (a C++ identifier)
+    std::string source_name; // shown in the header's opening comment, e.g. "neuron.sd"
+};
+
+// Throws Error for names that cannot be emitted (collisions, C++ keywords).
+std::string emit_header(const Graph& g, std::span<const Function> functions, const EmitOptions& options);
+
+} // namespace symdiff::codegen

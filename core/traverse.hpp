@@ -1,0 +1,20 @@
+// Graph walks shared by every pass. Ids are a topological order, so each walk is one
+// loop over ids (no recursion): a 10^6-deep chain is as easy as a flat graph.
+#pragma once
+
+#include "core/graph.hpp"
+
+#include <span>
+#include <vector>
+
+namespace symdiff {
+
+// The nodes `roots` depend on (roots included), in increasing id order.
+std::vector<NodeId> reachable(const Graph& g, std::span<const NodeId> roots);
+
+// For each node reachable from `roots`: how many times reachable nodes read it as an
+// operand (x * x reads x twice), plus one per appearance in `roots`. Indexed by id;
+// unreachable nodes count 0. Size: max root + 1.
+std::vector<std::uint32_t> use_counts(const Graph& g, std::span<const NodeId> roots);
+
+} // namespace symdiff
