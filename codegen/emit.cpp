@@ -1,12 +1,504 @@
-// TEMPORARY scaffolding until the emitter lands.
+// The C++ emitter: prints lowered programs as one self-contained header. It makes no
+// optimisation decisions (those are lower's and rewrite's); it only spells them.
+// Output is deterministic: it depends on the graph and the functions, nothing else.
+//
+// Naming: user names (namespace, functions, parameters, results) appear as written;
+// every identifier the emitter invents ends in '_' (the model language reserves such
+// names), so the two can never collide.
 #include "codegen/emit.hpp"
 
+#include "codegen/cpp_names.hpp"
+#include "codegen/lower.hpp"
 #include "core/error.hpp"
+#include "core/ops.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <set>
+#include <sstream>
 
 namespace symdiff::codegen {
+namespace {
 
-std::string emit_header(const Graph&, std::span<const Function>, const EmitOptions&) {
-    throw Error("the C++ emitter is not available yet");
+std::size_t u(std::int64_t k) { return static_cast<std::size_t>(k); }
+
+// A double literal that reads back to the same value.
+std::string literal(double v) {
+    if (std::isnan(v))
+        return "std::numeric_limits<double>::quiet_NaN()";
+    if (std::isinf(v))
+        return v > 0 ? "std::numeric_limits<double>::infinity()"
+                     : "(-std::numeric_limits<double>::infinity())";
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    std::string s(buf, r.ptr);
+    if (s.find_first_of(".eEn") == std::string::npos)
+        s += ".0";
+    return v < 0 || std::signbit(v) ? "(" + s + ")" : s;
+}
+
+// Substitutes {0}, {1}, {2} in an op's C++ spelling.
+std::string spell(std::string_view pattern, const std::array<std::string, 3>& args) {
+    std::string out;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '{' && i + 2 < pattern.size() && pattern[i + 2] == '}') {
+            out += args[static_cast<std::size_t>(pattern[i + 1] - '0')];
+            i += 2;
+        } else {
+            out += pattern[i];
+        }
+    }
+    return out;
+}
+
+std::string loop_var(int axis) { return "i" + std::to_string(axis) + "_"; }
+
+class Writer {
+  public:
+    void line(const std::string& s) { out_ << std::string(static_cast<std::size_t>(indent_) * 4, ' ') << s << '\n'; }
+    void blank() { out_ << '\n'; }
+    void open(const std::string& s) {
+        line(s.empty() ? "{" : s + " {");
+        ++indent_;
+    }
+    void close(const std::string& tail = "") {
+        --indent_;
+        line("}" + tail);
+    }
+    void reopen(const std::string& s) { // "} else {"
+        --indent_;
+        line("} " + s + " {");
+        ++indent_;
+    }
+    std::string str() const { return out_.str(); }
+
+  private:
+    std::ostringstream out_;
+    int indent_ = 0;
+};
+
+std::string shape_list(const Shape& s) {
+    std::string r;
+    for (int k = 0; k < s.rank(); ++k)
+        r += (k ? ", " : "") + std::to_string(s[k]);
+    return r;
+}
+
+std::string signature_part(const std::string& name, const Shape& s) {
+    return s.is_scalar() ? name : name + "[" + shape_list(s) + "]";
+}
+
+// Prints one function: its metadata, the `work` overload, and the allocating overload.
+class FunctionPrinter {
+  public:
+    FunctionPrinter(const Graph& g, const Function& fn, const Program& prog, Writer& w)
+        : g_(g), fn_(fn), w_(w), prog_(prog) {}
+
+    void print() {
+        name_buffers();
+        print_metadata();
+        print_work_overload();
+        print_allocating_overload();
+    }
+
+  private:
+    const Shape& param_shape(std::size_t i) const { return g_[fn_.params[i]].shape; }
+    const Shape& result_shape(std::size_t j) const { return g_[fn_.results[j].node].shape; }
+    std::string param_name(std::size_t i) const {
+        return g_.inputs()[u(g_[fn_.params[i]].input_index())].name;
+    }
+
+    void name_buffers() {
+        int temps = 0;
+        for (const Buffer& b : prog_.buffers) {
+            switch (b.kind) {
+            case Buffer::Kind::input:
+                names_.push_back(param_name(u(b.index)));
+                break;
+            case Buffer::Kind::output:
+                names_.push_back(fn_.results[u(b.index)].name);
+                break;
+            case Buffer::Kind::work:
+            case Buffer::Kind::local:
+                names_.push_back("t" + std::to_string(temps++) + "_");
+                break;
+            }
+        }
+    }
+
+    std::string params_signature(bool with_work) const {
+        std::string s;
+        for (std::size_t i = 0; i < fn_.params.size(); ++i) {
+            s += (i ? ", " : "");
+            if (!prog_.param_used[i])
+                s += "[[maybe_unused]] ";
+            s += "const double* " + param_name(i);
+        }
+        for (const auto& r : fn_.results)
+            s += (s.empty() ? "" : ", ") + std::string("double* ") + r.name;
+        if (with_work)
+            s += (s.empty() ? "" : ", ") + std::string(prog_.work_size ? "" : "[[maybe_unused]] ") +
+                 "double* work_";
+        return s;
+    }
+
+    std::string call_arguments() const {
+        std::string s;
+        for (std::size_t i = 0; i < fn_.params.size(); ++i)
+            s += (i ? ", " : "") + param_name(i);
+        for (const auto& r : fn_.results)
+            s += (s.empty() ? "" : ", ") + r.name;
+        return s;
+    }
+
+    void print_metadata() {
+        const std::string& fname = fn_.name;
+        std::string sig = fname + "(";
+        for (std::size_t i = 0; i < fn_.params.size(); ++i)
+            sig += (i ? ", " : "") + signature_part(param_name(i), param_shape(i));
+        sig += ") -> ";
+        for (std::size_t j = 0; j < fn_.results.size(); ++j)
+            sig += (j ? ", " : "") + signature_part(fn_.results[j].name, result_shape(j));
+        w_.line("// " + sig);
+        w_.open("struct " + fname + "_info");
+        w_.line("static constexpr const char* name = \"" + fname + "\";");
+        auto names_array = [&](const std::string& member, const std::vector<std::string>& names) {
+            std::string list;
+            for (std::size_t k = 0; k < names.size(); ++k)
+                list += (k ? ", " : "") + ("\"" + names[k] + "\"");
+            w_.line("static constexpr std::array<const char*, " + std::to_string(names.size()) + "> " +
+                    member + "{{" + list + "}};");
+        };
+        auto sizes_array = [&](const std::string& member, const std::vector<Shape>& shapes) {
+            std::string list;
+            for (std::size_t k = 0; k < shapes.size(); ++k)
+                list += (k ? ", " : "") + std::to_string(shapes[k].size());
+            w_.line("static constexpr std::array<std::size_t, " + std::to_string(shapes.size()) + "> " +
+                    member + "{{" + list + "}};");
+        };
+        std::vector<std::string> in_names, out_names;
+        std::vector<Shape> in_shapes, out_shapes;
+        for (std::size_t i = 0; i < fn_.params.size(); ++i) {
+            in_names.push_back(param_name(i));
+            in_shapes.push_back(param_shape(i));
+        }
+        for (std::size_t j = 0; j < fn_.results.size(); ++j) {
+            out_names.push_back(fn_.results[j].name);
+            out_shapes.push_back(result_shape(j));
+        }
+        names_array("inputs", in_names);
+        names_array("outputs", out_names);
+        sizes_array("input_sizes", in_shapes);
+        sizes_array("output_sizes", out_shapes);
+        w_.line("static constexpr std::size_t work_size = " + std::to_string(prog_.work_size) + ";");
+        w_.line("// shape of each parameter and result (row-major; empty for a scalar)");
+        auto shape_member = [&](const std::string& n, const Shape& s) {
+            w_.line("static constexpr std::array<std::size_t, " + std::to_string(s.rank()) + "> " + n +
+                    "_shape{{" + shape_list(s) + "}};");
+        };
+        for (std::size_t i = 0; i < in_names.size(); ++i)
+            shape_member(in_names[i], in_shapes[i]);
+        for (std::size_t j = 0; j < out_names.size(); ++j)
+            shape_member(out_names[j], out_shapes[j]);
+        w_.close(";");
+        w_.line("constexpr std::size_t " + fname + "_work_size = " + fname + "_info::work_size;");
+        w_.blank();
+    }
+
+    void print_work_overload() {
+        w_.line("// Allocation-free: `work_` must hold " + fn_.name + "_work_size doubles.");
+        w_.open("inline void " + fn_.name + "(" + params_signature(true) + ")");
+        std::vector<bool> declared(prog_.buffers.size(), false);
+        for (const Kernel& k : prog_.kernels) {
+            const Buffer& out = prog_.buffers[u(k.out.buffer)];
+            if (out.kind == Buffer::Kind::work && !declared[u(k.out.buffer)]) {
+                w_.line("double* const " + names_[u(k.out.buffer)] + " = work_ + " +
+                        std::to_string(out.offset) + ";");
+                declared[u(k.out.buffer)] = true;
+            }
+            print_kernel(k);
+        }
+        w_.close();
+        w_.blank();
+    }
+
+    void print_allocating_overload() {
+        const std::string n = fn_.name + "_work_size";
+        w_.line("// Finds its own scratch space: on the stack when small, else on the heap.");
+        w_.open("inline void " + fn_.name + "(" + params_signature(false) + ")");
+        if (prog_.work_size == 0) {
+            w_.line(fn_.name + "(" + call_arguments() + ", nullptr);");
+        } else if (prog_.work_size <= stack_limit) {
+            w_.line("double work_[" + n + "];");
+            w_.line(fn_.name + "(" + call_arguments() + ", work_);");
+        } else {
+            w_.line("const std::unique_ptr<double[]> work_(new double[" + n + "]);");
+            w_.line(fn_.name + "(" + call_arguments() + ", work_.get());");
+        }
+        w_.close();
+        w_.blank();
+    }
+
+    // --- kernels
+
+    std::string index(const Access& a) const {
+        std::string s;
+        for (int j = 0; j < Shape::max_rank; ++j) {
+            const std::int64_t c = a.step[u(j)];
+            if (c == 0)
+                continue;
+            const std::string term = loop_var(j) + (c == 1 || c == -1 ? "" : " * " + std::to_string(std::llabs(c)));
+            if (s.empty())
+                s = c < 0 ? "-" + term : term;
+            else
+                s += (c < 0 ? " - " : " + ") + term;
+        }
+        if (s.empty())
+            return std::to_string(a.base);
+        if (a.base != 0)
+            s += (a.base < 0 ? " - " : " + ") + std::to_string(std::llabs(a.base));
+        return s;
+    }
+
+    std::string access(const Access& a) const {
+        const Buffer& b = prog_.buffers[u(a.buffer)];
+        if (b.kind == Buffer::Kind::local)
+            return names_[u(a.buffer)];
+        return names_[u(a.buffer)] + "[" + index(a) + "]";
+    }
+
+    // Prints the non-trivial shared values of a body as `const double` temporaries and
+    // returns the expression of value `root`; single-use values are nested inline.
+    std::string body_expression(const Kernel& k, int root, std::vector<std::string>& text) {
+        std::vector<int> uses(k.body.size(), 0);
+        for (const Value& v : k.body)
+            if (v.kind == Value::Kind::apply)
+                for (int i = 0; i < info(v.op).arity; ++i)
+                    ++uses[u(v.args[u(i)])];
+        text.assign(k.body.size(), "");
+        for (std::size_t i = 0; i < k.body.size(); ++i) {
+            const Value& v = k.body[i];
+            std::string e;
+            switch (v.kind) {
+            case Value::Kind::load:
+                e = access(v.at);
+                break;
+            case Value::Kind::constant:
+                e = literal(v.constant);
+                break;
+            case Value::Kind::apply: {
+                std::array<std::string, 3> args;
+                for (int a = 0; a < info(v.op).arity; ++a)
+                    args[u(a)] = text[u(v.args[u(a)])];
+                e = spell(info(v.op).cpp, args);
+                break;
+            }
+            }
+            if (v.kind == Value::Kind::apply && uses[i] > 1 && static_cast<int>(i) != root) {
+                const std::string tmp = "v" + std::to_string(i) + "_";
+                w_.line("const double " + tmp + " = " + e + ";");
+                e = tmp;
+            }
+            text[i] = e;
+        }
+        return text[u(root)];
+    }
+
+    // One guard as C++: "i0_ >= 2" or "i1_ <= 4" when it bounds one loop index,
+    // else "<linear form> >= 0".
+    std::string guard_text(const Guard& gd) const {
+        int axis = -1, terms = 0;
+        for (int j = 0; j < Shape::max_rank; ++j)
+            if (gd.coef[u(j)] != 0) {
+                axis = j;
+                ++terms;
+            }
+        if (terms == 1 && gd.coef[u(axis)] == 1)
+            return loop_var(axis) + " >= " + std::to_string(-gd.constant);
+        if (terms == 1 && gd.coef[u(axis)] == -1)
+            return loop_var(axis) + " <= " + std::to_string(gd.constant);
+        Access a; // the index printer spells sum_j coef[j] * loop[j] + constant
+        a.base = gd.constant;
+        a.step = gd.coef;
+        return index(a) + " >= 0";
+    }
+
+    std::string guard_condition(const Kernel& k) const {
+        std::string cond;
+        for (const Guard& gd : k.guards)
+            cond += (cond.empty() ? "" : " && ") + guard_text(gd);
+        return cond;
+    }
+
+    // Loops over the axes of `k.domain` that are (or are not) reduced; an axis of extent 1
+    // gets no loop (lower gave it stride 0 everywhere).
+    bool has_loop(const Kernel& k, int j, bool reduced) const {
+        return ((k.reduced >> j) & 1u) == static_cast<unsigned>(reduced) && k.domain[j] > 1;
+    }
+
+    void open_loops(const Kernel& k, bool reduced) {
+        for (int j = 0; j < k.domain.rank(); ++j) {
+            if (!has_loop(k, j, reduced))
+                continue;
+            w_.open("for (std::ptrdiff_t " + loop_var(j) + " = 0; " + loop_var(j) + " < " +
+                    std::to_string(k.domain[j]) + "; ++" + loop_var(j) + ")");
+        }
+    }
+
+    void close_loops(const Kernel& k, bool reduced) {
+        for (int j = 0; j < k.domain.rank(); ++j)
+            if (has_loop(k, j, reduced))
+                w_.close();
+    }
+
+    // The statement storing `value` at the kernel's output (a local is declared here).
+    std::string store(const Kernel& k, const std::string& value) const {
+        const Buffer& b = prog_.buffers[u(k.out.buffer)];
+        if (b.kind == Buffer::Kind::local)
+            return "const double " + names_[u(k.out.buffer)] + " = " + value + ";";
+        return access(k.out) + " = " + value + ";";
+    }
+
+    void print_kernel(const Kernel& k) {
+        std::vector<std::string> text;
+        if (k.combine == Combine::assign) {
+            open_loops(k, false);
+            if (k.guards.empty()) {
+                w_.line(store(k, body_expression(k, k.result, text)));
+            } else {
+                // A local cannot be declared inside the branch; guarded kernels are tensors.
+                w_.open("if (" + guard_condition(k) + ")");
+                w_.line(store(k, body_expression(k, k.result, text)));
+                w_.reopen("else");
+                w_.line(store(k, "0.0"));
+                w_.close();
+            }
+            close_loops(k, false);
+            return;
+        }
+        // A scalar result lives in a local declared at function scope; the kernel's own
+        // temporaries stay inside a block (or the kept loops) so kernels never clash.
+        const bool local = prog_.buffers[u(k.out.buffer)].kind == Buffer::Kind::local;
+        const std::string acc = local ? names_[u(k.out.buffer)] : "acc_";
+        if (local)
+            w_.line("double " + acc + " = 0.0;");
+        bool no_kept_loops = true;
+        for (int j = 0; j < k.domain.rank(); ++j)
+            no_kept_loops = no_kept_loops && !has_loop(k, j, false);
+        const bool block = no_kept_loops && !(local && k.combine == Combine::sum);
+        if (block)
+            w_.open("");
+        open_loops(k, false);
+        if (k.combine == Combine::sum) {
+            if (!local)
+                w_.line("double " + acc + " = 0.0;");
+            open_loops(k, true);
+            w_.line(acc + " += " + body_expression(k, k.result, text) + ";");
+            close_loops(k, true);
+        } else { // logsumexp: shift by the maximum (NaN wins), then sum exp(v - max)
+            w_.line("double max_ = -std::numeric_limits<double>::infinity();");
+            open_loops(k, true);
+            const std::string v = body_expression(k, k.result, text);
+            w_.line("const double v_ = " + v + ";");
+            w_.line("if (v_ > max_ || v_ != v_) max_ = v_;");
+            close_loops(k, true);
+            w_.line("double sum_ = 0.0;");
+            open_loops(k, true);
+            w_.line("sum_ += std::exp(" + body_expression(k, k.result, text) + " - max_);");
+            close_loops(k, true);
+            w_.line((local ? "" : "const double ") + acc +
+                    " = std::isfinite(max_) ? max_ + std::log(sum_) : max_;");
+        }
+        if (!local)
+            w_.line(access(k.out) + " = " + acc + ";");
+        close_loops(k, false);
+        if (block)
+            w_.close();
+    }
+
+    static constexpr std::int64_t stack_limit = 4096; // doubles (32 KiB)
+
+    const Graph& g_;
+    const Function& fn_;
+    Writer& w_;
+    const Program& prog_;
+    std::vector<std::string> names_; // per buffer
+};
+
+void check_names(const Graph& g, std::span<const Function> fns, const EmitOptions& opt) {
+    require_emittable_name(opt.ns, "namespace");
+    std::set<std::string> top; // namespace-level names
+    for (const Function& fn : fns) {
+        require_emittable_name(fn.name, "function");
+        for (const std::string& n : {fn.name, fn.name + "_info", fn.name + "_work_size"})
+            if (!top.insert(n).second)
+                throw Error("generated name '" + n + "' of function '" + fn.name +
+                            "' collides with another generated name; rename the function", fn.loc);
+        std::set<std::string> local;
+        for (NodeId p : fn.params) {
+            if (g[p].op != Op::Input)
+                throw Error("parameter of '" + fn.name + "' is not an input", fn.loc);
+            const std::string& n = g.inputs()[u(g[p].input_index())].name;
+            require_emittable_name(n, "parameter");
+            if (!local.insert(n).second)
+                throw Error("'" + fn.name + "' has two parameters named '" + n + "'", fn.loc);
+        }
+        for (const auto& r : fn.results) {
+            require_emittable_name(r.name, "result");
+            if (!local.insert(r.name).second)
+                throw Error("'" + fn.name + "' has two parameters or results named '" + r.name + "'",
+                            fn.loc);
+        }
+    }
+}
+
+} // namespace
+
+std::string emit_header(const Graph& g, std::span<const Function> fns, const EmitOptions& opt) {
+    check_names(g, fns, opt);
+    Writer w;
+    w.line("// Generated by symdiff" + (opt.source_name.empty() ? "" : " from " + opt.source_name) +
+           ". Do not edit: edit the model and regenerate.");
+    w.line("// Standard C++17, self-contained. Arrays are contiguous row-major doubles; results");
+    w.line("// are written in full and must not overlap the inputs.");
+    w.line("#pragma once");
+    w.blank();
+    for (const char* h : {"<array>", "<cmath>", "<cstddef>", "<limits>", "<memory>"})
+        w.line(std::string("#include ") + h);
+    w.blank();
+
+    // Helpers some ops spell themselves with, each under its own guard so that headers
+    // generated from different models can be included together.
+    std::vector<Program> programs;
+    for (const Function& fn : fns)
+        programs.push_back(lower(g, fn));
+    std::set<Op> helpers;
+    for (const Program& p : programs)
+        for (const Kernel& k : p.kernels)
+            for (const Value& v : k.body)
+                if (v.kind == Value::Kind::apply && !info(v.op).cpp_helper.empty())
+                    helpers.insert(v.op);
+    for (Op op : helpers) {
+        std::string guard = "SYMDIFF_RT_" + std::string(name(op)) + "_V1";
+        for (char& c : guard)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        w.line("#ifndef " + guard);
+        w.line("#define " + guard);
+        w.line("namespace symdiff_rt {");
+        std::istringstream body{std::string(info(op).cpp_helper)};
+        for (std::string l; std::getline(body, l);)
+            w.line(l);
+        w.line("} // namespace symdiff_rt");
+        w.line("#endif");
+        w.blank();
+    }
+
+    w.line("namespace " + opt.ns + " {");
+    w.blank();
+    for (std::size_t i = 0; i < fns.size(); ++i)
+        FunctionPrinter(g, fns[i], programs[i], w).print();
+    w.line("} // namespace " + opt.ns);
+    return w.str();
 }
 
 } // namespace symdiff::codegen

@@ -91,6 +91,8 @@ Expr chain(const Expr& g, const Expr& p, int depth = 0) {
         return g;
     if (p.is_constant(-1.0))
         return -g;
+    if (g.is_constant(1.0)) // the seed of a reverse sweep
+        return p;
     if (!p.is_literal() && p.node().op == Op::Where) { // partials of kinks: where(c, 1, 0)
         const Node w = p.node(); // copies: the calls below append to the graph
         Graph& gr = p.graph();
@@ -205,10 +207,13 @@ std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotan
             const NodeId a = n.args[static_cast<std::size_t>(i)];
             if (!r.depends_on_vars(a))
                 continue;
-            const Expr c = elementwise ? chain(*adj, p[static_cast<std::size_t>(i)])
-                                       : structural_vjp(g, n, id, i, *adj);
-            if (!is_zero(c))
-                adjoint[a - r.lo] = accumulate(adjoint[a - r.lo], c);
+            Expr c = elementwise ? chain(*adj, p[static_cast<std::size_t>(i)])
+                                 : structural_vjp(g, n, id, i, *adj);
+            if (is_zero(c))
+                continue;
+            if (c.is_literal()) // a constant partial met a constant adjoint
+                c = constant(g, c.literal(), g[a].shape);
+            adjoint[a - r.lo] = accumulate(adjoint[a - r.lo], c);
         }
     }
     for (const Expr& x : xs) {

@@ -85,13 +85,12 @@ NodeId Graph::make(Op op, std::span<const NodeId> args, const Payload& payload,
     Node n;
     n.op = op;
     n.arity = static_cast<std::uint8_t>(args.size());
-    std::array<Shape, 3> shapes;
     for (std::size_t k = 0; k < args.size(); ++k) {
         if (args[k] >= size())
             throw Error("internal error: operand id out of range");
         n.args[k] = args[k];
-        shapes[k] = nodes_[args[k]].shape;
     }
+    const std::array<Shape, 3> shapes = operand_shapes(n);
     n.payload = payload;
     if (oi.kind == OpKind::elementwise) {
         for (std::size_t k = 1; k < args.size(); ++k)
@@ -176,6 +175,18 @@ std::optional<int> Graph::find_input(std::string_view name) const {
         if (inputs_[k].name == name)
             return static_cast<int>(k);
     return std::nullopt;
+}
+
+std::array<Shape, 3> Graph::operand_shapes(const Node& n) const {
+    std::array<Shape, 3> shapes;
+    for (std::size_t k = 0; k < n.arity && k < shapes.size(); ++k)
+        shapes[k] = nodes_[n.args[k]].shape;
+    return shapes;
+}
+
+IndexPlan index_plan(const Graph& g, const Node& n) {
+    const auto shapes = g.operand_shapes(n);
+    return index_plan(n.op, n.shape, n.payload, std::span<const Shape>(shapes.data(), n.arity));
 }
 
 bool Graph::is_const(NodeId id, double value) const {

@@ -9,10 +9,12 @@
 //     vanish. Algebra (x + 0, x * 1, ...) belongs to rewrite/.
 #pragma once
 
+#include "core/index_plan.hpp"
 #include "core/node.hpp"
 #include "core/ops_fwd.hpp"
 #include "core/shape.hpp"
 
+#include <array>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -55,6 +57,8 @@ class Graph {
     std::optional<int> find_input(std::string_view name) const;
 
     bool is_const(NodeId id, double value) const;
+    // The shapes of a node's operands (the first `arity` entries are meaningful).
+    std::array<Shape, 3> operand_shapes(const Node& n) const;
     std::size_t memory_bytes() const; // arena and intern table
 
   private:
@@ -67,6 +71,9 @@ class Graph {
     std::vector<NodeId> table_;       // open addressing; no_node marks an empty slot
     std::vector<InputInfo> inputs_;
 };
+
+// The index plan of a view or reduce node (core/index_plan.hpp).
+IndexPlan index_plan(const Graph& g, const Node& n);
 
 std::size_t hash_node(const Node& n);
 bool same_node(const Node& a, const Node& b);

@@ -185,7 +185,7 @@ struct Tanh : ElementwiseOp {                                   // d tanh(x) = 1
 struct Sigmoid : ElementwiseOp {                                // d s(x) = s(x) (1 - s(x))
     static constexpr std::string_view name = "sigmoid";
     static constexpr int arity = 1;
-    static constexpr std::string_view cpp = "symdiff_rt::sigmoid({0})";
+    static constexpr std::string_view cpp = "::symdiff_rt::sigmoid({0})";
     static constexpr std::string_view cpp_helper =
         "inline double sigmoid(double x) {\n"
         "    if (x >= 0) return 1.0 / (1.0 + std::exp(-x));\n"
@@ -240,7 +240,7 @@ struct Expm1 : ElementwiseOp {                                  // d (exp(x)-1) 
 struct Softplus : ElementwiseOp {                               // d log(1+exp(x)) = sigmoid(x)
     static constexpr std::string_view name = "softplus";
     static constexpr int arity = 1;
-    static constexpr std::string_view cpp = "symdiff_rt::softplus({0})";
+    static constexpr std::string_view cpp = "::symdiff_rt::softplus({0})";
     static constexpr std::string_view cpp_helper =
         "inline double softplus(double x) {\n"
         "    return (x > 0.0 ? x : 0.0) + std::log1p(std::exp(-std::fabs(x)));\n"
