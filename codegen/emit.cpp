@@ -8,6 +8,7 @@
 #include "codegen/emit.hpp"
 
 #include "codegen/cpp_names.hpp"
+#include "codegen/kernel_printer.hpp"
 #include "codegen/lower.hpp"
 #include "core/error.hpp"
 #include "core/ops.hpp"
@@ -21,61 +22,6 @@ namespace symdiff::codegen {
 namespace {
 
 std::size_t u(std::int64_t k) { return static_cast<std::size_t>(k); }
-
-// A double literal that reads back to the same value.
-std::string literal(double v) {
-    if (std::isnan(v))
-        return "std::numeric_limits<double>::quiet_NaN()";
-    if (std::isinf(v))
-        return v > 0 ? "std::numeric_limits<double>::infinity()"
-                     : "(-std::numeric_limits<double>::infinity())";
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    std::string s(buf, r.ptr);
-    if (s.find_first_of(".eEn") == std::string::npos)
-        s += ".0";
-    return v < 0 || std::signbit(v) ? "(" + s + ")" : s;
-}
-
-// Substitutes {0}, {1}, {2} in an op's C++ spelling.
-std::string spell(std::string_view pattern, const std::array<std::string, 3>& args) {
-    std::string out;
-    for (std::size_t i = 0; i < pattern.size(); ++i) {
-        if (pattern[i] == '{' && i + 2 < pattern.size() && pattern[i + 2] == '}') {
-            out += args[static_cast<std::size_t>(pattern[i + 1] - '0')];
-            i += 2;
-        } else {
-            out += pattern[i];
-        }
-    }
-    return out;
-}
-
-std::string loop_var(int axis) { return "i" + std::to_string(axis) + "_"; }
-
-class Writer {
-  public:
-    void line(const std::string& s) { out_ << std::string(static_cast<std::size_t>(indent_) * 4, ' ') << s << '\n'; }
-    void blank() { out_ << '\n'; }
-    void open(const std::string& s) {
-        line(s.empty() ? "{" : s + " {");
-        ++indent_;
-    }
-    void close(const std::string& tail = "") {
-        --indent_;
-        line("}" + tail);
-    }
-    void reopen(const std::string& s) { // "} else {"
-        --indent_;
-        line("} " + s + " {");
-        ++indent_;
-    }
-    std::string str() const { return out_.str(); }
-
-  private:
-    std::ostringstream out_;
-    int indent_ = 0;
-};
 
 std::string shape_list(const Shape& s) {
     std::string r;
@@ -120,7 +66,7 @@ class FunctionPrinter {
                 break;
             case Buffer::Kind::work:
             case Buffer::Kind::local:
-                names_.push_back("t" + std::to_string(temps++) + "_");
+                names_.push_back(cat("t", temps++, "_"));
                 break;
             }
         }
@@ -216,7 +162,7 @@ class FunctionPrinter {
                         std::to_string(out.offset) + ";");
                 declared[u(k.out.buffer)] = true;
             }
-            print_kernel(k);
+            KernelPrinter(w_, prog_.buffers, names_).print(k);
         }
         w_.close();
         w_.blank();
@@ -237,183 +183,6 @@ class FunctionPrinter {
         }
         w_.close();
         w_.blank();
-    }
-
-    // --- kernels
-
-    std::string index(const Access& a) const {
-        std::string s;
-        for (int j = 0; j < Shape::max_rank; ++j) {
-            const std::int64_t c = a.step[u(j)];
-            if (c == 0)
-                continue;
-            const std::string term = loop_var(j) + (c == 1 || c == -1 ? "" : " * " + std::to_string(std::llabs(c)));
-            if (s.empty())
-                s = c < 0 ? "-" + term : term;
-            else
-                s += (c < 0 ? " - " : " + ") + term;
-        }
-        if (s.empty())
-            return std::to_string(a.base);
-        if (a.base != 0)
-            s += (a.base < 0 ? " - " : " + ") + std::to_string(std::llabs(a.base));
-        return s;
-    }
-
-    std::string access(const Access& a) const {
-        const Buffer& b = prog_.buffers[u(a.buffer)];
-        if (b.kind == Buffer::Kind::local)
-            return names_[u(a.buffer)];
-        return names_[u(a.buffer)] + "[" + index(a) + "]";
-    }
-
-    // Prints the non-trivial shared values of a body as `const double` temporaries and
-    // returns the expression of value `root`; single-use values are nested inline.
-    std::string body_expression(const Kernel& k, int root, std::vector<std::string>& text) {
-        std::vector<int> uses(k.body.size(), 0);
-        for (const Value& v : k.body)
-            if (v.kind == Value::Kind::apply)
-                for (int i = 0; i < info(v.op).arity; ++i)
-                    ++uses[u(v.args[u(i)])];
-        text.assign(k.body.size(), "");
-        for (std::size_t i = 0; i < k.body.size(); ++i) {
-            const Value& v = k.body[i];
-            std::string e;
-            switch (v.kind) {
-            case Value::Kind::load:
-                e = access(v.at);
-                break;
-            case Value::Kind::constant:
-                e = literal(v.constant);
-                break;
-            case Value::Kind::apply: {
-                std::array<std::string, 3> args;
-                for (int a = 0; a < info(v.op).arity; ++a)
-                    args[u(a)] = text[u(v.args[u(a)])];
-                e = spell(info(v.op).cpp, args);
-                break;
-            }
-            }
-            if (v.kind == Value::Kind::apply && uses[i] > 1 && static_cast<int>(i) != root) {
-                const std::string tmp = "v" + std::to_string(i) + "_";
-                w_.line("const double " + tmp + " = " + e + ";");
-                e = tmp;
-            }
-            text[i] = e;
-        }
-        return text[u(root)];
-    }
-
-    // One guard as C++: "i0_ >= 2" or "i1_ <= 4" when it bounds one loop index,
-    // else "<linear form> >= 0".
-    std::string guard_text(const Guard& gd) const {
-        int axis = -1, terms = 0;
-        for (int j = 0; j < Shape::max_rank; ++j)
-            if (gd.coef[u(j)] != 0) {
-                axis = j;
-                ++terms;
-            }
-        if (terms == 1 && gd.coef[u(axis)] == 1)
-            return loop_var(axis) + " >= " + std::to_string(-gd.constant);
-        if (terms == 1 && gd.coef[u(axis)] == -1)
-            return loop_var(axis) + " <= " + std::to_string(gd.constant);
-        Access a; // the index printer spells sum_j coef[j] * loop[j] + constant
-        a.base = gd.constant;
-        a.step = gd.coef;
-        return index(a) + " >= 0";
-    }
-
-    std::string guard_condition(const Kernel& k) const {
-        std::string cond;
-        for (const Guard& gd : k.guards)
-            cond += (cond.empty() ? "" : " && ") + guard_text(gd);
-        return cond;
-    }
-
-    // Loops over the axes of `k.domain` that are (or are not) reduced; an axis of extent 1
-    // gets no loop (lower gave it stride 0 everywhere).
-    bool has_loop(const Kernel& k, int j, bool reduced) const {
-        return ((k.reduced >> j) & 1u) == static_cast<unsigned>(reduced) && k.domain[j] > 1;
-    }
-
-    void open_loops(const Kernel& k, bool reduced) {
-        for (int j = 0; j < k.domain.rank(); ++j) {
-            if (!has_loop(k, j, reduced))
-                continue;
-            w_.open("for (std::ptrdiff_t " + loop_var(j) + " = 0; " + loop_var(j) + " < " +
-                    std::to_string(k.domain[j]) + "; ++" + loop_var(j) + ")");
-        }
-    }
-
-    void close_loops(const Kernel& k, bool reduced) {
-        for (int j = 0; j < k.domain.rank(); ++j)
-            if (has_loop(k, j, reduced))
-                w_.close();
-    }
-
-    // The statement storing `value` at the kernel's output (a local is declared here).
-    std::string store(const Kernel& k, const std::string& value) const {
-        const Buffer& b = prog_.buffers[u(k.out.buffer)];
-        if (b.kind == Buffer::Kind::local)
-            return "const double " + names_[u(k.out.buffer)] + " = " + value + ";";
-        return access(k.out) + " = " + value + ";";
-    }
-
-    void print_kernel(const Kernel& k) {
-        std::vector<std::string> text;
-        if (k.combine == Combine::assign) {
-            open_loops(k, false);
-            if (k.guards.empty()) {
-                w_.line(store(k, body_expression(k, k.result, text)));
-            } else {
-                // A local cannot be declared inside the branch; guarded kernels are tensors.
-                w_.open("if (" + guard_condition(k) + ")");
-                w_.line(store(k, body_expression(k, k.result, text)));
-                w_.reopen("else");
-                w_.line(store(k, "0.0"));
-                w_.close();
-            }
-            close_loops(k, false);
-            return;
-        }
-        // A scalar result lives in a local declared at function scope; the kernel's own
-        // temporaries stay inside a block (or the kept loops) so kernels never clash.
-        const bool local = prog_.buffers[u(k.out.buffer)].kind == Buffer::Kind::local;
-        const std::string acc = local ? names_[u(k.out.buffer)] : "acc_";
-        if (local)
-            w_.line("double " + acc + " = 0.0;");
-        bool no_kept_loops = true;
-        for (int j = 0; j < k.domain.rank(); ++j)
-            no_kept_loops = no_kept_loops && !has_loop(k, j, false);
-        const bool block = no_kept_loops && !(local && k.combine == Combine::sum);
-        if (block)
-            w_.open("");
-        open_loops(k, false);
-        if (k.combine == Combine::sum) {
-            if (!local)
-                w_.line("double " + acc + " = 0.0;");
-            open_loops(k, true);
-            w_.line(acc + " += " + body_expression(k, k.result, text) + ";");
-            close_loops(k, true);
-        } else { // logsumexp: shift by the maximum (NaN wins), then sum exp(v - max)
-            w_.line("double max_ = -std::numeric_limits<double>::infinity();");
-            open_loops(k, true);
-            const std::string v = body_expression(k, k.result, text);
-            w_.line("const double v_ = " + v + ";");
-            w_.line("if (v_ > max_ || v_ != v_) max_ = v_;");
-            close_loops(k, true);
-            w_.line("double sum_ = 0.0;");
-            open_loops(k, true);
-            w_.line("sum_ += std::exp(" + body_expression(k, k.result, text) + " - max_);");
-            close_loops(k, true);
-            w_.line((local ? "" : "const double ") + acc +
-                    " = std::isfinite(max_) ? max_ + std::log(sum_) : max_;");
-        }
-        if (!local)
-            w_.line(access(k.out) + " = " + acc + ";");
-        close_loops(k, false);
-        if (block)
-            w_.close();
     }
 
     static constexpr std::int64_t stack_limit = 4096; // doubles (32 KiB)
@@ -493,11 +262,11 @@ std::string emit_header(const Graph& g, std::span<const Function> fns, const Emi
         w.blank();
     }
 
-    w.line("namespace " + opt.ns + " {");
+    w.line(cat("namespace ", opt.ns, " {"));
     w.blank();
     for (std::size_t i = 0; i < fns.size(); ++i)
         FunctionPrinter(g, fns[i], programs[i], w).print();
-    w.line("} // namespace " + opt.ns);
+    w.line(cat("} // namespace ", opt.ns));
     return w.str();
 }
 

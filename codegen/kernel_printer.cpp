@@ -1,0 +1,349 @@
+// Kernel -> C++ loops: loop order by memory strides, values hoisted to the loop level
+// they depend on, reductions in a register or into the zeroed output.
+#include "codegen/kernel_printer.hpp"
+
+#include "core/ops.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace symdiff::codegen {
+namespace {
+
+std::size_t u(std::int64_t k) { return static_cast<std::size_t>(k); }
+
+enum class Mode {
+    assign,             // each iteration writes its own output element
+    reduce_in_register, // reduced axes innermost, summed into a local accumulator
+    reduce_in_memory,   // a kept axis innermost: the output is zeroed, then accumulated
+    logsumexp,          // reduced axes innermost, two passes (max, then sum of exp)
+};
+
+struct LoopPlan {
+    Mode mode = Mode::assign;
+    std::vector<int> loops; // domain axes with extent > 1, outermost first
+    std::size_t kept = 0;   // the first `kept` loops run over kept (not reduced) axes
+};
+
+bool reduced_axis(const Kernel& k, int j) { return (k.reduced >> j) & 1u; }
+
+// How well axis j suits the innermost loop: contiguous accesses count 2, accesses that
+// do not move count 1 (they are hoisted or kept in registers), strided ones 0.
+int contiguity(const Kernel& k, int j) {
+    auto points = [j](const Access& a) {
+        const std::int64_t s = a.step[u(j)];
+        return s == 0 ? 1 : (s == 1 || s == -1) ? 2 : 0;
+    };
+    int score = points(k.out);
+    for (const Value& v : k.body)
+        if (v.kind == Value::Kind::load)
+            score += points(v.at);
+    return score;
+}
+
+LoopPlan plan_loops(const Kernel& k) {
+    LoopPlan p;
+    std::vector<int> kept, reduced;
+    for (int j = 0; j < k.domain.rank(); ++j)
+        if (k.domain[j] > 1)
+            (reduced_axis(k, j) ? reduced : kept).push_back(j);
+    // The innermost kept axis: the most contiguous one (the last on ties).
+    auto best_last = [&](std::vector<int>& axes) {
+        if (axes.size() < 2)
+            return;
+        std::size_t best = axes.size() - 1;
+        for (std::size_t i = 0; i < axes.size(); ++i)
+            if (contiguity(k, axes[i]) > contiguity(k, axes[best]))
+                best = i;
+        std::rotate(axes.begin() + static_cast<std::ptrdiff_t>(best),
+                    axes.begin() + static_cast<std::ptrdiff_t>(best) + 1, axes.end());
+    };
+    best_last(kept);
+    best_last(reduced);
+    p.kept = kept.size();
+    p.loops = kept;
+    p.loops.insert(p.loops.end(), reduced.begin(), reduced.end());
+    switch (k.combine) {
+    case Combine::assign:
+        p.mode = Mode::assign;
+        break;
+    case Combine::logsumexp:
+        p.mode = Mode::logsumexp;
+        break;
+    case Combine::sum:
+        p.mode = Mode::reduce_in_register;
+        // Accumulating into memory pays when a kept axis is more contiguous than the
+        // best reduced one (matrix products: i-k-j instead of i-j-k).
+        if (!kept.empty() && !reduced.empty() && k.guards.empty() &&
+            contiguity(k, kept.back()) > contiguity(k, reduced.back())) {
+            p.mode = Mode::reduce_in_memory;
+            p.loops.erase(p.loops.begin() + static_cast<std::ptrdiff_t>(p.kept) - 1);
+            p.loops.push_back(kept.back());
+            p.kept = 0; // no register accumulator: every loop is "inside"
+        }
+        break;
+    }
+    return p;
+}
+
+} // namespace
+
+std::string loop_var(int axis) { return cat("i", axis, "_"); }
+
+std::string index_text(const Access& a) {
+    std::string s;
+    for (int j = 0; j < Shape::max_rank; ++j) {
+        const std::int64_t c = a.step[u(j)];
+        if (c == 0)
+            continue;
+        const std::string term =
+            loop_var(j) + (c == 1 || c == -1 ? "" : " * " + std::to_string(std::llabs(c)));
+        if (s.empty())
+            s = c < 0 ? "-" + term : term;
+        else
+            s += (c < 0 ? " - " : " + ") + term;
+    }
+    if (s.empty())
+        return std::to_string(a.base);
+    if (a.base != 0)
+        s += (a.base < 0 ? " - " : " + ") + std::to_string(std::llabs(a.base));
+    return s;
+}
+
+std::string KernelPrinter::index(const Access& a) const { return index_text(a); }
+
+std::string KernelPrinter::access(const Access& a) const {
+    if (buffers_[u(a.buffer)].kind == Buffer::Kind::local)
+        return names_[u(a.buffer)];
+    return names_[u(a.buffer)] + "[" + index(a) + "]";
+}
+
+namespace {
+
+// One guard as C++: "i0_ >= 2" or "i1_ <= 4" when it bounds one loop index.
+std::string guard_text(const Guard& gd) {
+    int axis = -1, terms = 0;
+    for (int j = 0; j < Shape::max_rank; ++j)
+        if (gd.coef[u(j)] != 0) {
+            axis = j;
+            ++terms;
+        }
+    if (terms == 1 && gd.coef[u(axis)] == 1)
+        return loop_var(axis) + " >= " + std::to_string(-gd.constant);
+    if (terms == 1 && gd.coef[u(axis)] == -1)
+        return loop_var(axis) + " <= " + std::to_string(gd.constant);
+    Access a; // the index printer spells sum_j coef[j] * loop[j] + constant
+    a.base = gd.constant;
+    a.step = gd.coef;
+    return index_text(a) + " >= 0";
+}
+
+// The body of a kernel, annotated for printing: at which loop level each value is
+// computed, and which values get a name.
+class Body {
+  public:
+    Body(const Kernel& k, const LoopPlan& plan) {
+        const std::size_t n = k.body.size();
+        const int innermost = static_cast<int>(plan.loops.size());
+        level_.assign(n, 0);
+        named_.assign(n, false);
+        std::vector<int> position(Shape::max_rank, -1);
+        for (std::size_t d = 0; d < plan.loops.size(); ++d)
+            position[u(plan.loops[d])] = static_cast<int>(d);
+        std::vector<int> uses(n, 0);
+        for (std::size_t i = 0; i < n; ++i) {
+            const Value& v = k.body[i];
+            if (v.kind == Value::Kind::load) {
+                for (int j = 0; j < Shape::max_rank; ++j)
+                    if (v.at.step[u(j)] != 0 && position[u(j)] >= 0)
+                        level_[i] = std::max(level_[i], position[u(j)] + 1);
+            } else if (v.kind == Value::Kind::apply) {
+                for (int a = 0; a < info(v.op).arity; ++a) {
+                    const auto arg = u(v.args[u(a)]);
+                    level_[i] = std::max(level_[i], level_[arg]);
+                    ++uses[arg];
+                }
+            }
+            // Behind a guard nothing moves out: loads may be out of range elsewhere.
+            if (!k.guards.empty() && v.kind != Value::Kind::constant)
+                level_[i] = innermost;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            const Value& v = k.body[i];
+            if (v.kind != Value::Kind::apply)
+                continue;
+            bool hoisted = static_cast<int>(i) == k.result && level_[i] < innermost;
+            for (int a = 0; a < info(v.op).arity; ++a) {
+                const auto arg = u(v.args[u(a)]);
+                if (k.body[arg].kind == Value::Kind::apply && level_[arg] < level_[i])
+                    named_[arg] = true;
+            }
+            named_[i] = named_[i] || uses[i] > 1 || hoisted;
+        }
+    }
+
+    int level(std::size_t i) const { return level_[i]; }
+    bool named(std::size_t i) const { return named_[i]; }
+    static std::string name(std::size_t i) { return cat("v", i, "_"); }
+
+  private:
+    std::vector<int> level_;
+    std::vector<bool> named_;
+};
+
+} // namespace
+
+void KernelPrinter::print(const Kernel& k) {
+    const LoopPlan plan = plan_loops(k);
+    const Body body(k, plan);
+    const std::size_t depth = plan.loops.size();
+    const bool local = buffers_[u(k.out.buffer)].kind == Buffer::Kind::local;
+    const std::string out = access(k.out);
+
+    std::vector<std::string> text(k.body.size());
+    // Values of `level` that need a line of their own, and the inline text of the rest.
+    auto emit_level = [&](int level) {
+        for (std::size_t i = 0; i < k.body.size(); ++i) {
+            const Value& v = k.body[i];
+            if (body.level(i) != level && !(level == static_cast<int>(depth) && body.level(i) > level))
+                continue;
+            std::string e;
+            switch (v.kind) {
+            case Value::Kind::load:
+                e = access(v.at);
+                break;
+            case Value::Kind::constant:
+                e = literal(v.constant);
+                break;
+            case Value::Kind::apply: {
+                std::array<std::string, 3> args;
+                for (int a = 0; a < info(v.op).arity; ++a)
+                    args[u(a)] = text[u(v.args[u(a)])];
+                e = spell(info(v.op).cpp, args);
+                break;
+            }
+            }
+            if (body.named(i)) {
+                w_.line("const double " + Body::name(i) + " = " + e + ";");
+                e = Body::name(i);
+            }
+            text[i] = e;
+        }
+    };
+    // Opens loops [from, to), computing each level's values as soon as they can be;
+    // a guarded kernel computes its innermost values inside the guard instead.
+    auto open_loops = [&](std::size_t from, std::size_t to) {
+        for (std::size_t d = from; d < to; ++d) {
+            const std::string v = loop_var(plan.loops[d]);
+            w_.open("for (std::ptrdiff_t " + v + " = 0; " + v + " < " +
+                    std::to_string(k.domain[plan.loops[d]]) + "; ++" + v + ")");
+            if (k.guards.empty() || d + 1 < depth)
+                emit_level(static_cast<int>(d) + 1);
+        }
+    };
+    auto close_loops = [&](std::size_t count) {
+        for (std::size_t d = 0; d < count; ++d)
+            w_.close();
+    };
+    auto root = [&] { return text[u(k.result)]; };
+
+    switch (plan.mode) {
+    case Mode::assign: {
+        emit_level(0);
+        open_loops(0, depth);
+        if (k.guards.empty()) {
+            w_.line((local ? "const double " : "") + out + " = " + root() + ";");
+        } else {
+            std::string cond;
+            for (const Guard& gd : k.guards)
+                cond += (cond.empty() ? "" : " && ") + guard_text(gd);
+            w_.open("if (" + cond + ")");
+            emit_level(static_cast<int>(depth));
+            w_.line(out + " = " + root() + ";");
+            w_.reopen("else");
+            w_.line(out + " = 0.0;");
+            w_.close();
+        }
+        close_loops(depth);
+        return;
+    }
+    case Mode::reduce_in_memory: {
+        const std::string& name = names_[u(k.out.buffer)];
+        w_.line("for (std::ptrdiff_t i_ = 0; i_ < " + std::to_string(buffers_[u(k.out.buffer)].size) +
+                "; ++i_) " + name + "[i_] = 0.0;");
+        emit_level(0);
+        open_loops(0, depth);
+        w_.line(out + " += " + root() + ";");
+        close_loops(depth);
+        return;
+    }
+    case Mode::reduce_in_register:
+    case Mode::logsumexp:
+        break;
+    }
+    // Reductions with a register accumulator: kept loops, accumulate, store. A scalar
+    // result accumulates straight into its local; otherwise the kernel's own names live
+    // inside the kept loops or a block, so kernels never clash.
+    const std::string acc = local ? names_[u(k.out.buffer)] : "acc_";
+    const bool block = plan.kept == 0 && !(local && plan.mode == Mode::reduce_in_register);
+    if (local)
+        w_.line("double " + acc + " = 0.0;");
+    if (block)
+        w_.open("");
+    emit_level(0);
+    open_loops(0, plan.kept);
+    if (plan.mode == Mode::reduce_in_register) {
+        if (!local)
+            w_.line("double " + acc + " = 0.0;");
+        open_loops(plan.kept, depth);
+        w_.line(acc + " += " + root() + ";");
+        close_loops(depth - plan.kept);
+    } else { // logsumexp: shift by the maximum (NaN wins), then sum exp(v - max)
+        w_.line("double max_ = -std::numeric_limits<double>::infinity();");
+        open_loops(plan.kept, depth);
+        w_.line("const double v_ = " + root() + ";");
+        w_.line("if (v_ > max_ || v_ != v_) max_ = v_;");
+        close_loops(depth - plan.kept);
+        w_.line("double sum_ = 0.0;");
+        open_loops(plan.kept, depth);
+        w_.line("sum_ += std::exp(" + root() + " - max_);");
+        close_loops(depth - plan.kept);
+        w_.line(std::string(local ? "" : "const double ") + acc +
+                " = std::isfinite(max_) ? max_ + std::log(sum_) : max_;");
+    }
+    if (!local)
+        w_.line(out + " = " + acc + ";");
+    close_loops(plan.kept);
+    if (block)
+        w_.close();
+}
+
+std::string literal(double v) {
+    if (std::isnan(v))
+        return "std::numeric_limits<double>::quiet_NaN()";
+    if (std::isinf(v))
+        return v > 0 ? "std::numeric_limits<double>::infinity()"
+                     : "(-std::numeric_limits<double>::infinity())";
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    std::string s(buf, r.ptr);
+    if (s.find_first_of(".eEn") == std::string::npos)
+        s += ".0";
+    return std::signbit(v) ? "(" + s + ")" : s;
+}
+
+std::string spell(std::string_view pattern, const std::array<std::string, 3>& operands) {
+    std::string out;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '{' && i + 2 < pattern.size() && pattern[i + 2] == '}') {
+            out += operands[static_cast<std::size_t>(pattern[i + 1] - '0')];
+            i += 2;
+        } else {
+            out += pattern[i];
+        }
+    }
+    return out;
+}
+
+} // namespace symdiff::codegen

@@ -1,0 +1,39 @@
+// Prints one lowered kernel as C++ loops. This is where loop structure is chosen:
+//  - the innermost loop is the axis along which most memory accesses are contiguous,
+//    so matrix products run i-k-j and vectorise (a kept innermost axis of a sum means
+//    accumulating into the zeroed output, a reduced one accumulating in a register);
+//  - every value is computed at the outermost loop level it depends on (compilers will
+//    not hoist std::exp and friends out of loops themselves: they may set errno);
+//  - values read more than once are named `const double` temporaries, the rest nest.
+#pragma once
+
+#include "codegen/lower.hpp"
+#include "codegen/writer.hpp"
+
+#include <string>
+#include <vector>
+
+namespace symdiff::codegen {
+
+class KernelPrinter {
+  public:
+    // names[b] is how buffer b is spelled (a pointer, or a local for Kind::local).
+    KernelPrinter(Writer& w, const std::vector<Buffer>& buffers, const std::vector<std::string>& names)
+        : w_(w), buffers_(buffers), names_(names) {}
+
+    void print(const Kernel& k);
+
+  private:
+    std::string access(const Access& a) const;
+    std::string index(const Access& a) const;
+
+    Writer& w_;
+    const std::vector<Buffer>& buffers_;
+    const std::vector<std::string>& names_;
+};
+
+// "i0_ * 3 + i1_ - 2": the flat index base + sum_j step[j] * i{j}_.
+std::string index_text(const Access& a);
+std::string loop_var(int axis);
+
+} // namespace symdiff::codegen

@@ -1,0 +1,58 @@
+// Small text utilities of the emitter: an indenting line writer, double literals that
+// round-trip, and substitution of operands into an op's C++ spelling.
+#pragma once
+
+#include <array>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace symdiff::codegen {
+
+class Writer {
+  public:
+    void line(const std::string& s) {
+        out_ << std::string(static_cast<std::size_t>(indent_) * 4, ' ') << s << '\n';
+    }
+    void blank() { out_ << '\n'; }
+    void open(const std::string& s) { // "s {", then indent
+        line(s.empty() ? "{" : s + " {");
+        ++indent_;
+    }
+    void close(const std::string& tail = "") {
+        --indent_;
+        line("}" + tail);
+    }
+    void reopen(const std::string& s) { // "} else {"
+        --indent_;
+        line("} " + s + " {");
+        ++indent_;
+    }
+    std::string str() const { return out_.str(); }
+
+  private:
+    std::ostringstream out_;
+    int indent_ = 0;
+};
+
+// Concatenates strings and numbers by appending (also sidesteps GCC 12's false
+// -Wrestrict on `"literal" + std::string` temporaries).
+template <class... Parts> std::string cat(const Parts&... parts) {
+    std::string s;
+    auto add = [&s](const auto& p) {
+        if constexpr (std::is_arithmetic_v<std::decay_t<decltype(p)>>)
+            s += std::to_string(p);
+        else
+            s += p;
+    };
+    (add(parts), ...);
+    return s;
+}
+
+// A C++ double literal that reads back to exactly `v` (NaN and infinities included).
+std::string literal(double v);
+// `pattern` with {0}, {1}, {2} replaced by the operands.
+std::string spell(std::string_view pattern, const std::array<std::string, 3>& operands);
+
+} // namespace symdiff::codegen
