@@ -1,0 +1,179 @@
+// The function table of the model language and the builders of its entries. Builders
+// throw Error without a location (as core does); the parser locates it at the call.
+#include "tools/builtins.hpp"
+
+#include "core/differentiate.hpp"
+#include "core/ops.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace symdiff {
+namespace {
+
+using A = ArgKind;
+
+Shape shape_of(std::span<const CallArg> dims) {
+    std::vector<std::int64_t> d;
+    for (const CallArg &a : dims)
+        d.push_back(a.integer);
+    return Shape(std::span<const std::int64_t>(d));
+}
+
+std::vector<Expr> exprs(std::span<const CallArg> args) {
+    std::vector<Expr> out;
+    for (const CallArg &a : args)
+        out.push_back(a.value.expr);
+    return out;
+}
+
+Value plain(Expr e) { return Value{e, std::nullopt, {}}; }
+
+const Expr &x0(std::span<const CallArg> a) { return a[0].value.expr; }
+int axis1(std::span<const CallArg> a) { return static_cast<int>(a[1].integer); }
+
+// Element-wise functions: the op of the same name in the op table.
+Value build_elementwise(Graph &, const Builtin &fn, std::span<const CallArg> a) {
+    const Op op = *op_named(fn.name);
+    if (a.size() == 1)
+        return plain(elementwise(op, {x0(a)}));
+    if (a.size() == 2)
+        return plain(elementwise(op, {x0(a), a[1].value.expr}));
+    return plain(elementwise(op, {x0(a), a[1].value.expr, a[2].value.expr}));
+}
+
+Value build_sum(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(a.size() == 1 ? sum(x0(a)) : sum(x0(a), axis1(a)));
+}
+Value build_mean(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(a.size() == 1 ? mean(x0(a)) : mean(x0(a), axis1(a)));
+}
+Value build_logsumexp(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(a.size() == 1 ? logsumexp(x0(a)) : logsumexp(x0(a), axis1(a)));
+}
+Value build_softmax(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(a.size() == 1 ? softmax(x0(a)) : softmax(x0(a), axis1(a)));
+}
+Value build_transpose(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(transpose(x0(a)));
+}
+Value build_dot(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(dot(x0(a), a[1].value.expr));
+}
+Value build_diag(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(diag(x0(a)));
+}
+Value build_tril(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(tril(x0(a)));
+}
+Value build_zeros(Graph &g, const Builtin &, std::span<const CallArg> a) {
+    return plain(zeros(g, shape_of(a)));
+}
+Value build_ones(Graph &g, const Builtin &, std::span<const CallArg> a) {
+    return plain(ones(g, shape_of(a)));
+}
+Value build_eye(Graph &g, const Builtin &, std::span<const CallArg> a) {
+    return plain(eye(g, a[0].integer));
+}
+Value build_reshape(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(reshape(x0(a), shape_of(a.subspan(1))));
+}
+Value build_stack(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(stack(exprs(a)));
+}
+Value build_concat(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return plain(concat(exprs(a)));
+}
+
+// Derivatives record how they were made (DerivativeSpec) for the numeric modes.
+Value derivative(Expr result, DerivativeSpec::Kind kind, std::span<const CallArg> a,
+                 int order = 1) {
+    DerivativeSpec s;
+    s.kind = kind;
+    s.function = x0(a).id();
+    s.variable = a[1].value.expr.id();
+    s.order = order;
+    if (kind == DerivativeSpec::Kind::jvp)
+        s.tangent = a[2].value.expr.id();
+    return Value{result, s, {}};
+}
+
+Value build_grad(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return derivative(grad(x0(a), a[1].value.expr), DerivativeSpec::Kind::grad, a);
+}
+Value build_jvp(Graph &, const Builtin &, std::span<const CallArg> a) {
+    return derivative(jvp(x0(a), a[1].value.expr, a[2].value.expr), DerivativeSpec::Kind::jvp, a);
+}
+Value build_diff(Graph &, const Builtin &, std::span<const CallArg> a) {
+    const int k = static_cast<int>(a[2].integer);
+    return derivative(diff(x0(a), a[1].value.expr, k), DerivativeSpec::Kind::diff, a, k);
+}
+// jacobian and hessian arrive with core's jacobian(); wiring one is replacing its
+// builder in the table below.
+Value not_available(Graph &, const Builtin &fn, std::span<const CallArg>) {
+    throw Error(std::string(fn.name) + " is not available yet");
+}
+
+// The element-wise functions of the language; each must name an element-wise op.
+constexpr std::string_view elementwise_names[] = {
+    "exp",  "log", "sqrt",  "sin",   "cos",      "tan", "tanh", "sigmoid",
+    "relu", "abs", "log1p", "expm1", "softplus", "pow", "max",  "min",
+};
+
+std::vector<Builtin> make_table() {
+    std::vector<Builtin> t;
+    for (std::string_view name : elementwise_names) {
+        const std::optional<Op> op = op_named(name);
+        if (!op || info(*op).kind != OpKind::elementwise)
+            throw Error("internal error: '" + std::string(name) + "' is not an element-wise op");
+        const int n = info(*op).arity;
+        t.push_back({name, std::vector<ArgKind>(static_cast<std::size_t>(n), A::expr), A::expr, n,
+                     n, build_elementwise});
+    }
+    // clang-format off
+    const std::vector<Builtin> rest = {
+        {"where",     {A::condition, A::expr, A::expr}, A::expr, 3, 3, build_elementwise},
+        {"sum",       {A::expr, A::axis},      A::expr, 1, 2,  build_sum},
+        {"mean",      {A::expr, A::axis},      A::expr, 1, 2,  build_mean},
+        {"logsumexp", {A::expr, A::axis},      A::expr, 1, 2,  build_logsumexp},
+        {"softmax",   {A::expr, A::axis},      A::expr, 1, 2,  build_softmax},
+        {"transpose", {A::expr},               A::expr, 1, 1,  build_transpose},
+        {"dot",       {A::expr, A::expr},      A::expr, 2, 2,  build_dot},
+        {"diag",      {A::expr},               A::expr, 1, 1,  build_diag},
+        {"tril",      {A::expr},               A::expr, 1, 1,  build_tril},
+        {"zeros",     {},                      A::dim,  1, 4,  build_zeros},
+        {"ones",      {},                      A::dim,  1, 4,  build_ones},
+        {"eye",       {A::dim},                A::expr, 1, 1,  build_eye},
+        {"reshape",   {A::expr},               A::dim,  2, 5,  build_reshape},
+        {"stack",     {},                      A::expr, 1, -1, build_stack},
+        {"concat",    {},                      A::expr, 1, -1, build_concat},
+        {"grad",      {A::expr, A::variable},  A::expr, 2, 2,  build_grad},
+        {"jvp",       {A::expr, A::variable, A::expr}, A::expr, 3, 3, build_jvp},
+        {"diff",      {A::expr, A::variable, A::order}, A::expr, 3, 3, build_diff},
+        {"jacobian",  {A::expr, A::variable},  A::expr, 2, 2,  not_available},
+        {"hessian",   {A::expr, A::variable},  A::expr, 2, 2,  not_available},
+    };
+    // clang-format on
+    t.insert(t.end(), rest.begin(), rest.end());
+    return t;
+}
+
+} // namespace
+
+std::span<const Builtin> builtins() {
+    static const std::vector<Builtin> table = make_table();
+    return table;
+}
+
+const Builtin *find_builtin(std::string_view name) {
+    const auto t = builtins();
+    const auto it =
+        std::find_if(t.begin(), t.end(), [&](const Builtin &b) { return b.name == name; });
+    return it == t.end() ? nullptr : &*it;
+}
+
+ArgKind arg_kind(const Builtin &fn, std::size_t position) {
+    return position < fn.leading.size() ? fn.leading[position] : fn.rest;
+}
+
+} // namespace symdiff

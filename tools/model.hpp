@@ -1,0 +1,60 @@
+// A parsed model file (*.sd, LANGUAGE.md section 1): its graph, its exports, and how each
+// export result was made. Parsing checks everything the language promises (names, shapes,
+// exports) and throws symdiff::Error located at the offending text; a Model that exists
+// is valid: every result depends only on its export's parameters, and every parameter
+// is used.
+#pragma once
+
+#include "core/error.hpp"
+#include "core/function.hpp"
+#include "core/graph.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace symdiff {
+
+// How a result was made when its expression is a derivative call at the top level
+// (`dx = grad(f, x)`, or a name bound to one). A numeric mode (the tape) reads this to
+// differentiate node `function` by input `variable` itself instead of interpreting the
+// symbolic derivative graph. Node ids are those of parsing: simplification may later
+// replace the result node, never these.
+struct DerivativeSpec {
+    enum class Kind : std::uint8_t {
+        grad, // d function / d variable; function is scalar
+        jvp,  // forward derivative of function along `tangent` (variable's shape)
+        diff, // order-th derivative of scalar function by scalar variable
+    };
+    Kind kind = Kind::grad;
+    NodeId function = no_node;
+    NodeId variable = no_node; // an Input node
+    NodeId tangent = no_node;  // jvp only
+    int order = 1;             // diff's k (0 means the function itself); 1 otherwise
+};
+
+struct Model {
+    std::unique_ptr<Graph> graph; // Graph does not move; Expr handles point into it
+    std::vector<Function> exports;
+    // result_specs[e][r]: the DerivativeSpec of exports[e].results[r], if any.
+    std::vector<std::vector<std::optional<DerivativeSpec>>> result_specs;
+    std::string path, source; // for error messages
+
+    const Function *find_export(std::string_view name) const;
+};
+
+// Parses and checks a model. Throws Error with the SourceLoc of the problem.
+Model parse_model(std::string source, std::string path);
+// Reads and parses a file; an unreadable file is an Error without a location.
+Model load_model(const std::string &path);
+// The bytes of a file; an unreadable file is an Error without a location.
+std::string read_source(const std::string &path);
+
+// "path:line:col: error: message\n<the source line>\n<spaces>^\n" for a located
+// error, "error: message\n" otherwise. Unprintable bytes of the line show as '?', and a
+// very long line is cut to a window around the column.
+std::string format_error(const Error &e, std::string_view path, std::string_view source);
+
+} // namespace symdiff

@@ -1,0 +1,26 @@
+// Which identifiers a model may define. Model names become C++ names in generated
+// code (parameters, results, functions, the namespace), so C++ keywords, reserved
+// identifiers and the macros of the standard headers the emitter includes are refused,
+// as are the language's own keywords and functions, and names ending in '_' (kept for
+// generated code).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace symdiff {
+
+// Why `name` cannot be a C++ identifier of generated code, or nullopt if it can.
+std::optional<std::string> cpp_name_problem(std::string_view name);
+
+// Why `name` cannot be defined in a model (input, value, export or result name).
+std::optional<std::string> model_name_problem(std::string_view name);
+
+bool is_language_keyword(std::string_view name); // input, export, pi
+
+// 'name', as messages show names. (Built by appending: g++ 12 warns falsely about
+// "'" + std::string(...) at -O3.)
+std::string in_quotes(std::string_view name);
+
+} // namespace symdiff
