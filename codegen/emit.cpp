@@ -37,8 +37,9 @@ std::string signature_part(const std::string& name, const Shape& s) {
 // Prints one function: its metadata, the `work` overload, and the allocating overload.
 class FunctionPrinter {
   public:
-    FunctionPrinter(const Graph& g, const Function& fn, const Program& prog, Writer& w)
-        : g_(g), fn_(fn), w_(w), prog_(prog) {}
+    FunctionPrinter(const Graph& g, const Function& fn, const Program& prog, const std::string& ns,
+                    Writer& w)
+        : g_(g), fn_(fn), w_(w), prog_(prog), qualified_(cat("::", ns, "::", fn.name)) {}
 
     void print() {
         name_buffers();
@@ -173,13 +174,13 @@ class FunctionPrinter {
         w_.line("// Finds its own scratch space: on the stack when small, else on the heap.");
         w_.open("inline void " + fn_.name + "(" + params_signature(false) + ")");
         if (prog_.work_size == 0) {
-            w_.line(fn_.name + "(" + call_arguments() + ", nullptr);");
+            w_.line(qualified_ + "(" + call_arguments() + ", nullptr);");
         } else if (prog_.work_size <= stack_limit) {
             w_.line("double work_[" + n + "];");
-            w_.line(fn_.name + "(" + call_arguments() + ", work_);");
+            w_.line(qualified_ + "(" + call_arguments() + ", work_);");
         } else {
             w_.line("const std::unique_ptr<double[]> work_(new double[" + n + "]);");
-            w_.line(fn_.name + "(" + call_arguments() + ", work_.get());");
+            w_.line(qualified_ + "(" + call_arguments() + ", work_.get());");
         }
         w_.close();
         w_.blank();
@@ -191,6 +192,7 @@ class FunctionPrinter {
     const Function& fn_;
     Writer& w_;
     const Program& prog_;
+    std::string qualified_;          // ::ns::fn: a result may be named like the function
     std::vector<std::string> names_; // per buffer
 };
 
@@ -265,7 +267,7 @@ std::string emit_header(const Graph& g, std::span<const Function> fns, const Emi
     w.line(cat("namespace ", opt.ns, " {"));
     w.blank();
     for (std::size_t i = 0; i < fns.size(); ++i)
-        FunctionPrinter(g, fns[i], programs[i], w).print();
+        FunctionPrinter(g, fns[i], programs[i], opt.ns, w).print();
     w.line(cat("} // namespace ", opt.ns));
     return w.str();
 }
