@@ -44,7 +44,7 @@ Graph& Expr::graph() const {
     return *g_;
 }
 
-const Shape& Expr::shape() const { return g_ ? (*g_)[id_].shape : scalar_shape; }
+Shape Expr::shape() const { return g_ ? (*g_)[id_].shape : scalar_shape; }
 
 bool Expr::is_constant(double v) const {
     return g_ ? g_->is_const(id_, v) : literal_ == v;

@@ -31,7 +31,9 @@ class Expr {
     Graph& graph() const;
     NodeId id() const { return id_; }
     const Node& node() const { return (*g_)[id_]; }
-    const Shape& shape() const;
+    // By value: a reference into the graph's node arena would dangle as soon as the
+    // graph grows (e.g. broadcast(logsumexp_to(x, s), x.shape())).
+    Shape shape() const;
     // True if this is a literal or a constant node equal to v.
     bool is_constant(double v) const;
 

@@ -541,6 +541,8 @@ struct Tril : StructuralOp { // lower triangle of a matrix, diagonal kept; adjoi
     static constexpr int arity = 1;
     static constexpr OpKind kind = OpKind::view;
     static constexpr ConstFold const_fold = ConstFold::zero;
+    // Same shape in and out, yet never the identity (the default would fold it away).
+    static bool is_identity(const Shape&, const Payload&, const Shape&) { return false; }
     static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
     static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
     template <class T> static T vjp(int, std::span<const T>, const T&, const T& g, const Payload&) {
