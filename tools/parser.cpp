@@ -398,6 +398,8 @@ Value Parser::primary() {
         throw Error("expected an expression, got " + describe(t), t.loc);
     if (lex_.peek().kind == Tok::lparen)
         return call(t);
+    if (const Binding *b = lookup(t.text)) // defined names never collide with the words below
+        return b->value;
     if (t.text == "pi")
         return Value{constant(g_, std::numbers::pi), std::nullopt, {}};
     if (is_language_keyword(t.text))
@@ -406,10 +408,7 @@ Value Parser::primary() {
         throw Error(in_quotes(t.text) + " is a function: call it as " + std::string(t.text) +
                         "(...)",
                     t.loc);
-    const Binding *b = lookup(t.text);
-    if (!b)
-        throw Error(in_quotes(t.text) + " is not defined", t.loc);
-    return b->value;
+    throw Error(in_quotes(t.text) + " is not defined", t.loc);
 }
 
 Value Parser::binary(const Token &op, const Value &a, const Value &b) {
@@ -453,7 +452,7 @@ Value Parser::binary(const Token &op, const Value &a, const Value &b) {
 
 std::string arity_text(const Builtin &fn) {
     auto args = [](int n) { return std::to_string(n) + (n == 1 ? " argument" : " arguments"); };
-    const std::string name(fn.name);
+    const std::string name = in_quotes(fn.name);
     if (fn.max_args < 0)
         return name + " takes at least " + args(fn.min_args);
     if (fn.min_args == fn.max_args)
