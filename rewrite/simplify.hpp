@@ -1,19 +1,24 @@
-// The algebraic simplifier: rewrite rules (data, indexed by root op) applied bottom-up
-// over what the roots reach, to a fixpoint or a cap. New nodes are appended to the
-// graph (which is append-only); the returned roots replace the old ones.
+// The algebraic simplifier: rewrite rules (data, indexed by root op; rewrite/rule.hpp)
+// applied bottom-up over what the roots reach, to a fixpoint or a cap. New nodes are
+// appended to the graph (which is append-only); the returned roots replace the old ones,
+// and only what they reach matters (callers walk from them, so dead nodes cost nothing).
+// Deterministic: the same graph and roots give the same ids.
 #pragma once
 
 #include "core/graph.hpp"
 
 #include <cstddef>
+#include <map>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace symdiff::rewrite {
 
 struct Options {
     // Strict mode keeps only the rules that are exact in IEEE arithmetic (see
-    // docs/float-policy.md); the default also applies real-number algebra.
+    // docs/float-policy.md); the default also applies numerically stable forms and
+    // real-number algebra.
     bool strict = false;
     int max_passes = 16; // fixpoint cap
 };
@@ -21,11 +26,13 @@ struct Options {
 struct Stats {
     std::size_t nodes_before = 0; // reachable from the roots
     std::size_t nodes_after = 0;
-    std::size_t rewrites = 0;
-    int passes = 0;
+    std::size_t rewrites = 0;                   // rule applications
+    int passes = 0;                             // sweeps made (the last one changed nothing
+                                                // unless max_passes was reached)
+    std::map<std::string, std::size_t> applied; // rule name -> applications
 };
 
-std::vector<NodeId> simplify(Graph& g, std::span<const NodeId> roots, const Options& options = {},
-                             Stats* stats = nullptr);
+std::vector<NodeId> simplify(Graph &g, std::span<const NodeId> roots, const Options &options = {},
+                             Stats *stats = nullptr);
 
 } // namespace symdiff::rewrite

@@ -1,0 +1,57 @@
+// Rules rooted at mul and div: identities, signs, constant reassociation, cancellation.
+// x * x stays a product (never a pow): it is exact, cheap, and what pow-two produces.
+#include "rewrite/rule_sets.hpp"
+
+namespace symdiff::rewrite {
+
+using namespace dsl;
+
+std::vector<Rule> mul_rules() {
+    return {
+        // clang-format off
+        // x 1 = x
+        {"mul-one",         x * 1,              x},
+        // x (-1) = -x
+        {"mul-neg-one",     x * (-1),           -x},
+        // x 0 = 0 (inf 0 and NaN 0 are NaN; -3 0 = -0)
+        {"mul-zero",        x * 0,              lit(0),             real_algebra},
+        // (-a)(-b) = ab
+        {"mul-neg-neg",     (-x) * (-y),        x * y},
+        // (-a) b = -(ab): rounding is symmetric under negation
+        {"mul-neg",         (-x) * y,           -(x * y)},
+        // c0 (c1 x) = (c0 c1) x
+        {"mul-const-mul",   c0 * (c1 * x),      fold(c0 * c1) * x,  real_algebra},
+        // c0 (c1 / x) = (c0 c1) / x
+        {"mul-const-div",   c0 * (c1 / x),      fold(c0 * c1) / x,  real_algebra},
+        // c0 (x / c1) = x (c0 / c1)
+        {"mul-div-const",   c0 * (x / c1),      x * fold(c0 / c1),  real_algebra},
+        // x (1 / y) = x / y: one rounding instead of two, no overflow of 1/y
+        {"mul-recip",       x * (1 / y),        x / y,              stable},
+        // (x / y) y = x
+        {"mul-div-cancel",  (x / y) * y,        x,                  real_algebra},
+
+        // x / 1 = x
+        {"div-one",         x / 1,              x},
+        // x / (-1) = -x
+        {"div-neg-one",     x / (-1),           -x},
+        // (-a) / b = -(a / b)
+        {"div-neg-num",     (-x) / y,           -(x / y)},
+        // a / (-b) = -(a / b)
+        {"div-neg-den",     x / (-y),           -(x / y)},
+        // x / x = 1 (0/0 and inf/inf are NaN)
+        {"div-self",        x / x,              lit(1),             real_algebra},
+        // 0 / x = 0 (0/0 is NaN)
+        {"zero-div",        0 / x,              lit(0),             real_algebra},
+        // (x y) / x = y
+        {"div-mul-cancel",  (x * y) / x,        y,                  real_algebra},
+        // x / c = x (1/c) when c = +-2^k: 1/c is exact, so both round the same real
+        {"div-pow2",        x / c0,             x * fold(1 / c0),   when(power_of_two(c0))},
+        // (x / c0) / c1 = x / (c0 c1)
+        {"div-div-const",   (x / c0) / c1,      x / fold(c0 * c1),  real_algebra},
+        // (c0 x) / c1 = x (c0 / c1)
+        {"div-mul-const",   (c0 * x) / c1,      x * fold(c0 / c1),  real_algebra},
+        // clang-format on
+    };
+}
+
+} // namespace symdiff::rewrite
