@@ -3,8 +3,24 @@
 // overflow the stack or take long. Random inputs use pinned seeds.
 #include "tools/tools_test_util.hpp"
 
-#include <chrono>
+#include <ctime>
 #include <random>
+
+// The time bound of the 10^6-term line holds for optimised builds; sanitizers and
+// debug builds are an order of magnitude slower and only check it finishes.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SYMDIFF_TEST_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SYMDIFF_TEST_SANITIZED 1
+#endif
+#if defined(NDEBUG) && !defined(SYMDIFF_TEST_SANITIZED)
+constexpr double long_line_cpu_seconds = 1.0;
+#else
+constexpr double long_line_cpu_seconds = 120.0;
+#endif
 
 using namespace symdiff;
 using namespace symdiff::test;
@@ -101,12 +117,11 @@ TEST_CASE("robustness: a 10^6-term line parses quickly and evaluates") {
     for (int i = 1; i < 1'000'000; ++i)
         src += " + x";
     src += "\nexport e(x) -> f\n";
-    const auto start = std::chrono::steady_clock::now();
+    const std::clock_t start = std::clock(); // CPU time: other processes do not count
     const Model m = parse_model(src, "long.sd");
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    WARN("10^6-term line parsed in " << seconds << " s");
-    CHECK(seconds < 10); // well under a second in Release; the bound catches quadratic work
+    const double seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+    WARN("10^6-term line parsed in " << seconds << " s of CPU time");
+    CHECK(seconds < long_line_cpu_seconds);
     Bindings b(*m.graph);
     b.set("x", Tensor(1.0));
     const NodeId root = m.exports[0].results[0].node;
