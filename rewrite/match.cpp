@@ -118,12 +118,15 @@ class Builder {
         Shape shape;
         if (is_elementwise(a.op)) {
             // Operands share the result's shape: take it from an operand that has one.
-            const Shape *known = expected;
+            // (a copy, not a pointer into the arena: making nodes may move it)
+            std::optional<Shape> known;
+            if (expected)
+                known = *expected;
             for (std::size_t i = 0; i < n; ++i)
                 if (!is_splat(a.args[i])) {
                     ids[i] = make(a.args[i], expected);
                     if (!known)
-                        known = &g_[ids[i]].shape;
+                        known = g_[ids[i]].shape;
                 }
             if (!known)
                 throw Error("internal error: no shape is known for " + name_of(a));
