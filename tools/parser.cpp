@@ -77,7 +77,7 @@ class Parser {
     Value index(const Value &base, const Token &open);
     Value binary(const Token &op, const Value &a, const Value &b);
     // pieces
-    std::int64_t integer(const std::string &what);
+    std::int64_t integer(const std::string &rule);
     double number(const Token &t) const;
     Token expect_name(const std::string &what);
     void close(Tok kind, const Token &open, const std::string &context);
@@ -191,7 +191,7 @@ void Parser::input_statement() {
                     throw Error("an input has at most " + std::to_string(Shape::max_rank) +
                                     " dimensions",
                                 at);
-                dims.push_back(integer("the dimensions of an input"));
+                dims.push_back(integer("the dimensions of an input must be integer literals"));
                 if (dims.back() < 1)
                     throw Error("dimension " + std::to_string(dims.back()) + " must be positive",
                                 at);
@@ -494,6 +494,10 @@ Value Parser::call(const Token &name) {
 
 CallArg Parser::argument(const Builtin &fn, ArgKind kind) {
     const std::string f = in_quotes(fn.name);
+    const std::string literal_rule =
+        kind == ArgKind::axis  ? "the axis of " + f + " must be an integer literal"
+        : kind == ArgKind::dim ? "the dimensions of " + f + " must be integer literals"
+                               : "the order of " + f + " must be an integer literal";
     CallArg a;
     const Token first = lex_.peek();
     auto ends_argument = [&] {
@@ -523,15 +527,15 @@ CallArg Parser::argument(const Builtin &fn, ArgKind kind) {
         return a;
     }
     case ArgKind::axis:
-        a.integer = integer("the axis of " + f);
+        a.integer = integer(literal_rule);
         break;
     case ArgKind::dim:
-        a.integer = integer("the dimensions of " + f);
+        a.integer = integer(literal_rule);
         if (a.integer < 1)
             throw Error("dimension " + std::to_string(a.integer) + " must be positive", first.loc);
         break;
     case ArgKind::order:
-        a.integer = integer("the order of " + f);
+        a.integer = integer(literal_rule);
         if (a.integer < 0)
             throw Error("the order of " + f + " must be non-negative, got " +
                             std::to_string(a.integer),
@@ -542,21 +546,17 @@ CallArg Parser::argument(const Builtin &fn, ArgKind kind) {
                         first.loc);
         break;
     }
-    if (!ends_argument())
-        throw Error(std::string("the ") +
-                        (kind == ArgKind::axis  ? "axis"
-                         : kind == ArgKind::dim ? "dimensions"
-                                                : "order") +
-                        " of " + f + " must be an integer literal",
-                    first.loc);
+    if (!ends_argument()) // "1 + 1" is not a literal
+        throw Error(literal_rule, first.loc);
     return a;
 }
 
 // --------------------------------------------------------------------------------
 // Literals
 
-// An integer literal with an optional minus sign, of at most 2^31 - 1 in magnitude.
-std::int64_t Parser::integer(const std::string &what) {
+// An integer literal with an optional minus sign, of at most 2^31 - 1 in magnitude;
+// anything else is an Error saying `rule`.
+std::int64_t Parser::integer(const std::string &rule) {
     const Token first = lex_.peek();
     const bool negative = first.kind == Tok::minus;
     if (negative)
@@ -565,12 +565,8 @@ std::int64_t Parser::integer(const std::string &what) {
     const bool digits =
         t.kind == Tok::number &&
         std::all_of(t.text.begin(), t.text.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits) {
-        const std::string needs = what.rfind("the dimensions", 0) == 0
-                                      ? " must be integer literals"
-                                      : " must be an integer literal";
-        throw Error(what + needs, first.loc);
-    }
+    if (!digits)
+        throw Error(rule, first.loc);
     lex_.next();
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
@@ -609,14 +605,14 @@ Value Parser::index(const Value &base, const Token &open) {
         auto normal = [&](std::int64_t i) { return i < 0 ? i + dim : i; };
         std::optional<std::int64_t> lo, hi;
         if (is_int_start())
-            lo = integer("an index");
+            lo = integer("an index must be an integer literal");
         else if (first.kind != Tok::colon)
             throw Error("indices must be integer literals or slices a:b, got " + describe(first),
                         first.loc);
         if (lex_.peek().kind == Tok::colon) {
             lex_.next();
             if (is_int_start())
-                hi = integer("an index");
+                hi = integer("an index must be an integer literal");
             const std::int64_t a = lo ? normal(*lo) : 0, b = hi ? normal(*hi) : dim;
             if (a < 0 || a > dim || b < 0 || b > dim)
                 throw Error("slice " + (lo ? std::to_string(*lo) : "") + ":" +

@@ -404,6 +404,8 @@ TEST_CASE("error: dimensions of a function must be integer literals") {
     require_error("input x[4]\nf = reshape(x, 2, 2.0)\n",
                   "the dimensions of 'reshape' must be integer literals", 2, 19);
     require_error("input x\nf = eye(0)\n", "dimension 0 must be positive", 2, 9);
+    require_error("input x\nf = ones(2 + 1)\n", "the dimensions of 'ones' must be integer literals",
+                  2, 10);
 }
 
 TEST_CASE("error: order of diff must be an integer literal") {
