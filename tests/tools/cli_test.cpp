@@ -359,3 +359,21 @@ TEST_CASE("cli error: parameters without a value") {
     require_failure({"eval", example("circuit.sd"), "f_grad", "--set", "y=1"},
                     "error: no values for parameters 'x', 'z' of 'f_grad'\n" + hint);
 }
+
+TEST_CASE("cli error: gen to a path that names no file") {
+    TempDir dir;
+    const std::string out = dir.file("") + "/";
+    require_failure({"gen", example("circuit.sd"), "-o", out},
+                    "error: cannot write '" + out + "': not a file name\n");
+    CHECK(dir.entries().empty());
+}
+
+TEST_CASE("cli: options may come in any order, and '--' ends them") {
+    auto r = eval_cli(
+        {"--set", "x=-2", "--set", "y=5", "--set", "z=-4", "--", example("circuit.sd"), "f_grad"});
+    CHECK(r.at("f").item() == -12);
+    require_failure({"eval", "--", example("circuit.sd"), "f_grad", "--json"},
+                    "error: unexpected argument '--json'\n"
+                    "hint: usage: symdiff eval MODEL.sd FN [--set NAME=VALUE ...] [--set-file "
+                    "F.json] [--json]\n");
+}
