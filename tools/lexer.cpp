@@ -77,6 +77,11 @@ std::string describe(const Token &t) {
     }
 }
 
+Lexer::Lexer(std::string_view source) : src_(source) {
+    if (src_.starts_with(utf8_bom))
+        pos_ = line_start_ = utf8_bom.size();
+}
+
 const Token &Lexer::peek(std::size_t ahead) {
     while (ahead_.size() <= ahead)
         ahead_.push_back(lex());

@@ -1,9 +1,10 @@
 // Tokens of the model language (LANGUAGE.md section 1), produced on demand with a small
-// lookahead. Newlines end statements except inside brackets or after a token that needs
-// a right operand (a trailing operator or comma), which continue the line. Invariants:
-// every token carries the 1-based line and byte column of its first character; a byte
-// that cannot start a token (NUL, control, non-ASCII outside comments) is an Error at
-// that byte, so binary input fails at its first bad byte and never crashes.
+// lookahead; a leading UTF-8 byte-order mark is skipped (columns count after it). Newlines end
+// statements except inside brackets or after a token that needs a right operand (a trailing
+// operator or comma), which continue the line. Invariants: every token carries the 1-based line and
+// byte column of its first character; a byte that cannot start a token (NUL, control, non-ASCII
+// outside comments) is an Error at that byte, so binary input fails at its first bad byte and never
+// crashes.
 #pragma once
 
 #include "core/error.hpp"
@@ -49,13 +50,15 @@ struct Token {
     SourceLoc loc;
 };
 
+inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
 bool is_comparison(Tok t);
 // How a token is named in messages: "'x'", "'+'", "the end of the line", ...
 std::string describe(const Token &t);
 
 class Lexer {
   public:
-    explicit Lexer(std::string_view source) : src_(source) {}
+    explicit Lexer(std::string_view source);
 
     const Token &peek(std::size_t ahead = 0); // ahead < 2
     Token next();

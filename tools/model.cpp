@@ -1,6 +1,8 @@
 // Model lookups, file loading, and the located error format shared by every tool.
 #include "tools/model.hpp"
 
+#include "tools/lexer.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -22,6 +24,8 @@ std::string_view line_of(std::string_view source, int line) {
     }
     const std::size_t end = std::min(source.find('\n', start), source.size());
     std::string_view text = source.substr(start, end - start);
+    if (line == 1 && text.starts_with(utf8_bom)) // the lexer counts columns after it
+        text.remove_prefix(utf8_bom.size());
     if (!text.empty() && text.back() == '\r')
         text.remove_suffix(1);
     return text;

@@ -54,8 +54,22 @@ TEST_CASE("robustness: binary files fail at their first bad byte") {
     require_error(std::string("PK\x03\x04\x14\0", 6), "unexpected byte \\x03", 1, 3);
     require_error("\x89PNG\r\n\x1A\n", "non-ASCII byte \\x89 (only comments may hold UTF-8 text)",
                   1, 1);
-    require_error("\xEF\xBB\xBFinput x\n",
-                  "non-ASCII byte \\xEF (only comments may hold UTF-8 text)", 1, 1);
+}
+
+TEST_CASE("robustness: a leading UTF-8 byte-order mark is skipped") {
+    const std::string bom = "\xEF\xBB\xBF";
+    CHECK(eval_model(bom + "input x\nexport e(x) -> r = 2 * x\n", "e", {{"x", Tensor(2.0)}})[0]
+              .item() == 4);
+    try {
+        parse_model(bom + "input x y\n", "m.sd");
+        FAIL("no error");
+    } catch (const Error &e) {
+        CHECK(
+            format_error(e, "m.sd", bom + "input x y\n") ==
+            "m.sd:1:9: error: expected the end of the statement, got 'y'\ninput x y\n        ^\n");
+    }
+    require_error("input x\n" + bom, "non-ASCII byte \\xEF (only comments may hold UTF-8 text)", 2,
+                  1);
 }
 
 TEST_CASE("robustness: random bytes never crash the parser") {
