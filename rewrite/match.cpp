@@ -56,6 +56,8 @@ bool match_rest(Todo todo, Match &m, const Guard &guard) {
                 return false;
             if (a->capture >= 0 && !bind(m.wild(a->capture), t.id))
                 return false;
+            if (t.id != m.root())
+                m.note_interior(t.id);
             if (a->args.size() == 2 && info(a->op).commutative && node.args[0] != node.args[1]) {
                 const Match saved = m;
                 Todo first = todo;

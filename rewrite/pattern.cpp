@@ -132,6 +132,12 @@ Match::Match(const Graph &g, NodeId root) : g_(&g) {
     wild_[root_slot] = root;
 }
 
+void Match::note_interior(NodeId id) {
+    if (interior_count_ == interior_.size())
+        throw Error("internal error: pattern too large for a match");
+    interior_[interior_count_++] = id;
+}
+
 NodeId Match::node(const Pat &leaf) const {
     bool is_const = false;
     const int slot = leaf_slot(leaf, is_const);

@@ -17,6 +17,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -106,10 +107,16 @@ class Match {
     NodeId wild(int slot) const { return wild_[static_cast<std::size_t>(slot)]; }
     NodeId konst(int slot) const { return const_[static_cast<std::size_t>(slot)]; }
 
+    // The nodes matched by op patterns below the root (what the rewrite may free).
+    std::span<const NodeId> interior() const { return {interior_.data(), interior_count_}; }
+    void note_interior(NodeId id);
+
   private:
     const Graph *g_;
     std::array<NodeId, wild_slots> wild_;
     std::array<NodeId, const_slots> const_;
+    std::array<NodeId, 24> interior_{}; // patterns have at most 24 nodes (rule validation)
+    std::size_t interior_count_ = 0;
 };
 
 // ---------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ std::vector<Rule> add_rules() {
         {"add-neg",         x + (-y),           x - y},
         // (x - y) + y = x
         {"add-sub-cancel",  (x - y) + y,        x,                  real_algebra},
+        // (x - y) + (y - x) = 0
+        {"add-sub-opposite", (x - y) + (y - x), lit(0),             real_algebra},
         // c0 + (c1 + x) = (c0 + c1) + x
         {"add-const-add",   c0 + (c1 + x),      fold(c0 + c1) + x,  real_algebra},
         // c0 + (c1 - x) = (c0 + c1) - x

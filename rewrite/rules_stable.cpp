@@ -28,6 +28,12 @@ std::vector<Rule> stable_rules() {
         {"sigmoid-def",           1 / (1 + exp(-x)),      sigmoid(x),    stable},
         // e^x / (1 + e^x) = s(x): no inf/inf for x >> 0
         {"sigmoid-def-exp",       exp(x) / (1 + exp(x)),  sigmoid(x),    stable},
+        // y / (1 + e^-x) = y s(x): what d(1/u) = -1/u^2 leaves in the derivative of an
+        // explicit sigmoid
+        {"div-sigmoid-def",       y / (1 + exp(-x)),      y * sigmoid(x), stable},
+        // e^-x s(x) = s(-x), and with a third factor (reassociated)
+        {"exp-neg-sigmoid",       exp(-x) * sigmoid(x),   sigmoid(-x),   stable},
+        {"exp-neg-sigmoid-mul",   exp(-x) * (sigmoid(x) * y), sigmoid(-x) * y, real_algebra},
         // clang-format on
     };
 }

@@ -3,6 +3,8 @@
 // with its operands' new ids (so constants fold), then rewrites it with the rules of its
 // root op. A right side is built node by node through the same rewrite, to a bounded
 // depth; passes repeat until the roots stop changing or the pass cap is reached.
+// Growth is judged on the DAG: inner nodes a rule matched stay alive when something else
+// uses them, so a rule not marked `grows` is skipped where it would add nodes on net.
 #include "rewrite/simplify.hpp"
 
 #include "core/error.hpp"
@@ -21,14 +23,18 @@ constexpr int max_rounds = 16; // rules applied in a row at one node
 
 class Simplifier {
   public:
-    Simplifier(Graph &g, const Options &options, Stats &stats)
-        : g_(g), options_(options), stats_(stats),
+    Simplifier(Graph &g, const Options &options)
+        : g_(g), options_(options),
           build_([this](Op op, std::span<const NodeId> args, const Payload &p, const Shape &t) {
               return rewrite(g_.make(op, args, p, t), depth_);
+          }),
+          plain_([this](Op op, std::span<const NodeId> args, const Payload &p, const Shape &t) {
+              return g_.make(op, args, p, t);
           }) {}
 
     std::vector<NodeId> pass(std::span<const NodeId> roots) {
         const std::vector<NodeId> ids = reachable(g_, roots);
+        uses_ = use_counts(g_, roots);
         std::vector<NodeId> map(ids.empty() ? 0 : ids.back() + 1, no_node);
         for (const NodeId id : ids) {
             const Node n = g_[id]; // a copy: the calls below append to g_
@@ -42,10 +48,12 @@ class Simplifier {
                 args[k] = map[n.args[k]];
                 changed = changed || args[k] != n.args[k];
             }
-            const NodeId rebuilt =
-                changed ? g_.make(n.op, std::span<const NodeId>(args.data(), n.arity), n.payload,
-                                  n.shape)
-                        : id;
+            NodeId rebuilt = id;
+            if (changed) {
+                rebuilt = g_.make(n.op, std::span<const NodeId>(args.data(), n.arity), n.payload,
+                                  n.shape);
+                inherit_uses(rebuilt, id);
+            }
             map[id] = rewrite(rebuilt, 0);
         }
         std::vector<NodeId> out;
@@ -54,6 +62,9 @@ class Simplifier {
             out.push_back(map[r]);
         return out;
     }
+
+    // Rule applications of this pass, in order (indices into all_rules()).
+    const std::vector<std::size_t> &log() const { return log_; }
 
   private:
     // The node `id` after applying rules at its root until none matches (or the cap).
@@ -68,6 +79,7 @@ class Simplifier {
                 fixpoint = true;
                 break;
             }
+            inherit_uses(*next, cur);
             cur = *next;
         }
         remember(id, cur);
@@ -76,7 +88,8 @@ class Simplifier {
         return cur;
     }
 
-    // The first rule of cur's op that matches and changes it, applied.
+    // The first rule of cur's op that matches, changes cur, and does not grow the graph
+    // on net (unless marked `grows`), applied.
     std::optional<NodeId> apply_first(NodeId cur, int depth) {
         const Op op = g_[cur].op;
         for (const Rule *rule : rules_for(op)) {
@@ -85,6 +98,7 @@ class Simplifier {
             Match m(g_, cur);
             if (!match(*rule, cur, m))
                 continue;
+            const std::size_t log_before = log_.size();
             NodeId out;
             if (depth < max_depth) {
                 const int saved = depth_;
@@ -94,13 +108,79 @@ class Simplifier {
             } else {
                 out = instantiate(g_, rule->rhs, m, plain_);
             }
-            if (out == cur)
+            if (out == cur || (!rule->flags.grows && added(out) > freed(m))) {
+                log_.resize(log_before); // what was built for it is unreachable
                 continue;
-            ++stats_.rewrites;
-            ++stats_.applied[rule->name];
+            }
+            if (rule->flags.grows)
+                added(out);
+            for (NodeId id : seen_) // the right side's new nodes are now in use
+                make_live(id);
+            log_.push_back(rule_index(*rule));
             return out;
         }
         return std::nullopt;
+    }
+
+    // Op nodes a rewrite of m.root() frees: the root, and each inner node of the match
+    // that nothing else uses.
+    std::size_t freed(const Match &m) const {
+        std::size_t n = 1;
+        const auto inner = m.interior();
+        for (std::size_t i = 0; i < inner.size(); ++i) {
+            const bool repeat =
+                std::find(inner.begin(), inner.begin() + static_cast<std::ptrdiff_t>(i),
+                          inner[i]) != inner.begin() + static_cast<std::ptrdiff_t>(i);
+            if (!repeat && uses_of(inner[i]) == 1)
+                ++n;
+        }
+        return n;
+    }
+
+    // Op nodes reachable from `out` that are not live (reachable from the pass's roots,
+    // or made live by an earlier rewrite of this pass). The walk stays among those nodes:
+    // a right side's size, not the graph's. Liveness, unlike ids, does not depend on what
+    // earlier calls left in the arena, so the decision is the same on every run.
+    std::size_t added(NodeId out) {
+        std::size_t n = 0;
+        stack_.assign(1, out);
+        seen_.clear();
+        while (!stack_.empty()) {
+            const NodeId id = stack_.back();
+            stack_.pop_back();
+            if (live(id) || std::find(seen_.begin(), seen_.end(), id) != seen_.end())
+                continue;
+            seen_.push_back(id);
+            if (g_[id].arity == 0)
+                continue;
+            ++n;
+            for (NodeId a : g_[id].operands())
+                stack_.push_back(a);
+        }
+        return n;
+    }
+
+    bool live(NodeId id) const { return id < uses_.size() && uses_[id] > 0; }
+
+    void make_live(NodeId id) {
+        if (id >= uses_.size())
+            uses_.resize(std::max<std::size_t>(id + 1, g_.size()), 0);
+        uses_[id] = std::max<std::uint32_t>(uses_[id], 1);
+    }
+
+    // Uses of a node among what the roots reach; a node that replaces others inherits
+    // their uses, and a node no one has counted counts once.
+    std::uint32_t uses_of(NodeId id) const {
+        return id < uses_.size() && uses_[id] > 0 ? uses_[id] : 1;
+    }
+
+    void inherit_uses(NodeId to, NodeId from) {
+        if (to == from)
+            return;
+        const std::uint32_t u = uses_of(from);
+        const bool fresh = !live(to);
+        make_live(to);
+        uses_[to] = fresh ? u : uses_[to] + u;
     }
 
     void remember(NodeId from, NodeId to) {
@@ -111,13 +191,12 @@ class Simplifier {
 
     Graph &g_;
     const Options &options_;
-    Stats &stats_;
     int depth_ = 0;
-    std::vector<NodeId> done_; // node -> its rewrite in this pass, no_node if not yet
-    Build build_;
-    Build plain_ = [this](Op op, std::span<const NodeId> args, const Payload &p, const Shape &t) {
-        return g_.make(op, args, p, t);
-    };
+    std::vector<NodeId> done_;         // node -> its rewrite in this pass, no_node if not yet
+    std::vector<std::uint32_t> uses_;  // node -> uses (see uses_of)
+    std::vector<std::size_t> log_;     // rules applied, in order
+    std::vector<NodeId> stack_, seen_; // scratch for `added`
+    Build build_, plain_;
 };
 
 } // namespace
@@ -129,10 +208,15 @@ std::vector<NodeId> simplify(Graph &g, std::span<const NodeId> roots, const Opti
     s = Stats{};
     s.nodes_before = reachable(g, roots).size();
     std::vector<NodeId> current(roots.begin(), roots.end());
+    const std::vector<Rule> &rules = all_rules();
     for (int pass = 0; pass < options.max_passes; ++pass) {
-        Simplifier simplifier(g, options, s);
+        Simplifier simplifier(g, options);
         std::vector<NodeId> next = simplifier.pass(current);
         ++s.passes;
+        for (const std::size_t r : simplifier.log()) {
+            ++s.rewrites;
+            ++s.applied[rules[r].name];
+        }
         const bool fixpoint = next == current;
         current = std::move(next);
         if (fixpoint)

@@ -47,6 +47,22 @@ std::vector<std::vector<double>> values(const Graph &g, std::span<const NodeId> 
     return out;
 }
 
+std::string show(const Graph &g, NodeId id, int depth) {
+    const Node &n = g[id];
+    if (n.op == Op::Input)
+        return g.inputs()[static_cast<std::size_t>(n.input_index())].name;
+    if (n.is_const()) {
+        std::string s = std::to_string(n.value());
+        return n.shape.is_scalar() ? s : s + n.shape.str();
+    }
+    if (depth == 0)
+        return "...";
+    std::string s = std::string(name(n.op)) + "(";
+    for (std::size_t k = 0; k < n.arity; ++k)
+        s += (k ? ", " : "") + show(g, n.args[k], depth - 1);
+    return s + ")" + (n.shape.is_scalar() ? "" : n.shape.str());
+}
+
 Bindings random_inputs(const Graph &g, std::mt19937_64 &rng, double lo, double hi) {
     std::uniform_real_distribution<double> dist(lo, hi);
     Bindings b(g);

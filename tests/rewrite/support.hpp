@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace symdiff::rewrite::testing {
@@ -28,6 +29,10 @@ std::optional<Interval> operand_domain(Op op, int k);
 // Values of the roots, flattened into one vector per root.
 std::vector<std::vector<double>> values(const Graph &g, std::span<const NodeId> roots,
                                         const Bindings &b);
+
+// A one-line picture of the expression at `id` ("add(x, neg(y))"), for failure
+// messages; subtrees below `depth` levels print as "...".
+std::string show(const Graph &g, NodeId id, int depth = 8);
 
 // Random values for every input of g, uniform in [lo, hi].
 Bindings random_inputs(const Graph &g, std::mt19937_64 &rng, double lo, double hi);
