@@ -61,6 +61,7 @@ Sym operator-(const Sym& a, const Sym& b) { return lift(std::minus<>{}, a, b); }
 Sym operator*(const Sym& a, const Sym& b) { return lift(std::multiplies<>{}, a, b); }
 Sym operator/(const Sym& a, const Sym& b) { return lift(std::divides<>{}, a, b); }
 Sym operator-(const Sym& a) { return lift(std::negate<>{}, a); }
+// clang-format off
 Sym exp(const Sym& a) { return lift([](double v) { return std::exp(v); }, a); }
 Sym log(const Sym& a) { return lift([](double v) { return std::log(v); }, a); }
 Sym sqrt(const Sym& a) { return lift([](double v) { return std::sqrt(v); }, a); }
@@ -73,26 +74,16 @@ Sym expm1(const Sym& a) { return lift([](double v) { return std::expm1(v); }, a)
 Sym fabs(const Sym& a) { return lift([](double v) { return std::fabs(v); }, a); }
 Sym abs(const Sym& a) { return fabs(a); }
 Sym sigmoid(const Sym& a) { return lift([](double v) { return symdiff::sigmoid(v); }, a); }
+using Compare = double (*)(double, double);
+Sym lt(const Sym& a, const Sym& b) { return lift(Compare(symdiff::lt), a, b); }
+Sym le(const Sym& a, const Sym& b) { return lift(Compare(symdiff::le), a, b); }
+Sym gt(const Sym& a, const Sym& b) { return lift(Compare(symdiff::gt), a, b); }
+Sym ge(const Sym& a, const Sym& b) { return lift(Compare(symdiff::ge), a, b); }
+Sym eq(const Sym& a, const Sym& b) { return lift(Compare(symdiff::eq), a, b); }
+Sym ne(const Sym& a, const Sym& b) { return lift(Compare(symdiff::ne), a, b); }
+// clang-format on
 Sym pow(const Sym& a, const Sym& b) {
     return lift([](double u, double v) { return std::pow(u, v); }, a, b);
-}
-Sym lt(const Sym& a, const Sym& b) {
-    return lift([](double u, double v) { return symdiff::lt(u, v); }, a, b);
-}
-Sym le(const Sym& a, const Sym& b) {
-    return lift([](double u, double v) { return symdiff::le(u, v); }, a, b);
-}
-Sym gt(const Sym& a, const Sym& b) {
-    return lift([](double u, double v) { return symdiff::gt(u, v); }, a, b);
-}
-Sym ge(const Sym& a, const Sym& b) {
-    return lift([](double u, double v) { return symdiff::ge(u, v); }, a, b);
-}
-Sym eq(const Sym& a, const Sym& b) {
-    return lift([](double u, double v) { return symdiff::eq(u, v); }, a, b);
-}
-Sym ne(const Sym& a, const Sym& b) {
-    return lift([](double u, double v) { return symdiff::ne(u, v); }, a, b);
 }
 Sym where(const Sym& c, const Sym& a, const Sym& b) {
     if (c.constant)
@@ -175,8 +166,8 @@ PartialFacts partial_facts(Op op) {
                 const auto q = E::template partials<Sym>(Sym::read(0), Sym::read(result_bit));
                 std::copy(q.begin(), q.end(), p.begin());
             } else if constexpr (E::arity == 2) {
-                const auto q = E::template partials<Sym>(Sym::read(0), Sym::read(1),
-                                                         Sym::read(result_bit));
+                const auto q =
+                    E::template partials<Sym>(Sym::read(0), Sym::read(1), Sym::read(result_bit));
                 std::copy(q.begin(), q.end(), p.begin());
             } else {
                 const auto q = E::template partials<Sym>(Sym::read(0), Sym::read(1), Sym::read(2),
@@ -316,15 +307,15 @@ struct Tape::Impl {
         Op op{};
         OpKind kind{};
         std::uint8_t arity = 0;
-        bool depends = false;  // the node is a variable or reads one
-        bool variable = false; // the node is one of the variables
+        bool depends = false;   // the node is a variable or reads one
+        bool variable = false;  // the node is one of the variables
         std::uint8_t flow = 0;  // reverse: bit k - operand k receives a contribution
         std::uint8_t first = 0; // reverse: bit k - ... and it is that operand's first
         std::uint8_t reads = 0; // reverse: bits 0-2 operand values, bit 3 the result
         std::uint8_t zero = 0;  // element-wise: bit k - the partial by operand k is 0
         std::uint8_t tflow = 0; // forward mode: bit k - operand k's tangent contributes
         std::array<std::int32_t, 3> arg{none, none, none}; // operand steps
-        std::int32_t input = none;                          // Input: index in the graph
+        std::int32_t input = none;                         // Input: index in the graph
         NodeId id = 0;
         Shape shape;
         Payload payload;
@@ -362,13 +353,14 @@ struct Tape::Impl {
     // rule does not read get a stand-in of the right shape (the step's own adjoint, an
     // operand's adjoint, or a zero placeholder), so values need not be kept for shape.
     std::vector<std::array<std::int32_t, 4>> rule_in;
-    Plan rev;                 // forward() and backward(); variable i's result is slot i
-    std::optional<Plan> fwd;  // jvp(), planned at its first call
+    Plan rev;                // forward() and backward(); variable i's result is slot i
+    std::optional<Plan> fwd; // jvp(), planned at its first call
     std::size_t kept_bytes = 0;
     bool forwarded = false;
-    std::array<Tensor, 3> lent;                   // operands lent to a rule (see lend)
-    std::array<std::optional<Tensor>, 3> lent_t;  // tangents lent to a rule
-    Tensor zero_tangent;                          // jvp result when y has no tangent
+    std::array<Tensor, 3> lent;                  // operands lent to a rule (see lend)
+    std::array<std::optional<Tensor>, 3> lent_t; // tangents lent to a rule
+    Tensor zero_tangent;                         // jvp result when y has no tangent
+    Tensor one{1.0};                             // backward()'s seed
 
     Impl(const Graph& g, NodeId y, std::span<const NodeId> xs);
     std::int32_t out() const { return static_cast<std::int32_t>(steps.size()) - 1; }
@@ -473,8 +465,8 @@ void Tape::Impl::plan_reverse() {
             const std::uint8_t r =
                 st.kind == OpKind::elementwise
                     ? facts.reads[k]
-                    : vjp_reads(st.op, k, std::span<const Shape>(shapes.data(), st.arity),
-                                st.shape, st.payload);
+                    : vjp_reads(st.op, k, std::span<const Shape>(shapes.data(), st.arity), st.shape,
+                                st.payload);
             st.reads = static_cast<std::uint8_t>(st.reads | r);
         }
         if (st.flow)
@@ -519,8 +511,8 @@ void Tape::Impl::plan_reverse() {
             kept_bytes += static_cast<std::size_t>(st.shape.size()) * sizeof(double);
         for (std::size_t k = 0; k < st.arity; ++k) {
             const auto a = static_cast<std::size_t>(st.arg[k]);
-            const bool repeated = (k > 0 && st.arg[k - 1] == st.arg[k]) ||
-                                  (k > 1 && st.arg[k - 2] == st.arg[k]);
+            const bool repeated =
+                (k > 0 && st.arg[k - 1] == st.arg[k]) || (k > 1 && st.arg[k - 2] == st.arg[k]);
             if (!repeated && last_fwd[a] == static_cast<std::int32_t>(s) && !kept(a))
                 release_value(a);
         }
@@ -574,8 +566,8 @@ void Tape::Impl::plan_reverse() {
             pool.release(rev.deriv[s]);
         for (std::size_t k = 0; k < st.arity; ++k) {
             const auto a = static_cast<std::size_t>(st.arg[k]);
-            const bool repeated = (k > 0 && st.arg[k - 1] == st.arg[k]) ||
-                                  (k > 1 && st.arg[k - 2] == st.arg[k]);
+            const bool repeated =
+                (k > 0 && st.arg[k - 1] == st.arg[k]) || (k > 1 && st.arg[k - 2] == st.arg[k]);
             if (!repeated && (st.reads & bit(static_cast<unsigned>(k))) && last_bwd[a] == si)
                 release_value(a);
         }
@@ -589,7 +581,8 @@ void Tape::Impl::plan_reverse() {
     for (std::size_t s = 0; s < n; ++s)
         if (steps[s].op == Op::Const) {
             Tensor& t = rev.slots[static_cast<std::size_t>(rev.value[s])];
-            std::fill(t.data().begin(), t.data().end(), boost::variant2::get<double>(steps[s].payload));
+            std::fill(t.data().begin(), t.data().end(),
+                      boost::variant2::get<double>(steps[s].payload));
         }
 }
 
@@ -620,8 +613,8 @@ void Tape::Impl::plan_forward_mode() {
             p.deriv[s] = pool.acquire(st.shape);
         for (std::size_t k = 0; k < st.arity; ++k) {
             const auto a = static_cast<std::size_t>(st.arg[k]);
-            const bool repeated = (k > 0 && st.arg[k - 1] == st.arg[k]) ||
-                                  (k > 1 && st.arg[k - 2] == st.arg[k]);
+            const bool repeated =
+                (k > 0 && st.arg[k - 1] == st.arg[k]) || (k > 1 && st.arg[k - 2] == st.arg[k]);
             if (repeated || last[a] != static_cast<std::int32_t>(s))
                 continue;
             if (p.value[a] != none && steps[a].op != Op::Const)
@@ -635,7 +628,8 @@ void Tape::Impl::plan_forward_mode() {
     for (std::size_t s = 0; s < n; ++s)
         if (steps[s].op == Op::Const) {
             Tensor& t = p.slots[static_cast<std::size_t>(p.value[s])];
-            std::fill(t.data().begin(), t.data().end(), boost::variant2::get<double>(steps[s].payload));
+            std::fill(t.data().begin(), t.data().end(),
+                      boost::variant2::get<double>(steps[s].payload));
         }
     fwd = std::move(p);
 }
@@ -652,8 +646,8 @@ void Tape::Impl::eval_step(std::size_t s, Plan& p, const Bindings& b) {
         if (!t)
             throw Error("input '" + name + "' has no value");
         if (t->shape() != st.shape)
-            throw Error("input '" + name + "' has shape " + st.shape.str() + ", got a value of shape " +
-                        t->shape().str());
+            throw Error("input '" + name + "' has shape " + st.shape.str() +
+                        ", got a value of shape " + t->shape().str());
         if (slot == none) {
             p.at[s] = t;
             return;
@@ -905,7 +899,8 @@ std::span<const Tensor> Tape::backward(const Tensor& cotangent) {
     Impl& m = *impl_;
     const Shape& ys = m.steps.back().shape;
     if (cotangent.shape() != ys)
-        throw Error("cotangent has shape " + cotangent.shape().str() + ", the output has " + ys.str());
+        throw Error("cotangent has shape " + cotangent.shape().str() + ", the output has " +
+                    ys.str());
     if (!m.forwarded)
         throw Error("backward() needs a forward() first (each backward() consumes the values "
                     "its forward() kept)");
@@ -931,7 +926,7 @@ std::span<const Tensor> Tape::backward() {
     if (!ys.is_scalar())
         throw Error("backward() without a cotangent needs a scalar output, this one has shape " +
                     ys.str());
-    return backward(Tensor(1.0));
+    return backward(impl_->one);
 }
 
 const Tensor& Tape::jvp(const Bindings& inputs, std::span<const Tensor> tangents) {
@@ -977,11 +972,10 @@ TapeMemory Tape::memory() const {
     TapeMemory mem;
     mem.kept = m.kept_bytes;
     mem.buffers = m.rev.buffer_bytes();
-    mem.bookkeeping = sizeof(Impl) + m.steps.capacity() * sizeof(Impl::Step) +
-                      m.vars.capacity() * sizeof(Impl::Variable) +
-                      m.reverse.capacity() * sizeof(std::int32_t) +
-                      m.rule_in.capacity() * sizeof(std::array<std::int32_t, 4>) +
-                      m.rev.table_bytes();
+    mem.bookkeeping =
+        sizeof(Impl) + m.steps.capacity() * sizeof(Impl::Step) +
+        m.vars.capacity() * sizeof(Impl::Variable) + m.reverse.capacity() * sizeof(std::int32_t) +
+        m.rule_in.capacity() * sizeof(std::array<std::int32_t, 4>) + m.rev.table_bytes();
     for (const std::string& name : m.input_names)
         mem.bookkeeping += sizeof(std::string) + name.capacity();
     for (const Tensor& t : m.lent)

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -31,7 +32,7 @@ struct TapeMemory {
 
 // A recorded reverse (and forward) sweep of output y with respect to variables x1..xn.
 //
-//   Tape tape(f, std::vector<Expr>{w, b});   // record once
+//   Tape tape(f, {w, b});                    // record once
 //   for (...) {
 //       bindings.set("w", ...);
 //       double loss = tape.forward(bindings).item();
@@ -66,6 +67,8 @@ struct TapeMemory {
 // NaN symbolically, 0 on the tape. Otherwise the two agree to rounding (the sums run in
 // the same order). Structural ops' rules (matmul, broadcast, ...) run unchanged in both
 // modes and multiply ordinarily: 0 x inf inside a matrix product is NaN in both.
+//
+// A tape owns mutable buffers: run one tape from one thread at a time.
 class Tape {
   public:
     // Records the sweeps of y with respect to xs (nodes of g; any node may be a variable,
@@ -73,6 +76,8 @@ class Tape {
     Tape(const Graph& g, NodeId y, std::span<const NodeId> xs);
     // The same for Expr handles (y and xs must be nodes of one graph).
     Tape(const Expr& y, std::span<const Expr> xs);
+    Tape(const Expr& y, std::initializer_list<Expr> xs)
+        : Tape(y, std::span<const Expr>(xs.begin(), xs.size())) {}
     ~Tape();
     Tape(Tape&&) noexcept;
     Tape& operator=(Tape&&) noexcept;
@@ -104,7 +109,7 @@ class Tape {
     TapeMemory memory() const;
 
     const Shape& output_shape() const;
-    std::size_t node_count() const;     // nodes y reaches (the recorded node list)
+    std::size_t node_count() const; // nodes y reaches (the recorded node list)
     std::size_t variable_count() const;
 
     struct Impl;

@@ -139,7 +139,7 @@ TEST_CASE("tape: circuit (x + y) z") {
     Graph g;
     Expr x = input(g, "x"), y = input(g, "y"), z = input(g, "z");
     Expr f = (x + y) * z;
-    Tape tape(f, std::vector<Expr>{x, y, z});
+    Tape tape(f, {x, y, z});
     Bindings b(g);
     b.set("x", Tensor(-2.0));
     b.set("y", Tensor(5.0));
@@ -185,7 +185,7 @@ TEST_CASE("tape: ||W x||^2") {
     Graph g;
     Expr W = input(g, "W", {2, 2}), x = input(g, "x", {2});
     Expr f = sum(pow(matmul(W, x), 2.0));
-    Tape tape(f, std::vector<Expr>{W, x});
+    Tape tape(f, {W, x});
     Bindings b(g);
     b.set("W", tensor({2, 2}, {0.1, 0.5, -0.3, 0.8}));
     b.set("x", tensor({2}, {0.2, 0.4}));
@@ -378,7 +378,8 @@ TEST_CASE("tape: random expressions agree with the symbolic mode") {
         st::RandomExprOptions opt;
         opt.depth = 3 + static_cast<int>(e % 3);
         st::RandomExprGenerator gen(xs, 0xbeef + e, opt);
-        std::vector<std::int64_t> dims(static_cast<std::size_t>(e % 2 == 0 ? 0 : rng.integer(1, 2)));
+        std::vector<std::int64_t> dims(
+            static_cast<std::size_t>(e % 2 == 0 ? 0 : rng.integer(1, 2)));
         for (auto& d : dims)
             d = rng.integer(1, 3);
         const Shape out(dims);
@@ -475,7 +476,7 @@ TEST_CASE("tape: tangents of a variable that depends on another variable add up"
     tape.forward(b);
     const auto d = tape.backward();
     const double uv = 3.0 * std::sin(0.7);
-    CHECK(d[1].item() == Approx(2.0 * uv));                              // dy/du, u held
+    CHECK(d[1].item() == Approx(2.0 * uv));                             // dy/du, u held
     CHECK(d[0].item() == Approx(2.0 * uv * 3.0 * std::cos(0.7) + 1.0)); // total dy/dx
     // symbolic vjp treats an intermediate variable the same way
     const auto sym = eval_exprs(g, grad(y, std::vector<Expr>{x, u}), b);
@@ -871,7 +872,8 @@ TEST_CASE("tape: errors") {
     Bindings b(g);
     b.set("x", tensor({3}, {1.0, 2.0, 3.0}));
     SECTION("a missing input is named") {
-        CHECK_THROWS_WITH(tape.forward(b), Catch::Contains("'weights'") && Catch::Contains("no value"));
+        CHECK_THROWS_WITH(tape.forward(b),
+                          Catch::Contains("'weights'") && Catch::Contains("no value"));
         CHECK_THROWS_WITH(tape.jvp(b, Tensor(Shape{3})), Catch::Contains("'weights'"));
     }
     b.set("weights", tensor({3}, {1.0, 1.0, 1.0}));
@@ -892,8 +894,10 @@ TEST_CASE("tape: errors") {
         CHECK_NOTHROW(vec.backward(Tensor(Shape{3})));
     }
     SECTION("tangents of the wrong number or shape") {
-        CHECK_THROWS_WITH(tape.jvp(b, Tensor(Shape{2})), Catch::Contains("'x'") && Catch::Contains("[2]"));
-        CHECK_THROWS_WITH(tape.jvp(b, std::vector<Tensor>{}), Catch::Contains("one tangent per variable"));
+        CHECK_THROWS_WITH(tape.jvp(b, Tensor(Shape{2})),
+                          Catch::Contains("'x'") && Catch::Contains("[2]"));
+        CHECK_THROWS_WITH(tape.jvp(b, std::vector<Tensor>{}),
+                          Catch::Contains("one tangent per variable"));
     }
     SECTION("variables and outputs that are not nodes of the graph") {
         Graph other;
