@@ -11,13 +11,17 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <deque>
 #include <limits>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace symdiff::test {
 namespace {
@@ -322,6 +326,95 @@ TEST_CASE("NaN, infinities and -0.0 round-trip through the header", "[compiled][
             CHECK(out("big_int") == 9007199254740993.0);
         }
     }
+}
+
+// IEEE special values as inputs: every function, at a point where one element of every
+// other input is one of {±inf, NaN, ±0, ±1, 0.5, 2}, gives the interpreter's values (NaN where it
+// gives NaN). Only values whose sums do not depend on the order of summation are used.
+TEST_CASE("special input values give the interpreter's results", "[compiled][special]") {
+    const std::array<double, 9> specials = {std::numeric_limits<double>::infinity(),
+                                            -std::numeric_limits<double>::infinity(),
+                                            nan,
+                                            0.0,
+                                            -0.0,
+                                            1.0,
+                                            -1.0,
+                                            0.5,
+                                            2.0};
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<std::size_t> pick(0, specials.size() - 1);
+    std::size_t mostly_numbers = 0; // functions whose results are mostly not NaN
+    for (std::size_t k = 0; k < compiled_function_count; ++k) {
+        const CompiledFunction &cf = compiled_functions[k];
+        const Model &m = model(cf.model);
+        const Function &fn = function_named(m, cf.function);
+        INFO("function " << cf.model << "::" << cf.function);
+        std::vector<Tensor> inputs = random_inputs(m, fn, seed);
+        for (Tensor &t : inputs) // every other input gets one special element
+            if (pick(rng) % 2 == 0)
+                t[std::uniform_int_distribution<std::size_t>(0, t.size() - 1)(rng)] =
+                    specials[pick(rng)];
+        const std::vector<Tensor> want = interpret(m, fn, inputs);
+        INFO(inputs_text(cf, inputs));
+        Buffers b(inputs, cf, 1e300);
+        Guarded work(cf.work_size, nan);
+        cf.call_work(b.in_ptrs.data(), b.out_ptrs.data(), work.data());
+        const std::string found = problems(cf, b, inputs, want);
+        INFO(found);
+        CHECK(found.empty());
+        std::size_t nans = 0, all = 0;
+        for (const Tensor &t : want)
+            for (std::size_t e = 0; e < t.size(); ++e, ++all)
+                nans += std::isnan(t[e]) ? 1 : 0;
+        mostly_numbers += 2 * nans < all ? 1 : 0;
+    }
+    // The test keeps its power: most functions still give mostly numbers.
+    CHECK(mostly_numbers * 4 > compiled_function_count * 3);
+}
+
+// No mutable global state: the same calls from several threads at once give the bits
+// a single thread gets.
+TEST_CASE("generated functions are reentrant across threads", "[compiled][threads]") {
+    struct Call {
+        const CompiledFunction *cf;
+        std::vector<Tensor> inputs;
+        std::vector<std::vector<double>> want; // from a single-threaded call
+    };
+    std::vector<Call> calls;
+    for (std::size_t k = 0; k < compiled_function_count; ++k) {
+        const CompiledFunction &cf = compiled_functions[k];
+        const Model &m = model(cf.model);
+        Call c{&cf, random_inputs(m, function_named(m, cf.function), seed), {}};
+        Buffers b(c.inputs, cf, nan);
+        cf.call(b.in_ptrs.data(), b.out_ptrs.data());
+        for (const Guarded &g : b.out)
+            c.want.emplace_back(g.data(), g.data() + g.size());
+        calls.push_back(std::move(c));
+    }
+    std::atomic<int> mismatches{0};
+    auto worker = [&](std::size_t offset) {
+        for (int round = 0; round < 3; ++round)
+            for (std::size_t i = 0; i < calls.size(); ++i) {
+                const Call &c = calls[(i + offset) % calls.size()]; // threads out of step
+                Buffers b(c.inputs, *c.cf, nan);
+                if (round % 2 == 0) {
+                    c.cf->call(b.in_ptrs.data(), b.out_ptrs.data());
+                } else {
+                    Guarded work(c.cf->work_size, nan);
+                    c.cf->call_work(b.in_ptrs.data(), b.out_ptrs.data(), work.data());
+                }
+                for (std::size_t j = 0; j < b.out.size(); ++j)
+                    for (std::size_t e = 0; e < b.out[j].size(); ++e)
+                        if (!same_bits(b.out[j][e], c.want[j][e]))
+                            ++mismatches;
+            }
+    };
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < 4; ++t)
+        threads.emplace_back(worker, t * 7);
+    for (std::thread &t : threads)
+        t.join();
+    CHECK(mismatches == 0);
 }
 
 } // namespace
