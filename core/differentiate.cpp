@@ -74,11 +74,16 @@ Expr structural_jvp(Graph& g, const Node& n, NodeId id, std::span<const std::opt
 
 bool is_zero(const Expr& e) { return e.is_constant(0.0); }
 
-bool is_masked(const Expr& e) {
+// Also a where whose branch is masked in turn: abs' = where(x > 0, 1, where(x < 0, -1, 0)).
+bool is_masked(const Expr& e, int depth = 0) {
     if (e.is_literal() || e.node().op != Op::Where)
         return false;
     const Node& n = e.node();
-    return e.graph().is_const(n.args[1], 0.0) || e.graph().is_const(n.args[2], 0.0);
+    Graph& g = e.graph();
+    if (g.is_const(n.args[1], 0.0) || g.is_const(n.args[2], 0.0))
+        return true;
+    return depth < 4 && (is_masked(Expr(g, n.args[1]), depth + 1) ||
+                         is_masked(Expr(g, n.args[2]), depth + 1));
 }
 
 constexpr int max_distribution_depth = 32;
@@ -89,8 +94,6 @@ Expr chain(const Expr& g, const Expr& p, int depth = 0) {
         return Expr(0.0);
     if (p.is_constant(1.0))
         return g;
-    if (p.is_constant(-1.0))
-        return -g;
     if (g.is_constant(1.0)) // the seed of a reverse sweep
         return p;
     if (!p.is_literal() && p.node().op == Op::Where) { // partials of kinks: where(c, 1, 0)
@@ -112,6 +115,8 @@ Expr chain(const Expr& g, const Expr& p, int depth = 0) {
         if (is_masked(u) || is_masked(v)) // keep each mask outside its own product
             return chain(u, p, depth + 1) + chain(v, p, depth + 1);
     }
+    if (p.is_constant(-1.0)) // after the mask cases: -where(c, a, 0) would hide the mask
+        return -g;
     return g * p;
 }
 

@@ -18,6 +18,10 @@ void Bindings::set(std::string_view name, Tensor value) {
 }
 
 void Bindings::set(int input, Tensor value) {
+    if (input < 0 || static_cast<std::size_t>(input) >= g_->inputs().size())
+        throw Error("internal error: input index " + std::to_string(input) + " is out of range");
+    if (values_.size() < g_->inputs().size()) // inputs declared after these bindings were made
+        values_.resize(g_->inputs().size());
     const InputInfo& in = g_->inputs()[static_cast<std::size_t>(input)];
     if (value.shape() != in.shape) {
         if (value.size() != static_cast<std::size_t>(in.shape.size()))
@@ -29,6 +33,8 @@ void Bindings::set(int input, Tensor value) {
 }
 
 const Tensor* Bindings::get(int input) const {
+    if (input < 0 || static_cast<std::size_t>(input) >= values_.size())
+        return nullptr;
     const auto& v = values_[static_cast<std::size_t>(input)];
     return v ? &*v : nullptr;
 }
