@@ -36,7 +36,7 @@ bool bind(NodeId &slot, NodeId id) {
     return slot == id;
 }
 
-bool match_rest(Todo todo, Match &m, const Guard &guard) {
+bool match_rest(Todo todo, Match &m, const Condition &guard) {
     const Graph &g = m.graph();
     while (todo.n > 0) {
         const Pending t = todo.pop();
@@ -157,7 +157,7 @@ class Builder {
 
 } // namespace
 
-bool match(const Pat &lhs, const Guard &guard, NodeId id, Match &m) {
+bool match(const Pat &lhs, const Condition &guard, NodeId id, Match &m) {
     Todo todo;
     todo.push(lhs, id);
     return match_rest(todo, m, guard);

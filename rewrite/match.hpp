@@ -17,7 +17,7 @@ namespace symdiff::rewrite {
 using Build = std::function<NodeId(Op, std::span<const NodeId>, const Payload &, const Shape &)>;
 
 // Matches `lhs` and `guard` at node `id` of m.graph(); on success `m` holds the bindings.
-bool match(const Pat &lhs, const Guard &guard, NodeId id, Match &m);
+bool match(const Pat &lhs, const Condition &guard, NodeId id, Match &m);
 bool match(const Rule &rule, NodeId id, Match &m);
 
 // The value of a fold expression on the bindings of `m`.

@@ -247,10 +247,10 @@ Pat tril(const Pat &x) { return apply(Op::Tril, {x}); }
 // ---------------------------------------------------------------------------------
 // Guards
 
-Guard when(Guard g) { return g; }
+Condition when(Condition g) { return g; }
 
-Guard operator&&(Guard a, Guard b) {
-    Guard g;
+Condition operator&&(Condition a, Condition b) {
+    Condition g;
     g.fn = [fa = std::move(a.fn), fb = std::move(b.fn)](const Match &m) {
         return (!fa || fa(m)) && (!fb || fb(m));
     };
@@ -260,29 +260,29 @@ Guard operator&&(Guard a, Guard b) {
     return g;
 }
 
-Guard same_shape(const Pat &a, const Pat &b) {
+Condition same_shape(const Pat &a, const Pat &b) {
     return {[a, b](const Match &m) { return m.shape(a) == m.shape(b); },
             "same_shape(" + to_string(a) + ", " + to_string(b) + ")",
             {a, b}};
 }
 
-Guard is_scalar(const Pat &a) {
+Condition is_scalar(const Pat &a) {
     return {[a](const Match &m) { return m.shape(a).is_scalar(); },
             "is_scalar(" + to_string(a) + ")",
             {a}};
 }
 
-Guard nonzero(const Pat &c) {
+Condition nonzero(const Pat &c) {
     return {
         [c](const Match &m) { return m.value(c) != 0.0; }, "nonzero(" + to_string(c) + ")", {c}};
 }
 
-Guard is_zero(const Pat &c) {
+Condition is_zero(const Pat &c) {
     return {
         [c](const Match &m) { return m.value(c) == 0.0; }, "is_zero(" + to_string(c) + ")", {c}};
 }
 
-Guard power_of_two(const Pat &c) {
+Condition power_of_two(const Pat &c) {
     return {[c](const Match &m) {
                 const double v = m.value(c);
                 if (!std::isfinite(v) || v == 0.0)
@@ -297,13 +297,13 @@ Guard power_of_two(const Pat &c) {
             {c}};
 }
 
-Guard reducible(const Pat &from, const Pat &to) {
+Condition reducible(const Pat &from, const Pat &to) {
     return {[from, to](const Match &m) { return broadcasts_to(m.shape(to), m.shape(from)); },
             "reducible(" + to_string(from) + ", " + to_string(to) + ")",
             {from, to}};
 }
 
-Guard same_payload(const Pat &a, const Pat &b) {
+Condition same_payload(const Pat &a, const Pat &b) {
     return {[a, b](const Match &m) {
                 return symdiff::same_payload(m.graph()[m.node(a)].payload,
                                              m.graph()[m.node(b)].payload);

@@ -53,7 +53,7 @@ struct PayloadExpr {
     std::string text;
     std::vector<Pat> reads;
 };
-struct Guard {
+struct Condition {
     std::function<bool(const Match &)> fn; // empty: always true
     std::string text;
     std::vector<Pat> reads;
@@ -188,18 +188,19 @@ Pat diag_part(const Pat &x);
 Pat tril(const Pat &x);
 
 // ---------------------------------------------------------------------------------
-// Guards: conditions on a match beyond its structure.
+// Guards (type Condition, so as not to clash with core's index-plan Guard): conditions
+// on a match beyond its structure, written `when(...)` in rules.
 
-Guard when(Guard g);
-Guard operator&&(Guard a, Guard b);
-Guard same_shape(const Pat &a, const Pat &b);
-Guard is_scalar(const Pat &a);
-Guard nonzero(const Pat &c);      // constant != 0 (NaN counts as nonzero, as in `where`)
-Guard is_zero(const Pat &c);      // constant == 0 (either sign)
-Guard power_of_two(const Pat &c); // constant is +-2^k with 1/c exact
+Condition when(Condition g);
+Condition operator&&(Condition a, Condition b);
+Condition same_shape(const Pat &a, const Pat &b);
+Condition is_scalar(const Pat &a);
+Condition nonzero(const Pat &c);      // constant != 0 (NaN counts as nonzero, as in `where`)
+Condition is_zero(const Pat &c);      // constant == 0 (either sign)
+Condition power_of_two(const Pat &c); // constant is +-2^k with 1/c exact
 // The shape of `to` broadcasts to the shape of `from` (so `from` sums down to `to`).
-Guard reducible(const Pat &from, const Pat &to);
-Guard same_payload(const Pat &a, const Pat &b); // two captured nodes
+Condition reducible(const Pat &from, const Pat &to);
+Condition same_payload(const Pat &a, const Pat &b); // two captured nodes
 
 // The wildcards. Rule files say `using namespace dsl;`.
 namespace dsl {

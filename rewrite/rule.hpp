@@ -44,10 +44,10 @@ struct Rule {
     std::string name;
     Pat lhs, rhs;
     Flags flags;
-    Guard guard;
+    Condition guard;
 
-    Rule(std::string name_, Pat lhs_, Pat rhs_, Flags flags_ = {}, Guard guard_ = {});
-    Rule(std::string name_, Pat lhs_, Pat rhs_, Guard guard_, Flags flags_ = {});
+    Rule(std::string name_, Pat lhs_, Pat rhs_, Flags flags_ = {}, Condition guard_ = {});
+    Rule(std::string name_, Pat lhs_, Pat rhs_, Condition guard_, Flags flags_ = {});
 
     Op root_op() const; // the op at the root of the left side
     Category category() const { return flags.category; }

@@ -166,11 +166,11 @@ std::string_view category_name(Category c) {
     return c == Category::stable ? "stable" : "real_algebra";
 }
 
-Rule::Rule(std::string name_, Pat lhs_, Pat rhs_, Flags flags_, Guard guard_)
+Rule::Rule(std::string name_, Pat lhs_, Pat rhs_, Flags flags_, Condition guard_)
     : name(std::move(name_)), lhs(std::move(lhs_)), rhs(std::move(rhs_)), flags(flags_),
       guard(std::move(guard_)) {}
 
-Rule::Rule(std::string name_, Pat lhs_, Pat rhs_, Guard guard_, Flags flags_)
+Rule::Rule(std::string name_, Pat lhs_, Pat rhs_, Condition guard_, Flags flags_)
     : Rule(std::move(name_), std::move(lhs_), std::move(rhs_), flags_, std::move(guard_)) {}
 
 Op Rule::root_op() const { return v2::get<Apply>(lhs.node().kind).op; }
