@@ -209,7 +209,7 @@ TEST_CASE("error: dimension must be positive") {
     require_error("input x[2, -3]\n", "dimension -3 must be positive", 1, 12);
 }
 
-TEST_CASE("error: expected ',' or ']' after a dimension") {
+TEST_CASE("error: expected a comma or a closing bracket after a dimension") {
     require_error("input x[2 3]\n", "expected ',' or ']' after a dimension, got '3'", 1, 11);
 }
 
@@ -469,7 +469,7 @@ TEST_CASE("error: empty slice") {
     require_error("input x[3]\nf = x[1:1]\n", "slice 1:1 of axis 0 is empty", 2, 7);
 }
 
-TEST_CASE("error: expected ',' or ']' after an index") {
+TEST_CASE("error: expected a comma or a closing bracket after an index") {
     require_error("input x[3]\nf = x[0 1]\n", "expected ',' or ']' after an index, got '1'", 2, 9);
 }
 

@@ -100,7 +100,7 @@ TEST_CASE("value error: more than 4 dimensions, even when nested very deeply") {
     require_value_error(std::string(100000, '['), "a value has at most 4 dimensions", 5);
 }
 
-TEST_CASE("value error: expected ',' or ']' in a list") {
+TEST_CASE("value error: expected a comma or a closing bracket in a list") {
     require_value_error("[1 2]", "expected ',' or ']' in a list, got '2'", 4);
     require_value_error("[1, 2", "expected ',' or ']' in a list, got the end of the text", 6);
 }
