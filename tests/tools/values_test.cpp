@@ -1,5 +1,14 @@
 // Values on the command line and in JSON files, and the JSON number format: every
 // accepted form, every error message with its column, and exact round trips.
+// The messages of the value reader:
+//   malformed number 'T' · number 'T' does not fit in a double
+//   expected a number or a list, got T · empty list: every dimension must be at least 1
+//   ragged list: element K has shape S, element 1 has S · a value has at most 4 dimensions
+//   expected ',' or ']' in a list, got T · unexpected T after the value
+//   expected a JSON object {"NAME": VALUE, ...}, got T · expected a name in double quotes, got T
+//   'N' is given twice · expected ':' after a name, got T · expected ',' or '}' in an object, got T
+//   unterminated string · control character in a string · bad escape in a string
+//   bad \u escape in a string
 #include "tools/tools_test_util.hpp"
 
 #include <bit>
