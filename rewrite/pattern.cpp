@@ -80,6 +80,8 @@ bool needs_parens(const Pat &child, int parent_prec, bool right) {
     if (const Lit *l = boost::variant2::get_if<Lit>(&k))
         return std::signbit(l->value);
     if (const Apply *a = boost::variant2::get_if<Apply>(&k)) {
+        if (a->op == Op::Neg) // (-x) * y, x - (-y), -(-x): a sign after an operator reads badly
+            return true;
         const int p = precedence(a->op);
         return p > 0 && (p < parent_prec || (p == parent_prec && right));
     }
