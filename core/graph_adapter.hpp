@@ -40,7 +40,7 @@ class GraphAdapter {
     using Edge = boost::graph_traits<BglGraph>::edge_descriptor;
 
     // Every node of g.
-    explicit GraphAdapter(const Graph &g) : g_(&g) {
+    explicit GraphAdapter(const Graph& g) : g_(&g) {
         std::vector<NodeId> all(g.size());
         for (NodeId id = 0; id < g.size(); ++id)
             all[id] = id;
@@ -48,15 +48,15 @@ class GraphAdapter {
     }
 
     // The nodes `roots` depend on, roots included.
-    GraphAdapter(const Graph &g, std::span<const NodeId> roots) : g_(&g) {
+    GraphAdapter(const Graph& g, std::span<const NodeId> roots) : g_(&g) {
         build(reachable(g, roots));
     }
 
-    const BglGraph &bgl() const { return bgl_; }
-    const Graph &graph() const { return *g_; }
+    const BglGraph& bgl() const { return bgl_; }
+    const Graph& graph() const { return *g_; }
 
     NodeId node(Vertex v) const { return bgl_[v].node; }
-    const Node &node_record(Vertex v) const { return (*g_)[node(v)]; }
+    const Node& node_record(Vertex v) const { return (*g_)[node(v)]; }
     int operand(Edge e) const { return bgl_[e].operand; }
 
     // The vertex of a node, if the view holds it.
@@ -70,7 +70,7 @@ class GraphAdapter {
     // A short label for drawings: "x [3]" for input x, the value for a scalar constant
     // ("2.5"; "2.5 [2,3]" for a splat), otherwise the op name and the shape ("mul [2,3]").
     std::string label(Vertex v) const {
-        const Node &n = node_record(v);
+        const Node& n = node_record(v);
         std::string shape; // (appended, not " " + str: g++ 12 warns falsely about that)
         if (!n.shape.is_scalar()) {
             shape += ' ';
@@ -89,7 +89,7 @@ class GraphAdapter {
   private:
     static Vertex absent() { return boost::graph_traits<BglGraph>::null_vertex(); }
 
-    void build(const std::vector<NodeId> &nodes) { // nodes in increasing id order
+    void build(const std::vector<NodeId>& nodes) { // nodes in increasing id order
         bgl_ = BglGraph(nodes.size());
         vertex_of_.assign(nodes.empty() ? 0 : nodes.back() + 1, absent());
         for (std::size_t k = 0; k < nodes.size(); ++k) {
@@ -103,7 +103,7 @@ class GraphAdapter {
         }
     }
 
-    const Graph *g_;
+    const Graph* g_;
     BglGraph bgl_;
     std::vector<Vertex> vertex_of_; // by NodeId; absent() when the view does not hold it
 };

@@ -39,19 +39,16 @@ struct RandomCase {
         : rng(seed * 0x9e3779b97f4a7c15ull + 12345) {
         xs = random_inputs(g, rng, 3);
         std::vector<std::int64_t> dims(static_cast<std::size_t>(rng.integer(0, max_rank)));
-        for (auto &d : dims)
+        for (auto& d : dims)
             d = rng.integer(1, 3);
         RandomExprGenerator gen(xs, rng.next(), opt);
         y = gen(Shape(dims));
     }
-    // Declares one more input and gives it a random value (call after all inputs exist
-    // are declared in order, so `at` stays aligned with Graph::inputs()).
-    Expr extra(const std::string &name, const Shape &s) {
-        const Expr e = input(g, name, s);
-        return e;
-    }
+    // One more input (weights, tangents, cotangents), declared before draw_values().
+    Expr extra(const std::string& name, const Shape& s) { return input(g, name, s); }
+    // Random values for every input, in declaration order (so `at` matches inputs()).
     void draw_values() { at = random_values(g, rng, -1.5, 1.5); }
-    const Tensor &value(const Expr &input) const {
+    const Tensor& value(const Expr& input) const {
         return at[static_cast<std::size_t>(input.node().input_index())];
     }
 };
@@ -63,7 +60,7 @@ RandomExprOptions deep() {
     return o;
 }
 
-bool finite(const std::vector<Tensor> &ts) { return std::all_of(ts.begin(), ts.end(), all_finite); }
+bool finite(const std::vector<Tensor>& ts) { return std::all_of(ts.begin(), ts.end(), all_finite); }
 
 } // namespace
 
@@ -91,7 +88,7 @@ TEST_CASE("grad of 300 random expressions matches central differences", "[diff][
             ++nonfinite;
             continue;
         }
-        const auto fn = [&](const Values &at) { return eval(f, at); };
+        const auto fn = [&](const Values& at) { return eval(f, at); };
         for (std::size_t k = 0; k < vars.size(); ++k)
             for (std::size_t i = 0; i < c.at[k].size(); ++i) {
                 const FdEstimate fd = partial(fn, c.at, static_cast<int>(k), i)[0];
@@ -122,7 +119,7 @@ TEST_CASE("jvp of random expressions matches central differences", "[diff][rando
         for (std::size_t k = 0; k < c.xs.size(); ++k)
             ts.push_back(c.extra(indexed("t", k), c.xs[k].shape()));
         c.draw_values();
-        const auto fn = [&](const Values &at) { return eval(c.y, at); };
+        const auto fn = [&](const Values& at) { return eval(c.y, at); };
         for (std::size_t k = 0; k < c.xs.size(); ++k) {
             const Tensor jv = eval(jvp(c.y, c.xs[k], ts[k]), c.at);
             REQUIRE(jv.shape() == c.y.shape());
@@ -200,7 +197,7 @@ TEST_CASE("mixed second partials agree in both orders and with differences of th
         INFO("seed " << seed << ": f_xy " << v[0].item() << ", f_yx " << v[1].item() << "\n"
                      << listing(f));
         CHECK(close(v[0].item(), v[1].item(), {1e-9, 1e-9}));
-        const FdEstimate fd = partial([&](const Values &a) { return eval(fx, a); }, at, 1, 0)[0];
+        const FdEstimate fd = partial([&](const Values& a) { return eval(fx, a); }, at, 1, 0)[0];
         if (!fd.reliable) {
             ++tally.skipped;
             continue;
@@ -234,7 +231,7 @@ TEST_CASE("Hessian-vector products by reverse-over-reverse, forward-over-reverse
             continue;
         INFO("seed " << seed << "\n" << listing(f));
         CHECK_THAT(h[0], IsClose(h[1], {1e-9, 1e-9}));
-        const auto fd = directional([&](const Values &a) { return eval(gx, a); }, at, 0, at[2]);
+        const auto fd = directional([&](const Values& a) { return eval(gx, a); }, at, 0, at[2]);
         for (std::size_t i = 0; i < 3; ++i) {
             if (!fd[i].reliable) {
                 ++tally.skipped;
@@ -261,7 +258,7 @@ TEST_CASE("the Hessian of a quadratic form is the symmetrised matrix", "[diff][s
 
 TEST_CASE("fourth derivatives of non-polynomials match closed forms", "[diff][higher]") {
     struct Case {
-        const char *name;
+        const char* name;
         std::function<Expr(Expr)> f;
         std::function<double(double)> d4;
         double lo, hi;
@@ -283,7 +280,7 @@ TEST_CASE("fourth derivatives of non-polynomials match closed forms", "[diff][hi
          [](double x) { return 2.5 * 1.5 * 0.5 * -0.5 * std::pow(x, -1.5); }, 0.5, 3},
     };
     Rng rng(55);
-    for (const Case &c : cases) {
+    for (const Case& c : cases) {
         Graph g;
         const Expr x = input(g, "x");
         const Expr d4 = diff(c.f(x), x, 4);
@@ -304,7 +301,7 @@ TEST_CASE("the fourth derivative of exp(sin x) matches differences of the third"
     Rng rng(66);
     for (int i = 0; i < 10; ++i) {
         const Values at{Tensor(rng.real(-3, 3))};
-        const FdEstimate fd = partial([&](const Values &a) { return eval(d3, a); }, at, 0, 0)[0];
+        const FdEstimate fd = partial([&](const Values& a) { return eval(d3, a); }, at, 0, 0)[0];
         REQUIRE(fd.reliable);
         CHECK(close(eval(d4, at).item(), fd.value, {1e-8, 1e-8}));
     }

@@ -68,11 +68,11 @@ const std::map<std::string_view, Formula>& reference_formulas() {
 
 template <class E> using Args = std::array<double, static_cast<std::size_t>(E::arity)>;
 
-template <class E> double eval_of(const Args<E> &x) {
+template <class E> double eval_of(const Args<E>& x) {
     return std::apply([](auto... v) { return E::eval(v...); }, x);
 }
 
-template <class E> Args<E> partials_of(const Args<E> &x) {
+template <class E> Args<E> partials_of(const Args<E>& x) {
     const double f = eval_of<E>(x);
     return std::apply([f](auto... v) { return E::template partials<double>(v..., f); }, x);
 }
@@ -82,7 +82,7 @@ constexpr int hand_picked_points(int arity) { return arity >= 2 ? 5 : 3; }
 // Points of the op's test domain: its corners, ties between operands (where max, min and
 // the comparisons switch), zero where the domain holds it (the kinks of relu and abs), and
 // `random` uniform points.
-template <class E> std::vector<Args<E>> sample_points(Rng &rng, int random) {
+template <class E> std::vector<Args<E>> sample_points(Rng& rng, int random) {
     constexpr std::size_t n = static_cast<std::size_t>(E::arity);
     std::vector<Args<E>> pts;
     Args<E> lo{}, hi{}, zero{};
@@ -111,7 +111,7 @@ template <class E> std::vector<Args<E>> sample_points(Rng &rng, int random) {
 }
 
 // Calls f(entry) for every element-wise op of the table.
-template <class F> void for_each_elementwise_op(F &&f) {
+template <class F> void for_each_elementwise_op(F&& f) {
     for (int k = 0; k < op_count; ++k)
         visit(static_cast<Op>(k), [&](auto entry) {
             using E = decltype(entry);
@@ -137,7 +137,7 @@ TEST_CASE("eval of every element-wise op matches its reference formula", "[ops]"
         const auto it = reference_formulas().find(E::name);
         if (it == reference_formulas().end())
             return; // reported by the test above
-        for (const auto &x : sample_points<E>(rng, 200)) {
+        for (const auto& x : sample_points<E>(rng, 200)) {
             const double want = it->second(x), got = eval_of<E>(x);
             INFO(E::name << " at (" << x[0] << (E::arity > 1 ? ", ..." : "") << "): " << got
                          << " vs " << want);
@@ -155,7 +155,7 @@ TEST_CASE("each partial of every element-wise op matches central differences of 
     for_each_elementwise_op([&](auto entry) {
         using E = decltype(entry);
         FdTally tally;
-        for (const auto &x : sample_points<E>(rng, 100)) {
+        for (const auto& x : sample_points<E>(rng, 100)) {
             const Args<E> p = partials_of<E>(x);
             for (std::size_t i = 0; i < x.size(); ++i) {
                 Args<E> y = x;

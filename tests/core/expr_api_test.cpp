@@ -23,7 +23,7 @@ namespace {
 
 const double inf = std::numeric_limits<double>::infinity();
 
-Tensor iota(const Shape &s, double start = 1.0) {
+Tensor iota(const Shape& s, double start = 1.0) {
     Tensor t(s);
     for (std::size_t i = 0; i < t.size(); ++i)
         t[i] = start + static_cast<double>(i);
@@ -31,7 +31,7 @@ Tensor iota(const Shape &s, double start = 1.0) {
 }
 
 // Shape of a + b for inputs of shapes sa and sb.
-Shape sum_shape(const Shape &sa, const Shape &sb) {
+Shape sum_shape(const Shape& sa, const Shape& sb) {
     Graph g;
     return (input(g, "a", sa) + input(g, "b", sb)).shape();
 }

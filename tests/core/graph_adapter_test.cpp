@@ -21,7 +21,7 @@ using namespace symdiff::test;
 
 namespace {
 
-std::size_t operand_count(const Graph &g, std::span<const NodeId> nodes) {
+std::size_t operand_count(const Graph& g, std::span<const NodeId> nodes) {
     std::size_t n = 0;
     for (NodeId id : nodes)
         n += g[id].arity;
@@ -71,7 +71,7 @@ TEST_CASE("edges run from operand to consumer and carry the operand slot", "[ada
     const Expr d = x - y, sq = x * x;
     const NodeId roots[] = {d.id(), sq.id()};
     const GraphAdapter a(g, roots);
-    const auto v = [&](const Expr &e) { return *a.vertex(e.id()); };
+    const auto v = [&](const Expr& e) { return *a.vertex(e.id()); };
     int seen = 0;
     for (auto [it, end] = boost::in_edges(v(d), a.bgl()); it != end; ++it) {
         const NodeId from = a.node(boost::source(*it, a.bgl()));
@@ -95,7 +95,7 @@ TEST_CASE("on random graphs, boost::topological_sort puts children before parent
         const Expr f = gen(Shape{});
         const auto d = grad(f, xs);
         std::vector<NodeId> roots{f.id()};
-        for (const Expr &e : d)
+        for (const Expr& e : d)
             roots.push_back(e.id());
         const auto nodes = reachable(g, roots);
         const GraphAdapter a(g, roots);
@@ -128,7 +128,7 @@ TEST_CASE("labels and Graphviz output", "[adapter]") {
     CHECK(a.label(*a.vertex(f.id())) == "mul [2]");
     CHECK(a.label(*a.vertex(f.node().args[1])) == "2.5 [2]");
     std::ostringstream os;
-    boost::write_graphviz(os, a.bgl(), [&](std::ostream &out, GraphAdapter::Vertex v) {
+    boost::write_graphviz(os, a.bgl(), [&](std::ostream& out, GraphAdapter::Vertex v) {
         out << "[label=\"" << a.label(v) << "\"]";
     });
     const std::string dot = os.str();

@@ -149,7 +149,7 @@ TEST_CASE("the same construction gives the same graph", "[graph]") {
         const Expr f = gen(Shape{});
         const auto d = grad(f, xs);
         std::vector<NodeId> roots{f.id()};
-        for (const Expr &e : d)
+        for (const Expr& e : d)
             roots.push_back(e.id());
         return listing(g, roots);
     };

@@ -21,7 +21,7 @@ struct Slopes {
     double reverse, forward;
 };
 
-Slopes slopes(const std::function<Expr(Expr)> &fn, double at) {
+Slopes slopes(const std::function<Expr(Expr)>& fn, double at) {
     Graph g;
     const Expr x = input(g, "x");
     const Expr f = fn(x);
@@ -34,7 +34,7 @@ struct Slopes2 {
     Slopes dx, dy;
 };
 
-Slopes2 slopes2(const std::function<Expr(Expr, Expr)> &fn, double x0, double y0) {
+Slopes2 slopes2(const std::function<Expr(Expr, Expr)>& fn, double x0, double y0) {
     Graph g;
     const Expr x = input(g, "x"), y = input(g, "y");
     const Expr f = fn(x, y);
@@ -44,7 +44,7 @@ Slopes2 slopes2(const std::function<Expr(Expr, Expr)> &fn, double x0, double y0)
 }
 
 // Exactly zero: not NaN, not -0 from a NaN-free accident of sign either way.
-void check_zero(const Slopes &s) {
+void check_zero(const Slopes& s) {
     CHECK(s.reverse == 0.0);
     CHECK(s.forward == 0.0);
 }

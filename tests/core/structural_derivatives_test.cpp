@@ -23,7 +23,7 @@ using namespace symdiff::test;
 namespace {
 
 struct Example {
-    const char *label;
+    const char* label;
     std::vector<Shape> operands;
     Payload payload;
     Shape target;
@@ -82,7 +82,7 @@ struct Setup {
     Expr cot, y;
     Values at;
 
-    Setup(Op op, const Example &ex, Rng &rng) {
+    Setup(Op op, const Example& ex, Rng& rng) {
         std::vector<NodeId> ids;
         for (std::size_t k = 0; k < ex.operands.size(); ++k) {
             xs.push_back(input(g, indexed("x", k), ex.operands[k]));
@@ -95,12 +95,12 @@ struct Setup {
         cot = input(g, "g", y.shape());
         at = random_values(g, rng, -2.0, 2.0);
     }
-    const Tensor &value(const Expr &e) const {
+    const Tensor& value(const Expr& e) const {
         return at[static_cast<std::size_t>(e.node().input_index())];
     }
 };
 
-template <class F> void for_each_structural_op(F &&f) {
+template <class F> void for_each_structural_op(F&& f) {
     for (int k = 0; k < op_count; ++k)
         visit(static_cast<Op>(k), [&](auto entry) {
             using E = decltype(entry);
@@ -129,11 +129,11 @@ TEST_CASE("vjp of every structural op matches central differences of <g, op(x)>"
         using E = decltype(entry);
         if (!examples().count(E::name))
             return;
-        for (const Example &ex : examples().at(E::name)) {
+        for (const Example& ex : examples().at(E::name)) {
             Setup s(op, ex, rng);
             const std::vector<Expr> d = vjp(s.y, s.xs, s.cot);
             const auto v = eval_all(s.g, d, s.at);
-            const auto projection = [&](const Values &at) {
+            const auto projection = [&](const Values& at) {
                 return inner(s.value(s.cot), eval(s.y, at));
             };
             for (std::size_t k = 0; k < s.xs.size(); ++k) {
@@ -157,11 +157,11 @@ TEST_CASE("jvp of every structural op matches central differences of op(x + t v)
         using E = decltype(entry);
         if (!examples().count(E::name))
             return;
-        for (const Example &ex : examples().at(E::name)) {
+        for (const Example& ex : examples().at(E::name)) {
             Setup s(op, ex, rng);
             for (std::size_t k = 0; k < s.xs.size(); ++k) {
                 const Tensor jv = eval(jvp(s.y, s.xs[k], s.ts[k]), s.at);
-                const auto fd = directional([&](const Values &at) { return eval(s.y, at); }, s.at,
+                const auto fd = directional([&](const Values& at) { return eval(s.y, at); }, s.at,
                                             static_cast<int>(k), s.value(s.ts[k]));
                 REQUIRE(jv.shape() == s.y.shape());
                 for (std::size_t i = 0; i < jv.size(); ++i) {
@@ -182,7 +182,7 @@ TEST_CASE("vjp and jvp of every structural op are adjoint: <vjp(g), v> = <g, jvp
         using E = decltype(entry);
         if (!examples().count(E::name))
             return;
-        for (const Example &ex : examples().at(E::name)) {
+        for (const Example& ex : examples().at(E::name)) {
             Setup s(op, ex, rng);
             const std::vector<Expr> back = vjp(s.y, s.xs, s.cot);
             for (std::size_t k = 0; k < s.xs.size(); ++k) {
@@ -204,10 +204,10 @@ TEST_CASE("the numeric rules (T = Tensor) agree with the symbolic ones (T = Expr
         using E = decltype(entry);
         if (!examples().count(E::name))
             return;
-        for (const Example &ex : examples().at(E::name)) {
+        for (const Example& ex : examples().at(E::name)) {
             Setup s(op, ex, rng);
             std::vector<Tensor> x;
-            for (const Expr &e : s.xs)
+            for (const Expr& e : s.xs)
                 x.push_back(s.value(e));
             const Tensor f = eval(s.y, s.at);
             const std::vector<Expr> back = vjp(s.y, s.xs, s.cot);
@@ -235,7 +235,7 @@ TEST_CASE("jvp of a product whose operands share the variable adds both terms",
     // d(A A) = T A + A T = [[-2.5, -3], [2.75, 5]] + [[4.5, -0.5], [9.5, -2]] (by hand)
     const Tensor want = tensor({2, 2}, {2, -3.5, 12.25, 3});
     CHECK_THAT(eval(jvp(y, a, t), at), IsClose(want, {1e-15, 0}));
-    const auto fd = directional([&](const Values &v) { return eval(y, v); }, at, 0, at[1]);
+    const auto fd = directional([&](const Values& v) { return eval(y, v); }, at, 0, at[1]);
     for (std::size_t i = 0; i < 4; ++i)
         CHECK(close(want[i], fd[i].value, fd_tol));
 }

@@ -24,7 +24,7 @@ const double inf = std::numeric_limits<double>::infinity();
 
 // op(xs) with `payload` and `target`, evaluated by the interpreter; also checks that
 // `apply` on the same tensors gives bitwise the same result.
-Tensor run(Op op, std::vector<Tensor> xs, const Payload &payload = {}, const Shape &target = {}) {
+Tensor run(Op op, std::vector<Tensor> xs, const Payload& payload = {}, const Shape& target = {}) {
     Graph g;
     std::vector<NodeId> ids;
     Values values;
@@ -34,15 +34,15 @@ Tensor run(Op op, std::vector<Tensor> xs, const Payload &payload = {}, const Sha
     }
     const Expr y(g, g.make(op, ids, payload, target));
     const Tensor via_graph = eval(y, values);
-    std::vector<const Tensor *> args;
-    for (const Tensor &x : xs)
+    std::vector<const Tensor*> args;
+    for (const Tensor& x : xs)
         args.push_back(&x);
     const Tensor direct = apply(op, args, payload, target.rank() ? target : via_graph.shape());
     CHECK_THAT(direct, IsExactly(via_graph));
     return via_graph;
 }
 
-Tensor iota(const Shape &s, double start = 1.0) {
+Tensor iota(const Shape& s, double start = 1.0) {
     Tensor t(s);
     for (std::size_t i = 0; i < t.size(); ++i)
         t[i] = start + static_cast<double>(i);
@@ -65,7 +65,7 @@ SliceSpec window(std::initializer_list<std::pair<int, int>> ranges, std::uint8_t
 
 using Index = std::array<std::int64_t, Shape::max_rank>;
 
-Index unravel(std::int64_t flat, const Shape &s) {
+Index unravel(std::int64_t flat, const Shape& s) {
     Index idx{};
     for (int k = s.rank() - 1; k >= 0; --k) {
         idx[static_cast<std::size_t>(k)] = flat % s[k];
@@ -74,7 +74,7 @@ Index unravel(std::int64_t flat, const Shape &s) {
     return idx;
 }
 
-std::int64_t ravel(const Index &idx, const Shape &s) {
+std::int64_t ravel(const Index& idx, const Shape& s) {
     std::int64_t flat = 0;
     for (int k = 0; k < s.rank(); ++k)
         flat = flat * s[k] + idx[static_cast<std::size_t>(k)];
@@ -82,7 +82,7 @@ std::int64_t ravel(const Index &idx, const Shape &s) {
 }
 
 // The element of small (aligned right, extent-1 axes repeat) that big's index reads.
-std::int64_t broadcast_source(const Index &big_idx, const Shape &big, const Shape &small) {
+std::int64_t broadcast_source(const Index& big_idx, const Shape& big, const Shape& small) {
     Index idx{};
     for (int k = 0; k < small.rank(); ++k) {
         const int kb = k + big.rank() - small.rank();
@@ -92,7 +92,7 @@ std::int64_t broadcast_source(const Index &big_idx, const Shape &big, const Shap
     return ravel(idx, small);
 }
 
-Tensor broadcast_ref(const Tensor &x, const Shape &to) {
+Tensor broadcast_ref(const Tensor& x, const Shape& to) {
     Tensor out(to);
     for (std::int64_t i = 0; i < to.size(); ++i)
         out[static_cast<std::size_t>(i)] =
@@ -100,7 +100,7 @@ Tensor broadcast_ref(const Tensor &x, const Shape &to) {
     return out;
 }
 
-Tensor sum_to_ref(const Tensor &x, const Shape &to) {
+Tensor sum_to_ref(const Tensor& x, const Shape& to) {
     Tensor out(to);
     for (std::int64_t i = 0; i < x.shape().size(); ++i)
         out[static_cast<std::size_t>(broadcast_source(unravel(i, x.shape()), x.shape(), to))] +=
@@ -108,8 +108,8 @@ Tensor sum_to_ref(const Tensor &x, const Shape &to) {
     return out;
 }
 
-Tensor transpose_ref(const Tensor &x) {
-    const Shape &s = x.shape();
+Tensor transpose_ref(const Tensor& x) {
+    const Shape& s = x.shape();
     const int r = s.rank();
     std::vector<std::int64_t> d;
     for (int k = r - 1; k >= 0; --k)
@@ -127,7 +127,7 @@ Tensor transpose_ref(const Tensor &x) {
 }
 
 // Every shape of rank `rank` with extents 1 or the matching entry of `dims`.
-std::vector<Shape> one_patterns(const std::vector<std::int64_t> &dims) {
+std::vector<Shape> one_patterns(const std::vector<std::int64_t>& dims) {
     std::vector<Shape> out;
     const std::size_t r = dims.size();
     for (unsigned mask = 0; mask < (1u << r); ++mask) {
@@ -164,7 +164,7 @@ TEST_CASE("broadcast of every rank pattern up to rank 4 matches the reference", 
         const std::vector<std::int64_t> out_dims(full.begin(), full.begin() + out_rank);
         const Shape to(out_dims);
         for (std::size_t in_rank = 0; in_rank <= out_rank; ++in_rank)
-            for (const Shape &from : one_patterns(std::vector<std::int64_t>(
+            for (const Shape& from : one_patterns(std::vector<std::int64_t>(
                      out_dims.end() - static_cast<std::ptrdiff_t>(in_rank), out_dims.end()))) {
                 INFO(from.str() << " to " << to.str());
                 const Tensor x = iota(from);
@@ -191,7 +191,7 @@ TEST_CASE("sum_to of every rank pattern up to rank 4 matches the reference", "[s
         const Shape from(in_dims);
         const Tensor x = iota(from);
         for (std::size_t out_rank = 0; out_rank <= in_rank; ++out_rank)
-            for (const Shape &to : one_patterns(std::vector<std::int64_t>(
+            for (const Shape& to : one_patterns(std::vector<std::int64_t>(
                      in_dims.end() - static_cast<std::ptrdiff_t>(out_rank), in_dims.end()))) {
                 INFO(from.str() << " to " << to.str());
                 CHECK_THAT(run(Op::SumTo, {x}, {}, to), IsExactly(sum_to_ref(x, to)));

@@ -28,48 +28,48 @@ inline std::string indexed(std::string_view stem, std::size_t k) {
     return name;
 }
 
-inline Bindings bind(const Graph &g, const Values &values) {
+inline Bindings bind(const Graph& g, const Values& values) {
     Bindings b(g);
     for (std::size_t k = 0; k < values.size(); ++k)
         b.set(static_cast<int>(k), values[k]);
     return b;
 }
 
-inline std::vector<Tensor> eval_all(const Graph &g, std::span<const Expr> roots,
-                                    const Values &values) {
+inline std::vector<Tensor> eval_all(const Graph& g, std::span<const Expr> roots,
+                                    const Values& values) {
     std::vector<NodeId> ids;
-    for (const Expr &r : roots)
+    for (const Expr& r : roots)
         ids.push_back(r.id());
     return evaluate(g, ids, bind(g, values));
 }
 
-inline Tensor eval(const Expr &root, const Values &values) {
+inline Tensor eval(const Expr& root, const Values& values) {
     return eval_all(root.graph(), std::span<const Expr>(&root, 1), values)[0];
 }
 
 // Evaluates with inputs given by name: eval(f, {{"x", 2.0}, {"y", tensor({2}, {1, 2})}}).
-inline Tensor eval(const Expr &root, std::initializer_list<std::pair<std::string, Tensor>> named) {
+inline Tensor eval(const Expr& root, std::initializer_list<std::pair<std::string, Tensor>> named) {
     Bindings b(root.graph());
-    for (const auto &[name, value] : named)
+    for (const auto& [name, value] : named)
         b.set(name, value);
     const NodeId id = root.id();
     return evaluate(root.graph(), std::span<const NodeId>(&id, 1), b)[0];
 }
 
 // Random values for every input of g, uniform in [lo, hi).
-inline Values random_values(const Graph &g, Rng &rng, double lo = -1.0, double hi = 1.0) {
+inline Values random_values(const Graph& g, Rng& rng, double lo = -1.0, double hi = 1.0) {
     Values v;
-    for (const InputInfo &in : g.inputs())
+    for (const InputInfo& in : g.inputs())
         v.push_back(random_tensor(rng, in.shape, lo, hi));
     return v;
 }
 
 // One line per node reachable from `roots`: "%7 = mul %3 %5 : [2,3]".
-inline std::string listing(const Graph &g, std::span<const NodeId> roots) {
+inline std::string listing(const Graph& g, std::span<const NodeId> roots) {
     std::ostringstream os;
     os.precision(17);
     for (NodeId id : reachable(g, roots)) {
-        const Node &n = g[id];
+        const Node& n = g[id];
         os << "%" << id << " = " << name(n.op);
         if (n.op == Op::Input)
             os << " " << g.inputs()[static_cast<std::size_t>(n.input_index())].name;
@@ -77,7 +77,7 @@ inline std::string listing(const Graph &g, std::span<const NodeId> roots) {
             os << " " << n.value();
         for (NodeId a : n.operands())
             os << " %" << a;
-        if (const auto *s = boost::variant2::get_if<SliceSpec>(&n.payload)) {
+        if (const auto* s = boost::variant2::get_if<SliceSpec>(&n.payload)) {
             os << " window";
             for (int k = 0; k < Shape::max_rank; ++k)
                 os << " " << s->start[static_cast<std::size_t>(k)] << ":"
@@ -88,7 +88,7 @@ inline std::string listing(const Graph &g, std::span<const NodeId> roots) {
     return os.str();
 }
 
-inline std::string listing(const Expr &root) {
+inline std::string listing(const Expr& root) {
     const NodeId id = root.id();
     return listing(root.graph(), std::span<const NodeId>(&id, 1));
 }

@@ -37,12 +37,12 @@ struct FdOptions {
 inline double fd_step(double x, double rel = 1e-4) { return rel * std::max(1.0, std::fabs(x)); }
 
 namespace detail {
-inline Tensor as_tensor(const Tensor &t) { return t; }
+inline Tensor as_tensor(const Tensor& t) { return t; }
 inline Tensor as_tensor(double v) { return Tensor(v); }
 } // namespace detail
 
 // d/dt f(t) at t = 0 for every element of f's result (f returns a Tensor or a double).
-template <class F> std::vector<FdEstimate> derivative(F &&f, double h, FdOptions opt = {}) {
+template <class F> std::vector<FdEstimate> derivative(F&& f, double h, FdOptions opt = {}) {
     const Tensor f0 = detail::as_tensor(f(0.0));
     const Tensor fp = detail::as_tensor(f(h)), fm = detail::as_tensor(f(-h));
     const Tensor hp = detail::as_tensor(f(h / 2)), hm = detail::as_tensor(f(-h / 2));
@@ -78,7 +78,7 @@ template <class F> std::vector<FdEstimate> derivative(F &&f, double h, FdOptions
 // Derivative of y(values) by element `element` of input `input`: one estimate per element
 // of y. `y` maps Values to a Tensor (or double).
 template <class F>
-std::vector<FdEstimate> partial(F &&y, const Values &at, int input, std::size_t element,
+std::vector<FdEstimate> partial(F&& y, const Values& at, int input, std::size_t element,
                                 FdOptions opt = {}) {
     const double x0 = at[static_cast<std::size_t>(input)][element];
     Values v = at;
@@ -92,9 +92,9 @@ std::vector<FdEstimate> partial(F &&y, const Values &at, int input, std::size_t 
 
 // Directional derivative d/dt y(values with input += t * dir) at t = 0.
 template <class F>
-std::vector<FdEstimate> directional(F &&y, const Values &at, int input, const Tensor &dir,
+std::vector<FdEstimate> directional(F&& y, const Values& at, int input, const Tensor& dir,
                                     FdOptions opt = {}) {
-    const Tensor &x0 = at[static_cast<std::size_t>(input)];
+    const Tensor& x0 = at[static_cast<std::size_t>(input)];
     double scale = 0.0;
     for (double d : dir.data())
         scale = std::max(scale, std::fabs(d));
@@ -102,7 +102,7 @@ std::vector<FdEstimate> directional(F &&y, const Values &at, int input, const Te
     Values v = at;
     return derivative(
         [&](double t) {
-            Tensor &x = v[static_cast<std::size_t>(input)];
+            Tensor& x = v[static_cast<std::size_t>(input)];
             for (std::size_t i = 0; i < x.size(); ++i)
                 x[i] = x0[i] + t * dir[i];
             return y(v);

@@ -25,7 +25,7 @@ class Rng {
         return lo + (hi - lo) * u;
     }
     bool chance(double p) { return real(0.0, 1.0) < p; }
-    template <class Seq> const auto &pick(const Seq &s) {
+    template <class Seq> const auto& pick(const Seq& s) {
         return s[static_cast<std::size_t>(integer(0, static_cast<std::int64_t>(s.size()) - 1))];
     }
     std::uint64_t next() { return engine_(); }
@@ -35,9 +35,9 @@ class Rng {
 };
 
 // Uniform values in [lo, hi).
-inline Tensor random_tensor(Rng &rng, const Shape &shape, double lo = -1.0, double hi = 1.0) {
+inline Tensor random_tensor(Rng& rng, const Shape& shape, double lo = -1.0, double hi = 1.0) {
     Tensor t(shape);
-    for (double &v : t.data())
+    for (double& v : t.data())
         v = rng.real(lo, hi);
     return t;
 }

@@ -34,12 +34,12 @@ struct RandomExprOptions {
 };
 
 // Inputs named x0, x1, ... with random shapes of rank <= max_rank.
-inline std::vector<Expr> random_inputs(Graph &g, Rng &rng, int count, int max_rank = 2,
+inline std::vector<Expr> random_inputs(Graph& g, Rng& rng, int count, int max_rank = 2,
                                        std::int64_t max_dim = 3) {
     std::vector<Expr> xs;
     for (int k = 0; k < count; ++k) {
         std::vector<std::int64_t> dims(static_cast<std::size_t>(rng.integer(0, max_rank)));
-        for (auto &d : dims)
+        for (auto& d : dims)
             d = rng.integer(1, max_dim);
         xs.push_back(input(g, indexed("x", static_cast<std::size_t>(k)), Shape(dims)));
     }
@@ -67,9 +67,9 @@ class RandomExprGenerator {
     }
 
     // A random expression of shape `shape` (never a plain number).
-    Expr operator()(const Shape &shape) { return make(shape, opt_.depth); }
+    Expr operator()(const Shape& shape) { return make(shape, opt_.depth); }
 
-    Rng &rng() { return rng_; }
+    Rng& rng() { return rng_; }
 
     // Ops that are not differentiable everywhere (kinks and branches).
     static bool is_kink(Op op) {
@@ -78,9 +78,9 @@ class RandomExprGenerator {
     }
 
   private:
-    Graph &graph() { return inputs_.front().graph(); }
+    Graph& graph() { return inputs_.front().graph(); }
 
-    Expr make(const Shape &s, int depth) {
+    Expr make(const Shape& s, int depth) {
         if (depth <= 0 || rng_.chance(opt_.leaf_probability))
             return leaf(s);
         const double r = rng_.real(0.0, 1.0);
@@ -96,7 +96,7 @@ class RandomExprGenerator {
     // --- shapes
 
     Shape shape_of(std::vector<std::int64_t> dims) { return Shape(dims); }
-    std::vector<std::int64_t> dims_of(const Shape &s) {
+    std::vector<std::int64_t> dims_of(const Shape& s) {
         std::vector<std::int64_t> d;
         for (int k = 0; k < s.rank(); ++k)
             d.push_back(s[k]);
@@ -105,19 +105,19 @@ class RandomExprGenerator {
     std::int64_t fresh_dim() { return rng_.integer(1, opt_.max_dim); }
 
     // A shape that broadcasts to s: leading axes dropped, some dimensions set to 1.
-    Shape sub_shape(const Shape &s) {
+    Shape sub_shape(const Shape& s) {
         if (rng_.chance(0.5))
             return s;
         auto d = dims_of(s);
         d.erase(d.begin(), d.begin() + rng_.integer(0, static_cast<std::int64_t>(d.size())));
-        for (auto &x : d)
+        for (auto& x : d)
             if (rng_.chance(0.3))
                 x = 1;
         return shape_of(d);
     }
 
     // A shape that s broadcasts to, different from s, if there is one within max_rank.
-    std::optional<Shape> super_shape(const Shape &s) {
+    std::optional<Shape> super_shape(const Shape& s) {
         auto d = dims_of(s);
         std::vector<std::size_t> ones;
         for (std::size_t k = 0; k < d.size(); ++k)
@@ -135,9 +135,9 @@ class RandomExprGenerator {
 
     // --- leaves
 
-    Expr leaf(const Shape &s) {
+    Expr leaf(const Shape& s) {
         std::vector<std::function<Expr()>> options;
-        for (const Expr &x : inputs_) {
+        for (const Expr& x : inputs_) {
             if (x.shape() == s)
                 options.insert(options.end(), 3, [x] { return x; });
             else if (broadcasts_to(x.shape(), s))
@@ -156,7 +156,7 @@ class RandomExprGenerator {
 
     // The operand of `op` at `pos`: squashed into the op's test domain unless the op is
     // total on the reals (and grows at most linearly), so values stay finite.
-    Expr operand(Op op, int pos, const Expr &e) {
+    Expr operand(Op op, int pos, const Expr& e) {
         static constexpr std::string_view total[] = {"neg",  "sin", "cos",      "tanh", "sigmoid",
                                                      "relu", "abs", "softplus", "add",  "sub",
                                                      "mul",  "max", "min"};
@@ -176,12 +176,12 @@ class RandomExprGenerator {
         });
     }
 
-    Expr unary(const Shape &s, int depth) {
+    Expr unary(const Shape& s, int depth) {
         const Op op = rng_.pick(unary_);
         return elementwise(op, {operand(op, 0, make(s, depth))});
     }
 
-    Expr binary(const Shape &s, int depth) {
+    Expr binary(const Shape& s, int depth) {
         const Op op = rng_.pick(binary_);
         Expr a, b;
         if (rng_.chance(0.15)) { // a plain number takes the shape of the other operand
@@ -196,7 +196,7 @@ class RandomExprGenerator {
         return elementwise(op, {operand(op, 0, a), operand(op, 1, b)});
     }
 
-    Expr ternary(const Shape &s, int depth) { // where(a < b, c, d)
+    Expr ternary(const Shape& s, int depth) { // where(a < b, c, d)
         const Op cmp = rng_.pick(comparisons_);
         const Expr cond = elementwise(cmp, {make(sub_shape(s), depth), make(sub_shape(s), depth)});
         Expr c = make(s, depth), d = make(sub_shape(s), depth);
@@ -207,7 +207,7 @@ class RandomExprGenerator {
 
     // --- structural
 
-    Expr structural(const Shape &s, int depth) {
+    Expr structural(const Shape& s, int depth) {
         std::vector<std::function<Expr()>> options;
         const int r = s.rank();
         if (r < opt_.max_rank)
@@ -264,7 +264,7 @@ class RandomExprGenerator {
 
     int maybe_negative(int axis, int rank) { return rng_.chance(0.5) ? axis - rank : axis; }
 
-    Expr reduce_axis(const Shape &s, int depth) { // sum / mean / logsumexp over a new axis
+    Expr reduce_axis(const Shape& s, int depth) { // sum / mean / logsumexp over a new axis
         const int axis = static_cast<int>(rng_.integer(0, s.rank()));
         const Expr x =
             make(s.inserted(axis, rng_.integer(2, std::max<std::int64_t>(2, opt_.max_dim))), depth);
@@ -279,14 +279,14 @@ class RandomExprGenerator {
         }
     }
 
-    Expr reduce_to(const Shape &s, int depth) { // sum_to / logsumexp_to from a larger shape
+    Expr reduce_to(const Shape& s, int depth) { // sum_to / logsumexp_to from a larger shape
         const Expr x = make(*super_shape(s), depth);
         if (s.is_scalar() && rng_.chance(0.5))
             return rng_.chance(0.5) ? mean(x) : logsumexp(x);
         return rng_.chance(0.6) ? sum_to(x, s) : logsumexp_to(x, s);
     }
 
-    Expr softmax_of(const Shape &s, int depth) {
+    Expr softmax_of(const Shape& s, int depth) {
         const Expr x = make(s, depth);
         if (s.rank() == 1 && rng_.chance(0.5))
             return softmax(x);
@@ -295,7 +295,7 @@ class RandomExprGenerator {
     }
 
     // Another shape with as many elements as s.
-    Shape reshaped(const Shape &s) {
+    Shape reshaped(const Shape& s) {
         const std::int64_t n = s.size();
         std::vector<Shape> options{Shape{n}};
         if (opt_.max_rank >= 2) {
@@ -310,7 +310,7 @@ class RandomExprGenerator {
         return rng_.pick(options);
     }
 
-    Expr product(const Shape &s, int depth) { // the four forms of @
+    Expr product(const Shape& s, int depth) { // the four forms of @
         const std::int64_t k = fresh_dim();
         if (s.rank() == 2)
             return matmul(make(Shape{s[0], k}, depth), make(Shape{k, s[1]}, depth));
@@ -320,7 +320,7 @@ class RandomExprGenerator {
         return dot(make(Shape{k}, depth), make(Shape{k}, depth));
     }
 
-    Expr slice_of(const Shape &s, int depth) { // a window of a longer axis, or an index
+    Expr slice_of(const Shape& s, int depth) { // a window of a longer axis, or an index
         SliceSpec spec;
         Shape source = s;
         const bool index = s.rank() < opt_.max_rank && (s.rank() == 0 || rng_.chance(0.4));
@@ -346,7 +346,7 @@ class RandomExprGenerator {
         return slice(make(source, depth), spec);
     }
 
-    Expr embed_of(const Shape &s, int depth) { // zeros of s around a smaller window
+    Expr embed_of(const Shape& s, int depth) { // zeros of s around a smaller window
         std::vector<int> axes;
         for (int k = 0; k < s.rank(); ++k)
             if (s[k] >= 2)

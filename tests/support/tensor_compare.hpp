@@ -33,7 +33,7 @@ inline bool close(double a, double b, Tolerance tol = {}) {
 }
 
 // "[2,3]{1, 2, 3, 4, 5, 6}", full precision, at most `limit` values.
-inline std::string to_string(const Tensor &t, std::size_t limit = 24) {
+inline std::string to_string(const Tensor& t, std::size_t limit = 24) {
     std::ostringstream os;
     os.precision(17);
     os << t.shape().str() << "{";
@@ -46,11 +46,11 @@ inline std::string to_string(const Tensor &t, std::size_t limit = 24) {
 }
 
 // A tensor from a shape and its values in row-major order.
-inline Tensor tensor(const Shape &shape, std::vector<double> values) {
+inline Tensor tensor(const Shape& shape, std::vector<double> values) {
     return Tensor(shape, std::move(values));
 }
 
-inline double inner(const Tensor &a, const Tensor &b) {
+inline double inner(const Tensor& a, const Tensor& b) {
     REQUIRE(a.shape() == b.shape());
     double s = 0.0;
     for (std::size_t i = 0; i < a.size(); ++i)
@@ -58,14 +58,14 @@ inline double inner(const Tensor &a, const Tensor &b) {
     return s;
 }
 
-inline double max_abs(const Tensor &t) {
+inline double max_abs(const Tensor& t) {
     double m = 0.0;
     for (double v : t.data())
         m = std::max(m, std::fabs(v));
     return m;
 }
 
-inline bool all_finite(const Tensor &t) {
+inline bool all_finite(const Tensor& t) {
     return std::all_of(t.data().begin(), t.data().end(), [](double v) { return std::isfinite(v); });
 }
 
@@ -75,7 +75,7 @@ class TensorCloseMatcher : public Catch::MatcherBase<Tensor> {
     TensorCloseMatcher(Tensor expected, Tolerance tol)
         : expected_(std::move(expected)), tol_(tol) {}
 
-    bool match(const Tensor &actual) const override {
+    bool match(const Tensor& actual) const override {
         mismatch_.clear();
         if (actual.shape() != expected_.shape()) {
             mismatch_ = "shapes differ";
@@ -121,6 +121,6 @@ inline TensorCloseMatcher IsExactly(Tensor expected) {
 
 namespace Catch {
 template <> struct StringMaker<symdiff::Tensor> {
-    static std::string convert(const symdiff::Tensor &t) { return symdiff::test::to_string(t); }
+    static std::string convert(const symdiff::Tensor& t) { return symdiff::test::to_string(t); }
 };
 } // namespace Catch
