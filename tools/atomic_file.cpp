@@ -13,12 +13,12 @@
 namespace symdiff {
 namespace {
 
-[[noreturn]] void fail(const std::string &path, int err) {
+[[noreturn]] void fail(const std::string& path, int err) {
     throw Error("cannot write '" + path + "': " + std::strerror(err));
 }
 
 // Mode of the new file: the target's if it exists, else what open(2) would give.
-mode_t file_mode(const std::string &path) {
+mode_t file_mode(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0)
         return st.st_mode & 07777;
@@ -41,7 +41,7 @@ bool write_all(int fd, std::string_view content) {
 
 } // namespace
 
-void write_file_atomically(const std::string &path, std::string_view content) {
+void write_file_atomically(const std::string& path, std::string_view content) {
     const std::filesystem::path target(path);
     if (target.filename().empty())
         throw Error("cannot write '" + path + "': not a file name");

@@ -10,6 +10,6 @@
 namespace symdiff {
 
 // Throws Error ("cannot write 'PATH': REASON") when any step fails.
-void write_file_atomically(const std::string &path, std::string_view content);
+void write_file_atomically(const std::string& path, std::string_view content);
 
 } // namespace symdiff

@@ -15,25 +15,25 @@ using A = ArgKind;
 
 Shape shape_of(std::span<const CallArg> dims) {
     std::vector<std::int64_t> d;
-    for (const CallArg &a : dims)
+    for (const CallArg& a : dims)
         d.push_back(a.integer);
     return Shape(std::span<const std::int64_t>(d));
 }
 
 std::vector<Expr> exprs(std::span<const CallArg> args) {
     std::vector<Expr> out;
-    for (const CallArg &a : args)
+    for (const CallArg& a : args)
         out.push_back(a.value.expr);
     return out;
 }
 
 Value plain(Expr e) { return Value{e, std::nullopt, {}}; }
 
-const Expr &x0(std::span<const CallArg> a) { return a[0].value.expr; }
+const Expr& x0(std::span<const CallArg> a) { return a[0].value.expr; }
 int axis1(std::span<const CallArg> a) { return static_cast<int>(a[1].integer); }
 
 // Element-wise functions: the op of the same name in the op table.
-Value build_elementwise(Graph &, const Builtin &fn, std::span<const CallArg> a) {
+Value build_elementwise(Graph&, const Builtin& fn, std::span<const CallArg> a) {
     const Op op = *op_named(fn.name);
     if (a.size() == 1)
         return plain(elementwise(op, {x0(a)}));
@@ -42,46 +42,42 @@ Value build_elementwise(Graph &, const Builtin &fn, std::span<const CallArg> a) 
     return plain(elementwise(op, {x0(a), a[1].value.expr, a[2].value.expr}));
 }
 
-Value build_sum(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_sum(Graph&, const Builtin&, std::span<const CallArg> a) {
     return plain(a.size() == 1 ? sum(x0(a)) : sum(x0(a), axis1(a)));
 }
-Value build_mean(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_mean(Graph&, const Builtin&, std::span<const CallArg> a) {
     return plain(a.size() == 1 ? mean(x0(a)) : mean(x0(a), axis1(a)));
 }
-Value build_logsumexp(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_logsumexp(Graph&, const Builtin&, std::span<const CallArg> a) {
     return plain(a.size() == 1 ? logsumexp(x0(a)) : logsumexp(x0(a), axis1(a)));
 }
-Value build_softmax(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_softmax(Graph&, const Builtin&, std::span<const CallArg> a) {
     return plain(a.size() == 1 ? softmax(x0(a)) : softmax(x0(a), axis1(a)));
 }
-Value build_transpose(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_transpose(Graph&, const Builtin&, std::span<const CallArg> a) {
     return plain(transpose(x0(a)));
 }
-Value build_dot(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_dot(Graph&, const Builtin&, std::span<const CallArg> a) {
     return plain(dot(x0(a), a[1].value.expr));
 }
-Value build_diag(Graph &, const Builtin &, std::span<const CallArg> a) {
-    return plain(diag(x0(a)));
-}
-Value build_tril(Graph &, const Builtin &, std::span<const CallArg> a) {
-    return plain(tril(x0(a)));
-}
-Value build_zeros(Graph &g, const Builtin &, std::span<const CallArg> a) {
+Value build_diag(Graph&, const Builtin&, std::span<const CallArg> a) { return plain(diag(x0(a))); }
+Value build_tril(Graph&, const Builtin&, std::span<const CallArg> a) { return plain(tril(x0(a))); }
+Value build_zeros(Graph& g, const Builtin&, std::span<const CallArg> a) {
     return plain(zeros(g, shape_of(a)));
 }
-Value build_ones(Graph &g, const Builtin &, std::span<const CallArg> a) {
+Value build_ones(Graph& g, const Builtin&, std::span<const CallArg> a) {
     return plain(ones(g, shape_of(a)));
 }
-Value build_eye(Graph &g, const Builtin &, std::span<const CallArg> a) {
+Value build_eye(Graph& g, const Builtin&, std::span<const CallArg> a) {
     return plain(eye(g, a[0].integer));
 }
-Value build_reshape(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_reshape(Graph&, const Builtin&, std::span<const CallArg> a) {
     return plain(reshape(x0(a), shape_of(a.subspan(1))));
 }
-Value build_stack(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_stack(Graph&, const Builtin&, std::span<const CallArg> a) {
     return plain(stack(exprs(a)));
 }
-Value build_concat(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_concat(Graph&, const Builtin&, std::span<const CallArg> a) {
     return plain(concat(exprs(a)));
 }
 
@@ -98,19 +94,19 @@ Value derivative(Expr result, DerivativeSpec::Kind kind, std::span<const CallArg
     return Value{result, s, {}};
 }
 
-Value build_grad(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_grad(Graph&, const Builtin&, std::span<const CallArg> a) {
     return derivative(grad(x0(a), a[1].value.expr), DerivativeSpec::Kind::grad, a);
 }
-Value build_jvp(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_jvp(Graph&, const Builtin&, std::span<const CallArg> a) {
     return derivative(jvp(x0(a), a[1].value.expr, a[2].value.expr), DerivativeSpec::Kind::jvp, a);
 }
-Value build_diff(Graph &, const Builtin &, std::span<const CallArg> a) {
+Value build_diff(Graph&, const Builtin&, std::span<const CallArg> a) {
     const int k = static_cast<int>(a[2].integer);
     return derivative(diff(x0(a), a[1].value.expr, k), DerivativeSpec::Kind::diff, a, k);
 }
 // jacobian and hessian arrive with core's jacobian(); wiring one is replacing its
 // builder in the table below.
-Value not_available(Graph &, const Builtin &fn, std::span<const CallArg>) {
+Value not_available(Graph&, const Builtin& fn, std::span<const CallArg>) {
     throw Error(std::string(fn.name) + " is not available yet");
 }
 
@@ -165,14 +161,14 @@ std::span<const Builtin> builtins() {
     return table;
 }
 
-const Builtin *find_builtin(std::string_view name) {
+const Builtin* find_builtin(std::string_view name) {
     const auto t = builtins();
     const auto it =
-        std::find_if(t.begin(), t.end(), [&](const Builtin &b) { return b.name == name; });
+        std::find_if(t.begin(), t.end(), [&](const Builtin& b) { return b.name == name; });
     return it == t.end() ? nullptr : &*it;
 }
 
-ArgKind arg_kind(const Builtin &fn, std::size_t position) {
+ArgKind arg_kind(const Builtin& fn, std::size_t position) {
     return position < fn.leading.size() ? fn.leading[position] : fn.rest;
 }
 

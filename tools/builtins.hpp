@@ -38,7 +38,7 @@ struct CallArg {
 };
 
 struct Builtin;
-using BuildFn = Value (*)(Graph &g, const Builtin &fn, std::span<const CallArg> args);
+using BuildFn = Value (*)(Graph& g, const Builtin& fn, std::span<const CallArg> args);
 
 struct Builtin {
     std::string_view name;
@@ -49,9 +49,9 @@ struct Builtin {
     BuildFn build;
 };
 
-const Builtin *find_builtin(std::string_view name);
+const Builtin* find_builtin(std::string_view name);
 std::span<const Builtin> builtins();
-ArgKind arg_kind(const Builtin &fn, std::size_t position);
+ArgKind arg_kind(const Builtin& fn, std::size_t position);
 
 // A diff of higher order is refused: each order differentiates the previous derivative
 // graph, which (unsimplified) can grow geometrically.

@@ -8,7 +8,7 @@
 
 namespace symdiff {
 
-void check_export(const Graph &g, const Function &f, const ExportSite &site) {
+void check_export(const Graph& g, const Function& f, const ExportSite& site) {
     auto is_param = [&](NodeId id) {
         return std::find(f.params.begin(), f.params.end(), id) != f.params.end();
     };

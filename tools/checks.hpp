@@ -20,6 +20,6 @@ struct ExportSite {
 
 // Throws a located Error for the first result that reads an input missing from the
 // parameters, else for the first parameter that no result uses.
-void check_export(const Graph &g, const Function &f, const ExportSite &site);
+void check_export(const Graph& g, const Function& f, const ExportSite& site);
 
 } // namespace symdiff

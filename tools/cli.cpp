@@ -33,9 +33,9 @@ namespace {
 // A command-line mistake, with a hint on what to do instead.
 class UsageError : public Error {
   public:
-    UsageError(const std::string &message, std::string hint)
+    UsageError(const std::string& message, std::string hint)
         : Error(message), hint_(std::move(hint)) {}
-    const std::string &hint() const { return hint_; }
+    const std::string& hint() const { return hint_; }
 
   private:
     std::string hint_;
@@ -44,7 +44,7 @@ class UsageError : public Error {
 // A located error in a file (a model, a JSON file): shown with its line and caret.
 class FileError : public Error {
   public:
-    FileError(const Error &e, std::string path, std::string text)
+    FileError(const Error& e, std::string path, std::string text)
         : Error(e.what(), e.loc()), path_(std::move(path)), text_(std::move(text)) {}
     std::string format() const { return format_error(*this, path_, text_); }
 
@@ -54,12 +54,12 @@ class FileError : public Error {
 
 // Runs f; a located Error becomes a FileError of `path` with content `text`.
 template <class F>
-auto in_file(const std::string &path, const std::string &text, F &&f) -> decltype(f()) {
+auto in_file(const std::string& path, const std::string& text, F&& f) -> decltype(f()) {
     try {
         return f();
-    } catch (const FileError &) {
+    } catch (const FileError&) {
         throw;
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         if (!e.loc().known())
             throw;
         throw FileError(e, path, text);
@@ -101,16 +101,16 @@ struct Command {
     std::string_view synopsis; // the arguments after the command name
     std::string_view summary;
     std::vector<std::string_view> positionals;
-    std::vector<std::string_view> options;       // besides --help
-    int (*run)(const Args &, std::ostream &out); // null: announced, not available yet
+    std::vector<std::string_view> options;      // besides --help
+    int (*run)(const Args&, std::ostream& out); // null: announced, not available yet
 };
 
-int gen_command(const Args &a, std::ostream &out);
-int eval_command(const Args &a, std::ostream &out);
+int gen_command(const Args& a, std::ostream& out);
+int eval_command(const Args& a, std::ostream& out);
 // check, compare and dot land in later changes: each then gets a runner in the table.
 constexpr auto not_available = nullptr;
 
-const std::vector<Command> &commands() {
+const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"gen",
          "MODEL.sd -o OUT.hpp [--namespace NS]",
@@ -147,14 +147,14 @@ const std::vector<Command> &commands() {
     return table;
 }
 
-const Command *find_command(std::string_view name) {
-    for (const Command &c : commands())
+const Command* find_command(std::string_view name) {
+    for (const Command& c : commands())
         if (c.name == name)
             return &c;
     return nullptr;
 }
 
-std::string usage_line(const Command &c) {
+std::string usage_line(const Command& c) {
     return "usage: symdiff " + std::string(c.name) + " " + std::string(c.synopsis);
 }
 
@@ -163,7 +163,7 @@ std::string help_text() {
                     "       symdiff --help | --version\n\n"
                     "Differentiates models written in the symdiff language (*.sd) symbol to\n"
                     "symbol, and evaluates them or emits them as C++.\n\ncommands:\n";
-    for (const Command &c : commands())
+    for (const Command& c : commands())
         s += "  " + std::string(c.name) + " " + std::string(c.synopsis) + "\n      " +
              std::string(c.summary) + "\n";
     s += "\noptions:\n"
@@ -179,19 +179,19 @@ std::string help_text() {
     return s;
 }
 
-const OptionSpec *find_option(std::string_view name) {
-    for (const OptionSpec &o : option_specs)
+const OptionSpec* find_option(std::string_view name) {
+    for (const OptionSpec& o : option_specs)
         if (o.name == name)
             return &o;
     return nullptr;
 }
 
-Args parse_args(const Command &c, std::span<const std::string> args) {
+Args parse_args(const Command& c, std::span<const std::string> args) {
     const std::string hint = "run 'symdiff " + std::string(c.name) + " --help' for its usage";
     Args a;
     bool only_positional = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string &arg = args[i];
+        const std::string& arg = args[i];
         if (only_positional || arg.size() < 2 || arg[0] != '-') {
             a.positional.push_back(arg);
             continue;
@@ -206,13 +206,13 @@ Args parse_args(const Command &c, std::span<const std::string> args) {
             name = arg.substr(0, eq);
             inline_value = arg.substr(eq + 1);
         }
-        const OptionSpec *spec = find_option(name);
+        const OptionSpec* spec = find_option(name);
         const bool accepted = name == "--help" || std::find(c.options.begin(), c.options.end(),
                                                             name) != c.options.end();
         if (!spec || !accepted)
             throw UsageError("unknown option '" + name + "' for '" + std::string(c.name) + "'",
                              hint);
-        auto &values = a.options[name];
+        auto& values = a.options[name];
         if (!values.empty() && !spec->repeatable)
             throw UsageError("option '" + name + "' is given twice", hint);
         if (!spec->takes_value) {
@@ -242,33 +242,33 @@ Args parse_args(const Command &c, std::span<const std::string> args) {
 // --------------------------------------------------------------------------------
 // Shared steps
 
-Model load(const std::string &path) {
+Model load(const std::string& path) {
     const std::string source = read_source(path);
     return in_file(path, source, [&] { return parse_model(source, path); });
 }
 
 // Replaces each result of export `e` by its simplified form (one simplifier call per
 // export, so the results share their simplified subexpressions).
-void simplify_export(Model &m, std::size_t e) {
-    Function &f = m.exports[e];
+void simplify_export(Model& m, std::size_t e) {
+    Function& f = m.exports[e];
     std::vector<NodeId> roots;
-    for (const auto &r : f.results)
+    for (const auto& r : f.results)
         roots.push_back(r.node);
     const std::vector<NodeId> simplified = rewrite::simplify(*m.graph, roots);
     for (std::size_t k = 0; k < roots.size(); ++k)
         f.results[k].node = simplified[k];
 }
 
-std::string names_list(const std::vector<std::string> &names) {
+std::string names_list(const std::vector<std::string>& names) {
     std::string s;
-    for (const auto &n : names)
+    for (const auto& n : names)
         s += (s.empty() ? "" : ", ") + n;
     return s;
 }
 
-std::string quoted_list(const std::vector<std::string> &names) {
+std::string quoted_list(const std::vector<std::string>& names) {
     std::vector<std::string> q;
-    for (const auto &n : names)
+    for (const auto& n : names)
         q.push_back(in_quotes(n));
     return names_list(q);
 }
@@ -276,7 +276,7 @@ std::string quoted_list(const std::vector<std::string> &names) {
 // --------------------------------------------------------------------------------
 // gen
 
-std::string namespace_for(const Args &a, const std::string &model_path) {
+std::string namespace_for(const Args& a, const std::string& model_path) {
     if (const auto ns = a.value("--namespace")) {
         if (const auto problem = cpp_name_problem(*ns))
             throw UsageError("cannot use '" + *ns + "' as the namespace: " + *problem,
@@ -291,8 +291,8 @@ std::string namespace_for(const Args &a, const std::string &model_path) {
     return stem;
 }
 
-int gen_command(const Args &a, std::ostream &) {
-    const std::string &path = a.positional[0];
+int gen_command(const Args& a, std::ostream&) {
+    const std::string& path = a.positional[0];
     const auto output = a.value("-o");
     if (!output)
         throw UsageError("gen needs the output file: -o OUT.hpp", usage_line(*find_command("gen")));
@@ -311,14 +311,14 @@ int gen_command(const Args &a, std::ostream &) {
 // eval
 
 // The values of --set-file, then --set (which override), by name, in first-given order.
-std::vector<std::pair<std::string, Tensor>> given_values(const Args &a) {
+std::vector<std::pair<std::string, Tensor>> given_values(const Args& a) {
     std::vector<std::pair<std::string, Tensor>> values;
     if (const auto file = a.value("--set-file")) {
         const std::string text = read_source(*file);
         values = in_file(*file, text, [&] { return parse_value_object(text); });
     }
     std::vector<std::string> from_set;
-    for (const std::string &s : a.values("--set")) {
+    for (const std::string& s : a.values("--set")) {
         const auto eq = s.find('=');
         const std::string name = s.substr(0, eq);
         if (eq == std::string::npos || name.empty())
@@ -330,12 +330,12 @@ std::vector<std::pair<std::string, Tensor>> given_values(const Args &a) {
         Tensor t;
         try {
             t = parse_value(std::string_view(s).substr(eq + 1));
-        } catch (const Error &e) {
+        } catch (const Error& e) {
             throw Error("--set " + name + ": " + e.what() + " (at character " +
                         std::to_string(e.loc().col) + " of the value)");
         }
         const auto it = std::find_if(values.begin(), values.end(),
-                                     [&](const auto &v) { return v.first == name; });
+                                     [&](const auto& v) { return v.first == name; });
         if (it != values.end())
             it->second = std::move(t);
         else
@@ -344,21 +344,21 @@ std::vector<std::pair<std::string, Tensor>> given_values(const Args &a) {
     return values;
 }
 
-Bindings bind_params(const Graph &g, const Function &f,
-                     const std::vector<std::pair<std::string, Tensor>> &values) {
+Bindings bind_params(const Graph& g, const Function& f,
+                     const std::vector<std::pair<std::string, Tensor>>& values) {
     std::vector<std::string> params;
     for (NodeId p : f.params)
         params.push_back(g.inputs()[static_cast<std::size_t>(g[p].input_index())].name);
     Bindings b(g);
     std::vector<bool> bound(params.size(), false);
-    for (const auto &[name, value] : values) {
+    for (const auto& [name, value] : values) {
         const auto it = std::find(params.begin(), params.end(), name);
         if (it == params.end())
             throw UsageError("'" + name + "' is not a parameter of '" + f.name + "'",
                              params.empty() ? "'" + f.name + "' has no parameters"
                                             : "its parameters: " + names_list(params));
         const auto k = static_cast<std::size_t>(it - params.begin());
-        const Shape &want = g[f.params[k]].shape;
+        const Shape& want = g[f.params[k]].shape;
         if (value.shape() != want)
             throw Error(in_quotes(name) + " needs " +
                         (want.is_scalar() ? "a scalar" : "shape " + want.str()) + ", got " +
@@ -379,14 +379,14 @@ Bindings bind_params(const Graph &g, const Function &f,
     return b;
 }
 
-int eval_command(const Args &a, std::ostream &out) {
-    const std::string &path = a.positional[0];
-    const std::string &fn = a.positional[1];
+int eval_command(const Args& a, std::ostream& out) {
+    const std::string& path = a.positional[0];
+    const std::string& fn = a.positional[1];
     Model m = load(path);
-    const Function *f = m.find_export(fn);
+    const Function* f = m.find_export(fn);
     if (!f) {
         std::vector<std::string> names;
-        for (const Function &e : m.exports)
+        for (const Function& e : m.exports)
             names.push_back(e.name);
         throw UsageError("'" + path + "' has no export '" + fn + "'",
                          "its exports: " + names_list(names));
@@ -395,7 +395,7 @@ int eval_command(const Args &a, std::ostream &out) {
     const Bindings bindings = bind_params(*m.graph, *f, values);
     simplify_export(m, static_cast<std::size_t>(f - m.exports.data()));
     std::vector<NodeId> roots;
-    for (const auto &r : f->results)
+    for (const auto& r : f->results)
         roots.push_back(r.node);
     const std::vector<Tensor> results = evaluate(*m.graph, roots, bindings);
 
@@ -418,10 +418,10 @@ int eval_command(const Args &a, std::ostream &out) {
     return 0;
 }
 
-int dispatch(std::span<const std::string> args, std::ostream &out) {
+int dispatch(std::span<const std::string> args, std::ostream& out) {
     if (args.empty())
         throw UsageError("no command given", "run 'symdiff --help' for usage");
-    const std::string &first = args[0];
+    const std::string& first = args[0];
     if (first == "--help" || first == "-h" || first == "help") {
         out << help_text();
         return 0;
@@ -430,7 +430,7 @@ int dispatch(std::span<const std::string> args, std::ostream &out) {
         out << "symdiff " << SYMDIFF_VERSION << "\n";
         return 0;
     }
-    const Command *c = find_command(first);
+    const Command* c = find_command(first);
     if (!c)
         throw UsageError((first.starts_with("-") ? "unknown option '" : "unknown command '") +
                              first + "'",
@@ -447,19 +447,19 @@ int dispatch(std::span<const std::string> args, std::ostream &out) {
 
 } // namespace
 
-int run(std::span<const std::string> args, std::ostream &out, std::ostream &err) {
+int run(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
     try {
         return dispatch(args, out);
-    } catch (const FileError &e) {
+    } catch (const FileError& e) {
         err << e.format();
-    } catch (const UsageError &e) {
+    } catch (const UsageError& e) {
         err << "error: " << e.what() << "\n"
             << (e.hint().empty() ? "" : "hint: " + e.hint() + "\n");
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         err << "error: " << e.what() << "\n";
-    } catch (const std::bad_alloc &) {
+    } catch (const std::bad_alloc&) {
         err << "error: out of memory\n";
-    } catch (const std::exception &e) {
+    } catch (const std::exception& e) {
         err << "error: internal error: " << e.what() << "\n";
     }
     return 2;

@@ -11,6 +11,6 @@
 namespace symdiff::cli {
 
 // `args` are the arguments after the program name.
-int run(std::span<const std::string> args, std::ostream &out, std::ostream &err);
+int run(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 
 } // namespace symdiff::cli

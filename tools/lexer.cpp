@@ -66,7 +66,7 @@ bool is_comparison(Tok t) {
            t == Tok::ne;
 }
 
-std::string describe(const Token &t) {
+std::string describe(const Token& t) {
     switch (t.kind) {
     case Tok::newline:
         return "the end of the line";
@@ -82,7 +82,7 @@ Lexer::Lexer(std::string_view source) : src_(source) {
         pos_ = line_start_ = utf8_bom.size();
 }
 
-const Token &Lexer::peek(std::size_t ahead) {
+const Token& Lexer::peek(std::size_t ahead) {
     while (ahead_.size() <= ahead)
         ahead_.push_back(lex());
     return ahead_[ahead];
@@ -113,7 +113,7 @@ Token Lexer::make(Tok kind, std::size_t start, std::size_t length) const {
     return {kind, src_.substr(start, length), loc_at(start)};
 }
 
-void Lexer::bad_byte(std::size_t pos, const char *what, const char *why) const {
+void Lexer::bad_byte(std::size_t pos, const char* what, const char* why) const {
     throw Error(std::string(what) + " " + hex_byte(static_cast<unsigned char>(src_[pos])) + why,
                 loc_at(pos));
 }

@@ -54,13 +54,13 @@ inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
 bool is_comparison(Tok t);
 // How a token is named in messages: "'x'", "'+'", "the end of the line", ...
-std::string describe(const Token &t);
+std::string describe(const Token& t);
 
 class Lexer {
   public:
     explicit Lexer(std::string_view source);
 
-    const Token &peek(std::size_t ahead = 0); // ahead < 2
+    const Token& peek(std::size_t ahead = 0); // ahead < 2
     Token next();
 
   private:
@@ -70,7 +70,7 @@ class Lexer {
     SourceLoc end_loc() const;
     void skip_comment();
     Token lex_number(std::size_t start);
-    [[noreturn]] void bad_byte(std::size_t pos, const char *what, const char *why = "") const;
+    [[noreturn]] void bad_byte(std::size_t pos, const char* what, const char* why = "") const;
 
     std::string_view src_;
     std::size_t pos_ = 0;

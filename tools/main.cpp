@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);
     return symdiff::cli::run(args, std::cout, std::cerr);
 }

@@ -33,14 +33,14 @@ std::string_view line_of(std::string_view source, int line) {
 
 } // namespace
 
-const Function *Model::find_export(std::string_view name) const {
-    for (const Function &f : exports)
+const Function* Model::find_export(std::string_view name) const {
+    for (const Function& f : exports)
         if (f.name == name)
             return &f;
     return nullptr;
 }
 
-std::string read_source(const std::string &path) {
+std::string read_source(const std::string& path) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))
         throw Error("cannot read '" + path + "': it is a directory");
@@ -54,9 +54,9 @@ std::string read_source(const std::string &path) {
     return std::move(text).str();
 }
 
-Model load_model(const std::string &path) { return parse_model(read_source(path), path); }
+Model load_model(const std::string& path) { return parse_model(read_source(path), path); }
 
-std::string format_error(const Error &e, std::string_view path, std::string_view source) {
+std::string format_error(const Error& e, std::string_view path, std::string_view source) {
     const SourceLoc loc = e.loc();
     if (!loc.known())
         return "error: " + std::string(e.what()) + "\n";

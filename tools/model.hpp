@@ -42,19 +42,19 @@ struct Model {
     std::vector<std::vector<std::optional<DerivativeSpec>>> result_specs;
     std::string path, source; // for error messages
 
-    const Function *find_export(std::string_view name) const;
+    const Function* find_export(std::string_view name) const;
 };
 
 // Parses and checks a model. Throws Error with the SourceLoc of the problem.
 Model parse_model(std::string source, std::string path);
 // Reads and parses a file; an unreadable file is an Error without a location.
-Model load_model(const std::string &path);
+Model load_model(const std::string& path);
 // The bytes of a file; an unreadable file is an Error without a location.
-std::string read_source(const std::string &path);
+std::string read_source(const std::string& path);
 
 // "path:line:col: error: message\n<the source line>\n<spaces>^\n" for a located
 // error, "error: message\n" otherwise. Unprintable bytes of the line show as '?', and a
 // very long line is cut to a window around the column.
-std::string format_error(const Error &e, std::string_view path, std::string_view source);
+std::string format_error(const Error& e, std::string_view path, std::string_view source);
 
 } // namespace symdiff

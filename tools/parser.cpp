@@ -23,17 +23,17 @@ namespace {
 constexpr int max_depth = 256;
 
 // Runs f; an Error without a location gets `loc`.
-template <class F> auto located(SourceLoc loc, F &&f) -> decltype(f()) {
+template <class F> auto located(SourceLoc loc, F&& f) -> decltype(f()) {
     try {
         return f();
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         if (e.loc().known())
             throw;
         throw Error(e.what(), loc);
     }
 }
 
-std::vector<NodeId> merged(std::vector<NodeId> a, const std::vector<NodeId> &b) {
+std::vector<NodeId> merged(std::vector<NodeId> a, const std::vector<NodeId>& b) {
     if (b.empty())
         return a;
     a.insert(a.end(), b.begin(), b.end());
@@ -44,7 +44,7 @@ std::vector<NodeId> merged(std::vector<NodeId> a, const std::vector<NodeId> &b) 
 
 // Literal results of core (numbers combined with numbers) become constant nodes, so
 // every Value is a node.
-Expr as_node(Graph &g, const Expr &e) { return e.is_literal() ? constant(g, e.literal()) : e; }
+Expr as_node(Graph& g, const Expr& e) { return e.is_literal() ? constant(g, e.literal()) : e; }
 
 struct Binding {
     Value value;
@@ -54,7 +54,7 @@ struct Binding {
 
 class Parser {
   public:
-    explicit Parser(Model &m) : m_(m), g_(*m.graph), lex_(m.source) {}
+    explicit Parser(Model& m) : m_(m), g_(*m.graph), lex_(m.source) {}
     void parse_file();
 
   private:
@@ -72,20 +72,20 @@ class Parser {
     Value power();
     Value postfix();
     Value primary();
-    Value call(const Token &name);
-    CallArg argument(const Builtin &fn, ArgKind kind);
-    Value index(const Value &base, const Token &open);
-    Value binary(const Token &op, const Value &a, const Value &b);
+    Value call(const Token& name);
+    CallArg argument(const Builtin& fn, ArgKind kind);
+    Value index(const Value& base, const Token& open);
+    Value binary(const Token& op, const Value& a, const Value& b);
     // pieces
-    std::int64_t integer(const std::string &rule);
-    double number(const Token &t) const;
-    Token expect_name(const std::string &what);
-    void close(Tok kind, const Token &open, const std::string &context);
-    const Binding *lookup(std::string_view name) const;
-    void check_new_name(const Token &name) const;
+    std::int64_t integer(const std::string& rule);
+    double number(const Token& t) const;
+    Token expect_name(const std::string& what);
+    void close(Tok kind, const Token& open, const std::string& context);
+    const Binding* lookup(std::string_view name) const;
+    void check_new_name(const Token& name) const;
 
-    Model &m_;
-    Graph &g_;
+    Model& m_;
+    Graph& g_;
     Lexer lex_;
     std::unordered_map<std::string_view, Binding> names_;  // inputs and definitions
     std::unordered_map<std::string_view, Binding> locals_; // results of the current export
@@ -98,7 +98,7 @@ class Parser {
 
 void Parser::parse_file() {
     for (;;) {
-        const Token &t = lex_.peek();
+        const Token& t = lex_.peek();
         if (t.kind == Tok::end)
             break;
         if (t.kind == Tok::newline || t.kind == Tok::semicolon) {
@@ -113,7 +113,7 @@ void Parser::parse_file() {
 }
 
 void Parser::statement() {
-    const Token &t = lex_.peek();
+    const Token& t = lex_.peek();
     if (t.kind != Tok::ident)
         throw Error("expected a statement ('input', 'export' or NAME = EXPR), got " + describe(t),
                     t.loc);
@@ -127,7 +127,7 @@ void Parser::statement() {
 }
 
 void Parser::end_of_statement() {
-    const Token &t = lex_.peek();
+    const Token& t = lex_.peek();
     if (t.kind == Tok::newline || t.kind == Tok::semicolon) {
         lex_.next();
         return;
@@ -139,7 +139,7 @@ void Parser::end_of_statement() {
     throw Error("expected the end of the statement, got " + describe(t), t.loc);
 }
 
-const Binding *Parser::lookup(std::string_view name) const {
+const Binding* Parser::lookup(std::string_view name) const {
     if (auto it = locals_.find(name); it != locals_.end())
         return &it->second;
     if (auto it = names_.find(name); it != names_.end())
@@ -147,7 +147,7 @@ const Binding *Parser::lookup(std::string_view name) const {
     return nullptr;
 }
 
-void Parser::check_new_name(const Token &name) const {
+void Parser::check_new_name(const Token& name) const {
     if (auto problem = model_name_problem(name.text))
         throw Error(*problem, name.loc);
     if (auto it = names_.find(name.text); it != names_.end())
@@ -156,16 +156,16 @@ void Parser::check_new_name(const Token &name) const {
                     name.loc);
 }
 
-Token Parser::expect_name(const std::string &what) {
-    const Token &t = lex_.peek();
+Token Parser::expect_name(const std::string& what) {
+    const Token& t = lex_.peek();
     if (t.kind != Tok::ident)
         throw Error("expected " + what + ", got " + describe(t), t.loc);
     return lex_.next();
 }
 
 // Expects the bracket that closes `open`; at the end of the file, points at `open`.
-void Parser::close(Tok kind, const Token &open, const std::string &context) {
-    const Token &t = lex_.peek();
+void Parser::close(Tok kind, const Token& open, const std::string& context) {
+    const Token& t = lex_.peek();
     if (t.kind == kind) {
         lex_.next();
         return;
@@ -239,7 +239,7 @@ void Parser::export_statement() {
     const Token open = lex_.next();
     while (lex_.peek().kind != Tok::rparen && lex_.peek().kind != Tok::end) {
         const Token p = expect_name("a parameter name");
-        const Binding *b = lookup(p.text);
+        const Binding* b = lookup(p.text);
         if (!b || !b->is_input)
             throw Error(in_quotes(p.text) + " is not an input", p.loc);
         const NodeId id = b->value.expr.id();
@@ -260,7 +260,7 @@ void Parser::export_statement() {
     std::vector<std::optional<DerivativeSpec>> specs;
     locals_.clear();
     for (;;) {
-        const Token &t = lex_.peek();
+        const Token& t = lex_.peek();
         if (f.results.empty() &&
             (t.kind == Tok::newline || t.kind == Tok::semicolon || t.kind == Tok::end))
             throw Error("export " + in_quotes(name.text) + " has no results", t.loc);
@@ -274,14 +274,14 @@ void Parser::export_statement() {
             if (auto problem = model_name_problem(rname.text))
                 throw Error(*problem, rname.loc);
         }
-        const Binding *existing = lookup(rname.text);
+        const Binding* existing = lookup(rname.text);
         if (existing && existing->is_input &&
             std::find(f.params.begin(), f.params.end(), existing->value.expr.id()) !=
                 f.params.end())
             throw Error("result " + in_quotes(rname.text) + " has the name of a parameter",
                         rname.loc);
         if (std::any_of(f.results.begin(), f.results.end(),
-                        [&](const Function::Result &r) { return r.name == rname.text; }))
+                        [&](const Function::Result& r) { return r.name == rname.text; }))
             throw Error("result " + in_quotes(rname.text) + " is listed twice", rname.loc);
         if (defines) {
             if (existing)
@@ -355,7 +355,7 @@ Value Parser::unary() {
                     lex_.peek().loc);
     ++depth_;
     struct Leave {
-        int &d;
+        int& d;
         ~Leave() { --d; }
     } leave{depth_};
     if (lex_.peek().kind != Tok::minus)
@@ -398,7 +398,7 @@ Value Parser::primary() {
         throw Error("expected an expression, got " + describe(t), t.loc);
     if (lex_.peek().kind == Tok::lparen)
         return call(t);
-    if (const Binding *b = lookup(t.text)) // defined names never collide with the words below
+    if (const Binding* b = lookup(t.text)) // defined names never collide with the words below
         return b->value;
     if (t.text == "pi")
         return Value{constant(g_, std::numbers::pi), std::nullopt, {}};
@@ -411,9 +411,9 @@ Value Parser::primary() {
     throw Error(in_quotes(t.text) + " is not defined", t.loc);
 }
 
-Value Parser::binary(const Token &op, const Value &a, const Value &b) {
-    const Expr &x = a.expr;
-    const Expr &y = b.expr;
+Value Parser::binary(const Token& op, const Value& a, const Value& b) {
+    const Expr& x = a.expr;
+    const Expr& y = b.expr;
     const Expr r = located(op.loc, [&]() -> Expr {
         switch (op.kind) {
         case Tok::plus:
@@ -450,7 +450,7 @@ Value Parser::binary(const Token &op, const Value &a, const Value &b) {
 // --------------------------------------------------------------------------------
 // Calls
 
-std::string arity_text(const Builtin &fn) {
+std::string arity_text(const Builtin& fn) {
     auto args = [](int n) { return std::to_string(n) + (n == 1 ? " argument" : " arguments"); };
     const std::string name = in_quotes(fn.name);
     if (fn.max_args < 0)
@@ -462,8 +462,8 @@ std::string arity_text(const Builtin &fn) {
     return name + " takes " + std::to_string(fn.min_args) + " to " + args(fn.max_args);
 }
 
-Value Parser::call(const Token &name) {
-    const Builtin *fn = find_builtin(name.text);
+Value Parser::call(const Token& name) {
+    const Builtin* fn = find_builtin(name.text);
     if (!fn) {
         if (lookup(name.text) || is_language_keyword(name.text))
             throw Error(in_quotes(name.text) + " is not a function", name.loc);
@@ -492,7 +492,7 @@ Value Parser::call(const Token &name) {
     return v;
 }
 
-CallArg Parser::argument(const Builtin &fn, ArgKind kind) {
+CallArg Parser::argument(const Builtin& fn, ArgKind kind) {
     const std::string f = in_quotes(fn.name);
     const std::string literal_rule =
         kind == ArgKind::axis  ? "the axis of " + f + " must be an integer literal"
@@ -516,7 +516,7 @@ CallArg Parser::argument(const Builtin &fn, ArgKind kind) {
         lex_.next();
         if (!ends_argument())
             throw Error(what, first.loc);
-        const Binding *b = lookup(first.text);
+        const Binding* b = lookup(first.text);
         if (!b)
             throw Error(in_quotes(first.text) + " is not defined", first.loc);
         if (!b->is_input)
@@ -556,7 +556,7 @@ CallArg Parser::argument(const Builtin &fn, ArgKind kind) {
 
 // An integer literal with an optional minus sign, of at most 2^31 - 1 in magnitude;
 // anything else is an Error saying `rule`.
-std::int64_t Parser::integer(const std::string &rule) {
+std::int64_t Parser::integer(const std::string& rule) {
     const Token first = lex_.peek();
     const bool negative = first.kind == Tok::minus;
     if (negative)
@@ -575,7 +575,7 @@ std::int64_t Parser::integer(const std::string &rule) {
     return negative ? -v : v;
 }
 
-double Parser::number(const Token &t) const {
+double Parser::number(const Token& t) const {
     double v = 0;
     const auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
     if (ec != std::errc() || end != t.text.data() + t.text.size())
@@ -587,7 +587,7 @@ double Parser::number(const Token &t) const {
 // Indexing: x[i], A[i, j], A[i], x[a:b], x[:b], x[a:], A[:, j]; negatives count from
 // the end (NumPy). Ranges are checked here so the error points at the index.
 
-Value Parser::index(const Value &base, const Token &open) {
+Value Parser::index(const Value& base, const Token& open) {
     const Shape shape = base.expr.shape();
     SliceSpec spec;
     for (int k = 0; k < shape.rank(); ++k)

@@ -25,14 +25,14 @@ class Reader {
 
   private:
     using Dims = std::vector<std::int64_t>;
-    Dims element(std::vector<double> &data, int level); // returns the element's shape
+    Dims element(std::vector<double>& data, int level); // returns the element's shape
     double number();
     std::string string();
     void skip_space();
     char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
     bool at_end() const { return pos_ >= s_.size(); }
     SourceLoc loc_at(std::size_t pos) const;
-    [[noreturn]] void fail(const std::string &message, std::size_t pos) const;
+    [[noreturn]] void fail(const std::string& message, std::size_t pos) const;
     std::string what_is_here() const;
 
     std::string_view s_;
@@ -51,7 +51,7 @@ SourceLoc Reader::loc_at(std::size_t pos) const {
     return {line, static_cast<int>(pos - start + 1)};
 }
 
-void Reader::fail(const std::string &message, std::size_t pos) const {
+void Reader::fail(const std::string& message, std::size_t pos) const {
     throw Error(message, loc_at(pos));
 }
 
@@ -92,7 +92,7 @@ Tensor Reader::value() {
 
 // One number or list, appended to `data` in row-major order. Lists must be rectangular;
 // nesting deeper than a tensor's rank is refused before it can recurse further.
-Reader::Dims Reader::element(std::vector<double> &data, int level) {
+Reader::Dims Reader::element(std::vector<double>& data, int level) {
     skip_space();
     if (peek() != '[') {
         const char c = peek();
@@ -273,7 +273,7 @@ std::vector<std::pair<std::string, Tensor>> Reader::object() {
             fail("expected a name in double quotes, got " + what_is_here(), pos_);
         const std::size_t key_pos = pos_;
         std::string key = string();
-        for (const auto &[k, v] : out)
+        for (const auto& [k, v] : out)
             if (k == key)
                 fail("'" + key + "' is given twice", key_pos);
         skip_space();
@@ -294,7 +294,7 @@ std::vector<std::pair<std::string, Tensor>> Reader::object() {
     }
 }
 
-void write_nested(std::ostream &out, const Tensor &t, int axis, std::size_t &next) {
+void write_nested(std::ostream& out, const Tensor& t, int axis, std::size_t& next) {
     if (axis == t.shape().rank()) {
         out << json_number(t[next++]);
         return;
@@ -351,7 +351,7 @@ std::string json_string(std::string_view s) {
     return out + "\"";
 }
 
-void write_json(std::ostream &out, const Tensor &t) {
+void write_json(std::ostream& out, const Tensor& t) {
     std::size_t next = 0;
     write_nested(out, t, 0, next);
 }

@@ -30,6 +30,6 @@ std::string json_number(double v);
 // A JSON string literal.
 std::string json_string(std::string_view s);
 // A tensor as a JSON number or nested list: [[1, 2], [3, 4]].
-void write_json(std::ostream &out, const Tensor &t);
+void write_json(std::ostream& out, const Tensor& t);
 
 } // namespace symdiff

@@ -27,7 +27,7 @@ const std::string circuit_model =
     "export f_grad(x, y, z) -> f, dx = grad(f, x), dy = grad(f, y), dz = grad(f, z)\n";
 
 // A failed run: exit 2, nothing on stdout, and exactly this stderr.
-void require_failure(const std::vector<std::string> &args, const std::string &err) {
+void require_failure(const std::vector<std::string>& args, const std::string& err) {
     const CliResult r = run_cli(args);
     CHECK(r.code == 2);
     CHECK(r.out.empty());
@@ -44,7 +44,7 @@ TEST_CASE("cli: --help lists every command and option") {
         CHECK(r.code == 0);
         CHECK(r.err.empty());
         CHECK(r.out.starts_with("usage: symdiff COMMAND"));
-        for (const char *word :
+        for (const char* word :
              {"\n  gen MODEL.sd -o OUT.hpp [--namespace NS]", "\n  eval MODEL.sd FN",
               "\n  check MODEL.sd", "\n  compare MODEL.sd FN", "\n  dot MODEL.sd FN",
               "--set NAME=VALUE", "--set-file F.json", "--json", "--version",

@@ -517,7 +517,7 @@ TEST_CASE("format_error: file, line, column, source line and caret") {
     try {
         parse_model(src, "dir/model.sd");
         FAIL("no error");
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         CHECK(format_error(e, "dir/model.sd", src) ==
               "dir/model.sd:2:9: error: 'y' is not defined\nf = x + y\n        ^\n");
     }
@@ -529,7 +529,7 @@ TEST_CASE("format_error: tabs keep the caret aligned, bad bytes show as '?'") {
     try {
         parse_model(src, "m.sd");
         FAIL("no error");
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         CHECK(format_error(e, "m.sd", src) ==
               "m.sd:2:10: error: 'y' is not defined\n\tf =\tx + y\n\t   \t    ^\n");
     }
@@ -537,7 +537,7 @@ TEST_CASE("format_error: tabs keep the caret aligned, bad bytes show as '?'") {
     try {
         parse_model(bin, "m.sd");
         FAIL("no error");
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         CHECK(format_error(e, "m.sd", bin) ==
               "m.sd:1:8: error: unexpected byte \\x01\ninput x?y\n       ^\n");
     }
@@ -551,7 +551,7 @@ TEST_CASE("format_error: a very long line is cut to a window around the column")
     try {
         parse_model(src, "m.sd");
         FAIL("no error");
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         CHECK(e.loc().col == static_cast<int>(line.size()) + 4);
         const std::string shown = format_error(e, "m.sd", src);
         std::istringstream in(shown);

@@ -14,7 +14,7 @@ Approx near(double v) { return Approx(v).epsilon(1e-12).margin(1e-14); }
 using Matrix = std::vector<std::vector<double>>;
 
 // "[[a,b],[c,d]]" for --set
-std::string text(const Matrix &m) {
+std::string text(const Matrix& m) {
     std::string s = "[";
     for (std::size_t i = 0; i < m.size(); ++i) {
         s += i ? ",[" : "[";
@@ -25,7 +25,7 @@ std::string text(const Matrix &m) {
     return s + "]";
 }
 
-void check_matrix(const Tensor &got, const Matrix &want) {
+void check_matrix(const Tensor& got, const Matrix& want) {
     REQUIRE(got.shape() == Shape{static_cast<std::int64_t>(want.size()),
                                  static_cast<std::int64_t>(want[0].size())});
     for (std::size_t i = 0; i < want.size(); ++i)
@@ -33,7 +33,7 @@ void check_matrix(const Tensor &got, const Matrix &want) {
             CHECK(got[i * want[i].size() + j] == near(want[i][j]));
 }
 
-Matrix matmul(const Matrix &a, const Matrix &b) {
+Matrix matmul(const Matrix& a, const Matrix& b) {
     Matrix c(a.size(), std::vector<double>(b[0].size(), 0.0));
     for (std::size_t i = 0; i < a.size(); ++i)
         for (std::size_t k = 0; k < b.size(); ++k)
@@ -42,7 +42,7 @@ Matrix matmul(const Matrix &a, const Matrix &b) {
     return c;
 }
 
-Matrix transposed(const Matrix &a) {
+Matrix transposed(const Matrix& a) {
     Matrix t(a[0].size(), std::vector<double>(a.size()));
     for (std::size_t i = 0; i < a.size(); ++i)
         for (std::size_t j = 0; j < a[0].size(); ++j)
@@ -62,7 +62,7 @@ TEST_CASE("example circuit.sd: f = (x + y) z") {
 }
 
 TEST_CASE("example neuron.sd and neuron_expanded.sd: the sigmoid neuron") {
-    for (const char *file : {"neuron.sd", "neuron_expanded.sd"}) {
+    for (const char* file : {"neuron.sd", "neuron_expanded.sd"}) {
         INFO(file);
         auto r = eval_cli({example(file), "neuron", "--set", "w=[2,-3,-3]", "--set", "x=[-1,-2]"});
         // s = 2*(-1) + (-3)*(-2) - 3 = 1; f = sigmoid(1); ds = f (1 - f)
@@ -111,7 +111,7 @@ TEST_CASE("example bill.sd: apples, a watermelon and tax") {
 }
 
 TEST_CASE("example review.sd: f = x^2 y + x y z + z + e^x y^3 z^2 against its partials") {
-    for (const auto &[x, y, z] :
+    for (const auto& [x, y, z] :
          {std::array{0.5, -1.0, 2.0}, std::array{-1.3, 0.7, 0.2}, std::array{2.0, 1.5, -0.5}}) {
         auto r = eval_cli({example("review.sd"), "partials", "--set", "x=" + json_number(x),
                            "--set", "y=" + json_number(y), "--set", "z=" + json_number(z)});
@@ -138,7 +138,7 @@ TEST_CASE("example linreg.sd: dL/dw = (2/m)(yhat - y) X^T") {
         db += 2.0 / m * err[0][j];
     }
     Matrix dw = matmul(err, transposed(X));
-    for (double &v : dw[0])
+    for (double& v : dw[0])
         v *= 2.0 / m;
     CHECK(r.at("L").item() == near(L));
     check_matrix(r.at("dw"), dw);
@@ -199,7 +199,7 @@ TEST_CASE("example mlp.sd: the two-layer network against hand-derived backpropag
 
 TEST_CASE("every example parses, and gen accepts it") {
     TempDir dir;
-    for (const auto &entry :
+    for (const auto& entry :
          std::filesystem::directory_iterator(std::string(SYMDIFF_SOURCE_DIR) + "/examples")) {
         if (entry.path().extension() != ".sd")
             continue;

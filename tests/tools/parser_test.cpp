@@ -14,21 +14,21 @@ using namespace symdiff::test;
 
 namespace {
 
-double scalar(const std::string &expr) { return value_of(expr).item(); }
+double scalar(const std::string& expr) { return value_of(expr).item(); }
 
 // Evaluates "r = EXPR" over inputs declared by `decl`, at the given values.
-Tensor eval_expr(const std::string &decl, const std::string &params, const std::string &expr,
-                 const std::map<std::string, Tensor> &values) {
+Tensor eval_expr(const std::string& decl, const std::string& params, const std::string& expr,
+                 const std::map<std::string, Tensor>& values) {
     return eval_model(decl + "\nexport e(" + params + ") -> r = " + expr + "\n", "e", values).at(0);
 }
 
 const Tensor v3{Shape{3}, {1.0, 2.0, 3.0}};
 const Tensor m23{Shape{2, 3}, {1, 2, 3, 4, 5, 6}};
 
-Tensor on_x(const std::string &expr, const Tensor &x = v3) {
+Tensor on_x(const std::string& expr, const Tensor& x = v3) {
     return eval_expr("input x[" + std::to_string(x.size()) + "]", "x", expr, {{"x", x}});
 }
-Tensor on_a(const std::string &expr) { return eval_expr("input A[2, 3]", "A", expr, {{"A", m23}}); }
+Tensor on_a(const std::string& expr) { return eval_expr("input A[2, 3]", "A", expr, {{"A", m23}}); }
 
 } // namespace
 
@@ -129,7 +129,7 @@ TEST_CASE("inputs: scalars and tensors of rank 1 to 4") {
         parse_model("input s, v[3], A[2, 3], T[2, 1, 2], Q[1, 2, 1, 2]\n"
                     "export e(s, v, A, T, Q) -> r = s + sum(v) + sum(A) + sum(T) + sum(Q)\n",
                     "m.sd");
-    const auto &in = m.graph->inputs();
+    const auto& in = m.graph->inputs();
     REQUIRE(in.size() == 5);
     CHECK(in[0].shape == Shape{});
     CHECK(in[1].shape == Shape{3});
@@ -196,7 +196,7 @@ TEST_CASE("element-wise functions match <cmath>") {
         {"expm1", std::expm1(x)},
         {"softplus", std::log1p(std::exp(x))},
     };
-    for (const auto &[fn, want] : expected) {
+    for (const auto& [fn, want] : expected) {
         INFO(fn);
         CHECK(scalar(fn + "(0.7)") == Approx(want).epsilon(1e-15));
     }
@@ -347,7 +347,7 @@ TEST_CASE("export results: defined names, new names, and earlier results reused"
                                 "export e(y, x) -> f, twice = 2 * f, more = twice + 1\n",
                                 "m.sd");
     REQUIRE(m.exports.size() == 1);
-    const Function &e = m.exports[0];
+    const Function& e = m.exports[0];
     CHECK(e.name == "e");
     CHECK(e.loc.line == 3);
     CHECK(e.loc.col == 8);
@@ -391,9 +391,9 @@ TEST_CASE("result_specs record derivative calls at the top of a result") {
                     "export e(x, v) -> f, d = grad(f, x), g, h = diff(f, x, 2), j = jvp(f, x, v),\n"
                     "                 n = 2 * grad(f, x), p = (grad(f, x))\n",
                     "m.sd");
-    const auto &specs = m.result_specs.at(0);
+    const auto& specs = m.result_specs.at(0);
     REQUIRE(specs.size() == 7);
-    const Graph &g = *m.graph;
+    const Graph& g = *m.graph;
     const NodeId x = g.inputs()[0].node, v = g.inputs()[1].node;
     CHECK_FALSE(specs[0].has_value()); // f is not a derivative
     REQUIRE(specs[1].has_value());
@@ -422,7 +422,7 @@ TEST_CASE("names: anything that is not reserved may be used") {
 
 TEST_CASE("the function table: element-wise entries name element-wise ops of their arity") {
     int elementwise = 0;
-    for (const Builtin &b : builtins()) {
+    for (const Builtin& b : builtins()) {
         INFO(b.name);
         CHECK(find_builtin(b.name) == &b);
         if (b.build == find_builtin("exp")->build) {

@@ -28,10 +28,10 @@ using namespace symdiff::test;
 namespace {
 
 // Parses; only symdiff::Error may escape, and it must carry a location.
-void parse_or_located_error(const std::string &source) {
+void parse_or_located_error(const std::string& source) {
     try {
         parse_model(source, "fuzz.sd");
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         INFO(e.what());
         CHECK(e.loc().known());
         CHECK_FALSE(format_error(e, "fuzz.sd", source).empty());
@@ -63,7 +63,7 @@ TEST_CASE("robustness: a leading UTF-8 byte-order mark is skipped") {
     try {
         parse_model(bom + "input x y\n", "m.sd");
         FAIL("no error");
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         CHECK(
             format_error(e, "m.sd", bom + "input x y\n") ==
             "m.sd:1:9: error: expected the end of the statement, got 'y'\ninput x y\n        ^\n");
@@ -76,7 +76,7 @@ TEST_CASE("robustness: random bytes never crash the parser") {
     std::mt19937 rng(12345);
     for (int i = 0; i < 2000; ++i) {
         std::string s(rng() % 64, '\0');
-        for (char &c : s)
+        for (char& c : s)
             c = static_cast<char>(rng() % 256);
         parse_or_located_error(s);
     }

@@ -24,7 +24,7 @@ struct CliResult {
     std::string out, err;
 };
 
-inline CliResult run_cli(const std::vector<std::string> &args) {
+inline CliResult run_cli(const std::vector<std::string>& args) {
     std::ostringstream out, err;
     CliResult r;
     r.code = cli::run(args, out, err);
@@ -33,12 +33,12 @@ inline CliResult run_cli(const std::vector<std::string> &args) {
     return r;
 }
 
-inline std::string example(const std::string &name) {
+inline std::string example(const std::string& name) {
     return std::string(SYMDIFF_SOURCE_DIR) + "/examples/" + name;
 }
 
 // Results of `symdiff eval ARGS` (readable form), by name; fails the test on an error.
-inline std::map<std::string, Tensor> eval_cli(const std::vector<std::string> &args) {
+inline std::map<std::string, Tensor> eval_cli(const std::vector<std::string>& args) {
     std::vector<std::string> all{"eval"};
     all.insert(all.end(), args.begin(), args.end());
     const CliResult r = run_cli(all);
@@ -68,17 +68,17 @@ class TempDir {
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
     }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
 
-    std::string file(const std::string &name) const { return (path_ / name).string(); }
-    std::string write(const std::string &name, const std::string &content) const {
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+    std::string write(const std::string& name, const std::string& content) const {
         std::ofstream(file(name), std::ios::binary) << content;
         return file(name);
     }
     std::vector<std::string> entries() const {
         std::vector<std::string> names;
-        for (const auto &e : std::filesystem::directory_iterator(path_))
+        for (const auto& e : std::filesystem::directory_iterator(path_))
             names.push_back(e.path().filename().string());
         std::sort(names.begin(), names.end());
         return names;
@@ -88,7 +88,7 @@ class TempDir {
     std::filesystem::path path_;
 };
 
-inline std::string read_file(const std::string &path) {
+inline std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream s;
     s << in.rdbuf();
@@ -97,35 +97,35 @@ inline std::string read_file(const std::string &path) {
 
 // Evaluates export `fn` of a model given as text, without simplification (this tests
 // the graph the parser built).
-inline std::vector<Tensor> eval_model(const std::string &source, const std::string &fn,
-                                      const std::map<std::string, Tensor> &values = {}) {
+inline std::vector<Tensor> eval_model(const std::string& source, const std::string& fn,
+                                      const std::map<std::string, Tensor>& values = {}) {
     const Model m = parse_model(source, "test.sd");
-    const Function *f = m.find_export(fn);
+    const Function* f = m.find_export(fn);
     REQUIRE(f != nullptr);
     Bindings b(*m.graph);
-    for (const auto &[name, value] : values)
+    for (const auto& [name, value] : values)
         b.set(name, value);
     std::vector<NodeId> roots;
-    for (const auto &r : f->results)
+    for (const auto& r : f->results)
         roots.push_back(r.node);
     return evaluate(*m.graph, roots, b);
 }
 
 // The value of a constant expression: "export e() -> r = EXPR".
-inline Tensor value_of(const std::string &expr) {
+inline Tensor value_of(const std::string& expr) {
     return eval_model("export e() -> r = " + expr + "\n", "e").at(0);
 }
 
-inline std::vector<double> elements(const Tensor &t) { return {t.data().begin(), t.data().end()}; }
+inline std::vector<double> elements(const Tensor& t) { return {t.data().begin(), t.data().end()}; }
 
-inline std::string line_of(const std::string &source, int line) {
+inline std::string line_of(const std::string& source, int line) {
     std::istringstream in(source);
     std::string text;
     for (int l = 0; l < line; ++l)
         std::getline(in, text);
     if (!text.empty() && text.back() == '\r')
         text.pop_back();
-    for (char &c : text)
+    for (char& c : text)
         if (!(c == '\t' || (c >= 0x20 && c < 0x7F)))
             c = '?';
     return text;
@@ -133,13 +133,13 @@ inline std::string line_of(const std::string &source, int line) {
 
 // Parsing `source` fails with exactly `message` at line:col, and the formatted error
 // shows that line with a caret under that column.
-inline void require_error(const std::string &source, const std::string &message, int line,
+inline void require_error(const std::string& source, const std::string& message, int line,
                           int col) {
     INFO("source: " << source.substr(0, 200));
     try {
         parse_model(source, "m.sd");
         FAIL("parsed without error; expected: " << message);
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         CHECK(std::string(e.what()) == message);
         CHECK(e.loc().line == line);
         CHECK(e.loc().col == col);

@@ -22,24 +22,24 @@ using namespace symdiff::test;
 namespace {
 
 // parse_value(text) fails with exactly `message` at column `col`.
-void require_value_error(const std::string &text, const std::string &message, int col) {
+void require_value_error(const std::string& text, const std::string& message, int col) {
     INFO(text);
     try {
         parse_value(text);
         FAIL("accepted");
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         CHECK(std::string(e.what()) == message);
         CHECK(e.loc().line == 1);
         CHECK(e.loc().col == col);
     }
 }
 
-void require_object_error(const std::string &json, const std::string &message, int line, int col) {
+void require_object_error(const std::string& json, const std::string& message, int line, int col) {
     INFO(json);
     try {
         parse_value_object(json);
         FAIL("accepted");
-    } catch (const Error &e) {
+    } catch (const Error& e) {
         CHECK(std::string(e.what()) == message);
         CHECK(e.loc().line == line);
         CHECK(e.loc().col == col);
