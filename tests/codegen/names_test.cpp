@@ -114,6 +114,13 @@ TEST_CASE("a result named like a parameter, or twice, is rejected", "[names]") {
     CHECK_THROWS_WITH(n.emit(), Contains("'y'"));
 }
 
+TEST_CASE("a parameter listed twice is rejected", "[names]") {
+    Names n;
+    const Expr x = n.in("x", {2});
+    n.fn("f", {x, x}, {{"r", sin(x)}});
+    CHECK_THROWS_WITH(n.emit(), Contains("'x'"));
+}
+
 TEST_CASE("a parameter that is not an input is rejected", "[names]") {
     Names n;
     const Expr x = n.in("x", {2});
@@ -240,6 +247,16 @@ TEST_CASE("a function without parameters or results compiles, or is rejected",
         return;
     }
     require_compiles("no_params_no_results", header);
+}
+
+// Emitter bug (reported): a loop-invariant value hoisted out of a scalar sum is declared
+// at function scope as `v1_`, so two such kernels in one function redeclare it.
+TEST_CASE("temporaries of two hoisting kernels do not clash", "[names][probe][!mayfail]") {
+    Names n;
+    const Expr s = n.in("s");
+    const Expr f = sum(sin(broadcast(s, {3}))) + sum(cos(broadcast(s, {2})));
+    n.fn("f", {s}, {{"r", f}});
+    require_compiles("hoisted_temporaries", n.emit());
 }
 
 // <cmath> and <cstddef>, which every header includes, define these as macros; the

@@ -703,6 +703,50 @@ Model view_chains() {
     return b.done();
 }
 
+// Axes of extent 1 everywhere: they get no loop, so every stride and guard on them must
+// vanish consistently.
+Model unit_axes() {
+    ModelBuilder b("unit_axes");
+    const Expr x = b.in("x", {1}), M = b.in("M", {1, 1}), R = b.in("R", {1, 3});
+    const Expr C = b.in("C", {3, 1}), T = b.in("T", {1, 3, 1, 2}), W4 = b.in("W4", {1, 4});
+    const Expr mm11 = matmul(M, M), mm_rc = matmul(R, C), mm_cr = matmul(C, R);
+    const Expr mv = matmul(M, x), sm = softmax(C, 1), lse = logsumexp(T, 2), s0 = sum(T, 0);
+    const Expr bc = broadcast(M, {1, 4}), bc_t = broadcast(x, {1, 3, 2, 2});
+    const Expr dg = diag(x), tr = tril(M), tr_r = tril(R), tr_c = tril(C), tt = transpose(T);
+    const Expr rs = reshape(T, {6}), sl = index(T, {at(0), range(1, 3), at(0)});
+    const Expr em = embed(index(R, {at(0)}), window(Shape{3, 3}, {at(1)}), Shape{3, 3});
+    const Expr total = sin_total({mm11, mm_rc, mm_cr, mv, sm * 2.0, lse, s0, bc * W4, bc_t * T, dg,
+                                  tr, tr_r, tr_c, tt, rs, sl, em});
+    const auto d = grad(total, std::vector<Expr>{x, M, R, C, T, W4});
+    b.fn("values", {x, M, R, C, T},
+         {{"mm11", mm11},
+          {"mm_rc", mm_rc},
+          {"mm_cr", mm_cr},
+          {"mv", mv},
+          {"sm", sm},
+          {"lse", lse},
+          {"s0", s0},
+          {"bc", bc},
+          {"bc_t", bc_t},
+          {"dg", dg},
+          {"tr", tr},
+          {"tr_r", tr_r},
+          {"tr_c", tr_c},
+          {"tt", tt},
+          {"rs", rs},
+          {"sl", sl},
+          {"em", em}});
+    b.fn("grads", {x, M, R, C, T, W4},
+         {{"total", total},
+          {"dx", d[0]},
+          {"dM", d[1]},
+          {"dR", d[2]},
+          {"dC", d[3]},
+          {"dT", d[4]},
+          {"dW4", d[5]}});
+    return b.done();
+}
+
 // Element-wise chains far deeper than the fusion depth limit, one of them read twice.
 Model deep_chain() {
     ModelBuilder b("deep_chain");
@@ -852,6 +896,7 @@ const std::vector<ZooEntry> &zoo() {
         {"structure", structure},
         {"rank4", rank4},
         {"view_chains", view_chains},
+        {"unit_axes", unit_axes},
         {"deep_chain", deep_chain},
         {"derivatives", derivatives},
         {"scalar_only", scalar_only},
