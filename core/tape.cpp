@@ -247,6 +247,63 @@ class SlotPool {
     std::unordered_map<Shape, std::vector<std::int32_t>, ShapeHash> free_;
 };
 
+// A view's index plan, flattened: loop index -> flat offsets into its result and its
+// operand, base + sum_j step[j] * loop[j] (the same linearisation as tensor.cpp's).
+struct FlatPlan {
+    Shape domain;
+    std::int64_t out_base = 0, in_base = 0;
+    std::array<std::int64_t, Shape::max_rank> out_step{}, in_step{};
+};
+
+void flatten(const AffineMap& m, const Shape& tensor, std::int64_t& base,
+             std::array<std::int64_t, Shape::max_rank>& step) {
+    const auto strides = tensor.strides();
+    for (int k = 0; k < m.rank; ++k) {
+        const auto ku = static_cast<std::size_t>(k);
+        base += strides[ku] * m.offset[ku];
+        for (std::size_t j = 0; j < step.size(); ++j)
+            step[j] += strides[ku] * m.coef[ku][j];
+    }
+}
+
+// The flattened plan of a view without guards (slice, broadcast, transpose, diag_part):
+// the tape evaluates it by one gather loop, planned once, instead of `apply`.
+std::optional<FlatPlan> flat_plan(Op op, const Shape& result, const Payload& payload,
+                                  const Shape& operand) {
+    if (info(op).kind != OpKind::view || info(op).arity != 1)
+        return std::nullopt;
+    const IndexPlan p = index_plan(op, result, payload, std::span<const Shape>(&operand, 1));
+    if (p.guard_count > 0 || p.operands != 1 || p.body != Body::copy ||
+        p.combine != Combine::assign)
+        return std::nullopt;
+    FlatPlan f;
+    f.domain = p.domain;
+    flatten(p.out, result, f.out_base, f.out_step);
+    flatten(p.in[0], operand, f.in_base, f.in_step);
+    return f;
+}
+
+// Calls f(result offset, operand offset) for every loop index, in row-major order.
+template <class F> void for_each_offset(const FlatPlan& p, F&& f) {
+    std::array<std::int64_t, Shape::max_rank> idx{};
+    std::int64_t o = p.out_base, i = p.in_base;
+    const std::int64_t total = p.domain.size();
+    for (std::int64_t n = 0; n < total; ++n) {
+        f(static_cast<std::size_t>(o), static_cast<std::size_t>(i));
+        for (int j = p.domain.rank() - 1; j >= 0; --j) { // odometer step
+            const auto ju = static_cast<std::size_t>(j);
+            ++idx[ju];
+            o += p.out_step[ju];
+            i += p.in_step[ju];
+            if (idx[ju] < p.domain[j])
+                break;
+            o -= p.out_step[ju] * idx[ju];
+            i -= p.in_step[ju] * idx[ju];
+            idx[ju] = 0;
+        }
+    }
+}
+
 double* ptr(Tensor& t) { return t.data().data(); }
 const double* ptr(const Tensor& t) { return t.data().data(); }
 
@@ -316,9 +373,10 @@ struct Tape::Impl {
         std::uint8_t tflow = 0; // forward mode: bit k - operand k's tangent contributes
         std::array<std::int32_t, 3> arg{none, none, none}; // operand steps
         std::int32_t input = none;                         // Input: index in the graph
-        NodeId id = 0;
+        std::int32_t flat = none;    // a view without guards: index in `flats`
+        bool scatter = false;        // reverse: scatter along the flat plan (see `flats`)
+        std::int32_t payload = none; // index in `payloads` (structural ops and constants)
         Shape shape;
-        Payload payload;
     };
 
     // Where a sweep keeps each step's tensors.
@@ -346,6 +404,7 @@ struct Tape::Impl {
     };
 
     std::vector<Step> steps;
+    std::vector<Payload> payloads; // constants' values, slices' windows
     std::vector<Variable> vars;
     std::vector<std::string> input_names; // by graph input index
     std::vector<std::int32_t> reverse;    // steps the reverse sweep visits, in that order
@@ -353,6 +412,12 @@ struct Tape::Impl {
     // rule does not read get a stand-in of the right shape (the step's own adjoint, an
     // operand's adjoint, or a zero placeholder), so values need not be kept for shape.
     std::vector<std::array<std::int32_t, 4>> rule_in;
+    // Views without guards, flattened: forward gathers along the plan; the reverse sweep
+    // of those that read fewer elements than their operand has (slice, diag_part) scatters
+    // the adjoint back along it - the transpose of the gather, the same numbers as their
+    // vjp rule's dense result, but O(window) instead of O(operand) per use, so indexing n
+    // elements one by one costs O(n), not O(n^2).
+    std::vector<FlatPlan> flats;
     Plan rev;                // forward() and backward(); variable i's result is slot i
     std::optional<Plan> fwd; // jvp(), planned at its first call
     std::size_t kept_bytes = 0;
@@ -364,6 +429,9 @@ struct Tape::Impl {
 
     Impl(const Graph& g, NodeId y, std::span<const NodeId> xs);
     std::int32_t out() const { return static_cast<std::int32_t>(steps.size()) - 1; }
+    const Payload& payload_of(const Step& st) const {
+        return payloads[static_cast<std::size_t>(st.payload)];
+    }
     std::vector<std::int32_t> last_forward_use() const;
     void plan_reverse();
     void plan_forward_mode();
@@ -398,16 +466,22 @@ Tape::Impl::Impl(const Graph& g, NodeId y, std::span<const NodeId> xs) {
         st.op = n.op;
         st.kind = info(n.op).kind;
         st.arity = n.arity;
-        st.id = id;
         st.shape = n.shape;
         for (std::size_t k = 0; k < n.arity; ++k)
             st.arg[k] = step_of[n.args[k]];
         if (n.op == Op::Input)
             st.input = n.input_index();
-        if (st.kind != OpKind::elementwise)
-            st.payload = n.payload; // constants' values, slices' windows
-        else
+        if (st.kind != OpKind::elementwise) {
+            st.payload = static_cast<std::int32_t>(payloads.size());
+            payloads.push_back(n.payload);
+            if (n.arity == 1)
+                if (auto f = flat_plan(n.op, n.shape, n.payload, g[n.args[0]].shape)) {
+                    st.flat = static_cast<std::int32_t>(flats.size());
+                    flats.push_back(*f);
+                }
+        } else {
             st.zero = partial_facts(n.op).zero;
+        }
         step_of[id] = static_cast<std::int32_t>(steps.size());
         steps.push_back(std::move(st));
     }
@@ -462,11 +536,16 @@ void Tape::Impl::plan_reverse() {
                 continue;
             st.flow = static_cast<std::uint8_t>(st.flow | bit(k));
             has_adj[a] = 1;
+            if (st.flat != none &&
+                flats[static_cast<std::size_t>(st.flat)].domain.size() < shapes[0].size()) {
+                st.scatter = true;
+                continue; // reads no value
+            }
             const std::uint8_t r =
                 st.kind == OpKind::elementwise
                     ? facts.reads[k]
                     : vjp_reads(st.op, k, std::span<const Shape>(shapes.data(), st.arity), st.shape,
-                                st.payload);
+                                payload_of(st));
             st.reads = static_cast<std::uint8_t>(st.reads | r);
         }
         if (st.flow)
@@ -582,7 +661,7 @@ void Tape::Impl::plan_reverse() {
         if (steps[s].op == Op::Const) {
             Tensor& t = rev.slots[static_cast<std::size_t>(rev.value[s])];
             std::fill(t.data().begin(), t.data().end(),
-                      boost::variant2::get<double>(steps[s].payload));
+                      boost::variant2::get<double>(payload_of(steps[s])));
         }
 }
 
@@ -629,7 +708,7 @@ void Tape::Impl::plan_forward_mode() {
         if (steps[s].op == Op::Const) {
             Tensor& t = p.slots[static_cast<std::size_t>(p.value[s])];
             std::fill(t.data().begin(), t.data().end(),
-                      boost::variant2::get<double>(steps[s].payload));
+                      boost::variant2::get<double>(payload_of(steps[s])));
         }
     fwd = std::move(p);
 }
@@ -665,8 +744,13 @@ void Tape::Impl::eval_step(std::size_t s, Plan& p, const Bindings& b) {
                 if constexpr (E::kind == OpKind::elementwise)
                     eval_into<E>(a, out);
             });
-        else
-            out = apply(st.op, a, st.payload, st.shape);
+        else if (st.flat != none) { // a view without guards: one gather loop
+            double* o = ptr(out);
+            const double* x = ptr(*args[0]);
+            for_each_offset(flats[static_cast<std::size_t>(st.flat)],
+                            [&](std::size_t oi, std::size_t xi) { o[oi] = x[xi]; });
+        } else
+            out = apply(st.op, a, payload_of(st), st.shape);
     }
     p.at[s] = &p.slots[static_cast<std::size_t>(slot)];
 }
@@ -717,6 +801,16 @@ void Tape::Impl::reverse_step(std::size_t s) {
     auto adjoint_of = [&](unsigned k) -> Tensor& {
         return S[static_cast<std::size_t>(rev.deriv[static_cast<std::size_t>(st.arg[k])])];
     };
+    if (st.scatter) { // adjoint[x][window] += g, the gather run backwards
+        Tensor& a = adjoint_of(0);
+        if (st.first & bit(0))
+            std::fill(a.data().begin(), a.data().end(), 0.0);
+        double* ap = ptr(a);
+        const double* gp = ptr(g);
+        for_each_offset(flats[static_cast<std::size_t>(st.flat)],
+                        [&](std::size_t o, std::size_t i) { ap[i] += gp[o]; });
+        return;
+    }
     visit(st.op, [&](auto entry) {
         using E = decltype(entry);
         if constexpr (E::kind == OpKind::elementwise) {
@@ -757,7 +851,7 @@ void Tape::Impl::reverse_step(std::size_t s) {
                 if (!(st.flow & bit(k)))
                     continue;
                 Tensor c = with_lent_operands<E>(st, owned, view, [&](std::span<const Tensor> xs) {
-                    return E::template vjp<Tensor>(static_cast<int>(k), xs, f, g, st.payload);
+                    return E::template vjp<Tensor>(static_cast<int>(k), xs, f, g, payload_of(st));
                 });
                 Tensor& a = adjoint_of(k);
                 check_rule_shape(c, a.shape(), E::name);
@@ -848,7 +942,7 @@ void Tape::Impl::tangent_step(std::size_t s) {
                 c = with_lent_operands<E>(st, owned, view, [&](std::span<const Tensor> xs) {
                     return E::template jvp<Tensor>(
                         xs, f, std::span<const std::optional<Tensor>>(lent_t.data(), E::arity),
-                        st.payload);
+                        payload_of(st));
                 });
             }
             check_rule_shape(c, t.shape(), E::name);
@@ -972,10 +1066,12 @@ TapeMemory Tape::memory() const {
     TapeMemory mem;
     mem.kept = m.kept_bytes;
     mem.buffers = m.rev.buffer_bytes();
-    mem.bookkeeping =
-        sizeof(Impl) + m.steps.capacity() * sizeof(Impl::Step) +
-        m.vars.capacity() * sizeof(Impl::Variable) + m.reverse.capacity() * sizeof(std::int32_t) +
-        m.rule_in.capacity() * sizeof(std::array<std::int32_t, 4>) + m.rev.table_bytes();
+    mem.bookkeeping = sizeof(Impl) + m.steps.capacity() * sizeof(Impl::Step) +
+                      m.payloads.capacity() * sizeof(Payload) +
+                      m.vars.capacity() * sizeof(Impl::Variable) +
+                      m.reverse.capacity() * sizeof(std::int32_t) +
+                      m.rule_in.capacity() * sizeof(std::array<std::int32_t, 4>) +
+                      m.flats.capacity() * sizeof(FlatPlan) + m.rev.table_bytes();
     for (const std::string& name : m.input_names)
         mem.bookkeeping += sizeof(std::string) + name.capacity();
     for (const Tensor& t : m.lent)

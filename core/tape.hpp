@@ -44,14 +44,24 @@ struct TapeMemory {
 // op is probed once, at recording, for which of its operands and result it reads (a
 // partial of exp reads its result, of log its operand, of add nothing; d(A@B)/dB reads
 // A only). Buffers that are free are reused for later values and adjoints of the same
-// shape, so a run allocates nothing except inside structural ops (tensor.cpp's apply and
-// the vjp/jvp rules return new Tensors).
+// shape, so a run allocates nothing except inside structural ops other than those views
+// (tensor.cpp's apply and the vjp/jvp rules return new Tensors).
 //
 // backward(cotangent) runs one reverse sweep accumulating adjoint x local partial into
 // the nodes that depend on a variable, and returns d<y, cotangent>/dxi in xi's shape
 // (zeros for a variable y does not depend on). A variable may be any node; its result is
 // its adjoint, as in symbolic `vjp`. jvp(bindings, tangents) is forward mode along one
 // tangent per variable (tangents of several variables add up).
+//
+// Element-wise ops apply partials<double> element by element; structural ops their
+// vjp<Tensor>/jvp<Tensor> rules, with one exception written here for a reason: a view
+// without guards (slice, broadcast, transpose, diag_part) is evaluated by gathering along
+// its index plan (the op's `plan`, flattened once at recording, no allocation per run),
+// and when that gather reads fewer elements than its operand has (slice, diag_part), its
+// adjoint is scattered back along the same plan - the gather's transpose, equal to the
+// vjp rule's result (embed, diag) but touching only the window, where the rule builds a
+// dense tensor of the operand's shape. Indexing x[0], x[1], ... one by one thus costs
+// O(n) in the reverse sweep instead of O(n^2).
 //
 // NaN safety. Every local product adjoint x partial (and tangent x partial) is a "strong
 // zero" product: when either factor is exactly 0 the contribution is 0, so 0 x inf and
@@ -61,12 +71,12 @@ struct TapeMemory {
 // partial or adjoint, so the branch not taken contributes exactly 0 in both modes, e.g.
 // where(x > 0, sqrt(x) * y, 2 * y) at x = 0 gives d/dx = 0. Where the two modes differ:
 // the symbolic graph multiplies an adjoint that evaluates to 0 (or a partial that does)
-// by an infinite or NaN factor in an ordinary product - there the symbolic result is NaN
-// and the tape's is 0 (and everything that NaN would have flowed into is finite on the
-// tape). Example: d(y * sqrt(x))/dx at y = 0, x = 0 is y * (0.5 / sqrt(x)) = 0 x inf =
-// NaN symbolically, 0 on the tape. Otherwise the two agree to rounding (the sums run in
-// the same order). Structural ops' rules (matmul, broadcast, ...) run unchanged in both
-// modes and multiply ordinarily: 0 x inf inside a matrix product is NaN in both.
+// by an infinite or NaN factor in an ordinary product: there the symbolic result is NaN
+// and the tape's is 0, and that NaN does not flow on into other derivatives. Example:
+// d(y * sqrt(x))/dx at y = 0, x = 0 is y * (0.5 / sqrt(x)) = 0 x inf = NaN symbolically,
+// 0 on the tape. Otherwise the two agree to rounding (the sums run in the same order).
+// Structural ops' rules (matmul, broadcast, ...) run unchanged in both modes and multiply
+// ordinarily: 0 x inf inside a matrix product is NaN in both.
 //
 // A tape owns mutable buffers: run one tape from one thread at a time.
 class Tape {
