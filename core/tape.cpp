@@ -249,7 +249,7 @@ class SlotPool {
 
 // A view's index plan, flattened: loop index -> flat offsets into its result and its
 // operand, base + sum_j step[j] * loop[j] (the same linearisation as tensor.cpp's).
-struct FlatPlan {
+struct ViewPlan {
     Shape domain;
     std::int64_t out_base = 0, in_base = 0;
     std::array<std::int64_t, Shape::max_rank> out_step{}, in_step{};
@@ -268,15 +268,15 @@ void flatten(const AffineMap& m, const Shape& tensor, std::int64_t& base,
 
 // The flattened plan of a view without guards (slice, broadcast, transpose, diag_part):
 // the tape evaluates it by one gather loop, planned once, instead of `apply`.
-std::optional<FlatPlan> flat_plan(Op op, const Shape& result, const Payload& payload,
-                                  const Shape& operand) {
+std::optional<ViewPlan> view_plan_of(Op op, const Shape& result, const Payload& payload,
+                                     const Shape& operand) {
     if (info(op).kind != OpKind::view || info(op).arity != 1)
         return std::nullopt;
     const IndexPlan p = index_plan(op, result, payload, std::span<const Shape>(&operand, 1));
     if (p.guard_count > 0 || p.operands != 1 || p.body != Body::copy ||
         p.combine != Combine::assign)
         return std::nullopt;
-    FlatPlan f;
+    ViewPlan f;
     f.domain = p.domain;
     flatten(p.out, result, f.out_base, f.out_step);
     flatten(p.in[0], operand, f.in_base, f.in_step);
@@ -284,7 +284,7 @@ std::optional<FlatPlan> flat_plan(Op op, const Shape& result, const Payload& pay
 }
 
 // Calls f(result offset, operand offset) for every loop index, in row-major order.
-template <class F> void for_each_offset(const FlatPlan& p, F&& f) {
+template <class F> void for_each_offset(const ViewPlan& p, F&& f) {
     std::array<std::int64_t, Shape::max_rank> idx{};
     std::int64_t o = p.out_base, i = p.in_base;
     const std::int64_t total = p.domain.size();
@@ -373,9 +373,9 @@ struct Tape::Impl {
         std::uint8_t tflow = 0; // forward mode: bit k - operand k's tangent contributes
         std::array<std::int32_t, 3> arg{none, none, none}; // operand steps
         std::int32_t input = none;                         // Input: index in the graph
-        std::int32_t flat = none;    // a view without guards: index in `flats`
-        bool scatter = false;        // reverse: scatter along the flat plan (see `flats`)
-        std::int32_t payload = none; // index in `payloads` (structural ops and constants)
+        std::int32_t view_plan = none; // a view without guards: index in `view_plans`
+        bool scatter = false;          // reverse: scatter back along the view plan
+        std::int32_t payload = none;   // index in `payloads` (structural ops and constants)
         Shape shape;
     };
 
@@ -417,7 +417,7 @@ struct Tape::Impl {
     // the adjoint back along it - the transpose of the gather, the same numbers as their
     // vjp rule's dense result, but O(window) instead of O(operand) per use, so indexing n
     // elements one by one costs O(n), not O(n^2).
-    std::vector<FlatPlan> flats;
+    std::vector<ViewPlan> view_plans;
     Plan rev;                // forward() and backward(); variable i's result is slot i
     std::optional<Plan> fwd; // jvp(), planned at its first call
     std::size_t kept_bytes = 0;
@@ -475,9 +475,9 @@ Tape::Impl::Impl(const Graph& g, NodeId y, std::span<const NodeId> xs) {
             st.payload = static_cast<std::int32_t>(payloads.size());
             payloads.push_back(n.payload);
             if (n.arity == 1)
-                if (auto f = flat_plan(n.op, n.shape, n.payload, g[n.args[0]].shape)) {
-                    st.flat = static_cast<std::int32_t>(flats.size());
-                    flats.push_back(*f);
+                if (auto f = view_plan_of(n.op, n.shape, n.payload, g[n.args[0]].shape)) {
+                    st.view_plan = static_cast<std::int32_t>(view_plans.size());
+                    view_plans.push_back(*f);
                 }
         } else {
             st.zero = partial_facts(n.op).zero;
@@ -536,8 +536,9 @@ void Tape::Impl::plan_reverse() {
                 continue;
             st.flow = static_cast<std::uint8_t>(st.flow | bit(k));
             has_adj[a] = 1;
-            if (st.flat != none &&
-                flats[static_cast<std::size_t>(st.flat)].domain.size() < shapes[0].size()) {
+            if (st.view_plan != none &&
+                view_plans[static_cast<std::size_t>(st.view_plan)].domain.size() <
+                    shapes[0].size()) {
                 st.scatter = true;
                 continue; // reads no value
             }
@@ -744,10 +745,12 @@ void Tape::Impl::eval_step(std::size_t s, Plan& p, const Bindings& b) {
                 if constexpr (E::kind == OpKind::elementwise)
                     eval_into<E>(a, out);
             });
-        else if (st.flat != none) { // a view without guards: one gather loop
+        else if (st.kind == OpKind::flat) // same elements in the same order
+            copy_into(out, *args[0]);
+        else if (st.view_plan != none) { // a view without guards: one gather loop
             double* o = ptr(out);
             const double* x = ptr(*args[0]);
-            for_each_offset(flats[static_cast<std::size_t>(st.flat)],
+            for_each_offset(view_plans[static_cast<std::size_t>(st.view_plan)],
                             [&](std::size_t oi, std::size_t xi) { o[oi] = x[xi]; });
         } else
             out = apply(st.op, a, payload_of(st), st.shape);
@@ -807,7 +810,7 @@ void Tape::Impl::reverse_step(std::size_t s) {
             std::fill(a.data().begin(), a.data().end(), 0.0);
         double* ap = ptr(a);
         const double* gp = ptr(g);
-        for_each_offset(flats[static_cast<std::size_t>(st.flat)],
+        for_each_offset(view_plans[static_cast<std::size_t>(st.view_plan)],
                         [&](std::size_t o, std::size_t i) { ap[i] += gp[o]; });
         return;
     }
@@ -1071,7 +1074,7 @@ TapeMemory Tape::memory() const {
                       m.vars.capacity() * sizeof(Impl::Variable) +
                       m.reverse.capacity() * sizeof(std::int32_t) +
                       m.rule_in.capacity() * sizeof(std::array<std::int32_t, 4>) +
-                      m.flats.capacity() * sizeof(FlatPlan) + m.rev.table_bytes();
+                      m.view_plans.capacity() * sizeof(ViewPlan) + m.rev.table_bytes();
     for (const std::string& name : m.input_names)
         mem.bookkeeping += sizeof(std::string) + name.capacity();
     for (const Tensor& t : m.lent)
