@@ -1,10 +1,6 @@
-// A read-only Boost.Graph view of a symdiff::Graph (or of the part some roots reach), for
-// Boost.Graph algorithms: Graphviz output, colouring for sparse Jacobians/Hessians, an
-// independent topological check in tests. It copies the structure into a
-// boost::adjacency_list; the symdiff::Graph stays the node storage and is not modified.
-// Invariants: one vertex per node, numbered in increasing NodeId order (so vertex index
-// order is itself a topological order); one edge operand -> consumer per operand slot
-// (x * x gives two parallel edges), carrying the slot; in_degree(v) = arity of its node.
+// A read-only Boost.Graph view of a symdiff::Graph (or of what some roots reach), for
+// Graphviz output, colouring for sparse Jacobians/Hessians and independent checks in tests.
+// It copies the structure into a boost::adjacency_list; the Graph stays the node storage.
 #pragma once
 
 #include "core/graph.hpp"
@@ -20,6 +16,10 @@
 #include <vector>
 
 namespace symdiff {
+
+// Invariants: one vertex per node, numbered in increasing NodeId order (so vertex index
+// order is itself a topological order); one edge operand -> consumer per operand slot
+// (x * x gives two parallel edges), carrying the slot; in_degree(v) = arity of its node.
 
 struct BglVertex {
     NodeId node = no_node; // the symdiff node this vertex stands for

@@ -1,10 +1,6 @@
-// A seeded generator of random well-typed expressions for differential tests. It builds
-// an expression of any requested shape from given inputs, top-down: every choice fixes
-// the shapes its operands must have, so the result is well-typed by construction.
-// Element-wise ops come from the op table (a new op is generated without changes here);
-// an op not known to be total gets its operands squashed into its `test_domain`
-// (lo + (hi - lo) sigmoid(e)), so values stay finite. Structural ops use the Expr API
-// (NumPy broadcasting, sum/mean/logsumexp over axes, softmax, matmul, slices, ...).
+// A seeded generator of random well-typed expressions for differential tests: it builds
+// an expression of any requested shape top-down, each choice fixing its operands' shapes,
+// from element-wise ops read from the op table and structural ops of the Expr API.
 #pragma once
 
 #include "core/expr.hpp"
@@ -23,6 +19,12 @@
 #include <vector>
 
 namespace symdiff::test {
+
+// Element-wise ops come from the op table, so a new op is generated without changes here;
+// an op not known to be total gets its operands squashed into its `test_domain`
+// (lo + (hi - lo) sigmoid(e)), so values stay finite. Structural ops use the Expr API
+// (NumPy broadcasting, sum/mean/logsumexp over axes, softmax, matmul, slices, stack,
+// concat, diag, tril, ...).
 
 struct RandomExprOptions {
     int depth = 4;                 // ops nested at most this deep
