@@ -170,7 +170,7 @@ class FunctionPrinter {
     }
 
     void print_allocating_overload() {
-        const std::string n = fn_.name + "_work_size";
+        const std::string n = qualified_ + "_work_size"; // a parameter may shadow the name
         w_.line("// Finds its own scratch space: on the stack when small, else on the heap.");
         w_.open("inline void " + fn_.name + "(" + params_signature(false) + ")");
         if (prog_.work_size == 0) {
