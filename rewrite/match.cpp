@@ -11,7 +11,7 @@ namespace {
 namespace v2 = boost::variant2;
 
 struct Pending {
-    const PatNode *p;
+    const PatNode* p;
     NodeId id;
 };
 
@@ -20,7 +20,7 @@ struct Todo {
     static constexpr int capacity = 32;
     std::array<Pending, capacity> items{};
     int n = 0;
-    void push(const Pat &p, NodeId id) {
+    void push(const Pat& p, NodeId id) {
         if (n == capacity)
             throw Error("internal error: pattern too large for the matcher");
         items[static_cast<std::size_t>(n++)] = {&p.node(), id};
@@ -28,7 +28,7 @@ struct Todo {
     Pending pop() { return items[static_cast<std::size_t>(--n)]; }
 };
 
-bool bind(NodeId &slot, NodeId id) {
+bool bind(NodeId& slot, NodeId id) {
     if (slot == no_node) {
         slot = id;
         return true;
@@ -36,22 +36,22 @@ bool bind(NodeId &slot, NodeId id) {
     return slot == id;
 }
 
-bool match_rest(Todo todo, Match &m, const Condition &guard) {
-    const Graph &g = m.graph();
+bool match_rest(Todo todo, Match& m, const Condition& guard) {
+    const Graph& g = m.graph();
     while (todo.n > 0) {
         const Pending t = todo.pop();
-        const Node &node = g[t.id];
-        const PatKind &k = t.p->kind;
-        if (const Wild *w = v2::get_if<Wild>(&k)) {
+        const Node& node = g[t.id];
+        const PatKind& k = t.p->kind;
+        if (const Wild* w = v2::get_if<Wild>(&k)) {
             if (!bind(m.wild(w->slot), t.id))
                 return false;
-        } else if (const ConstWild *c = v2::get_if<ConstWild>(&k)) {
+        } else if (const ConstWild* c = v2::get_if<ConstWild>(&k)) {
             if (!node.is_const() || !bind(m.konst(c->slot), t.id))
                 return false;
-        } else if (const Lit *l = v2::get_if<Lit>(&k)) {
+        } else if (const Lit* l = v2::get_if<Lit>(&k)) {
             if (!node.is_const() || node.value() != l->value)
                 return false;
-        } else if (const Apply *a = v2::get_if<Apply>(&k)) {
+        } else if (const Apply* a = v2::get_if<Apply>(&k)) {
             if (node.op != a->op || node.arity != a->args.size())
                 return false;
             if (a->capture >= 0 && !bind(m.wild(a->capture), t.id))
@@ -81,40 +81,40 @@ bool match_rest(Todo todo, Match &m, const Condition &guard) {
 
 class Builder {
   public:
-    Builder(Graph &g, const Match &m, const Build &build) : g_(g), m_(m), build_(build) {}
+    Builder(Graph& g, const Match& m, const Build& build) : g_(g), m_(m), build_(build) {}
 
-    NodeId make(const Pat &p, const Shape *expected) {
-        const PatKind &k = p.node().kind;
-        if (const Wild *w = v2::get_if<Wild>(&k))
+    NodeId make(const Pat& p, const Shape* expected) {
+        const PatKind& k = p.node().kind;
+        if (const Wild* w = v2::get_if<Wild>(&k))
             return m_.wild(w->slot);
-        if (const ConstWild *c = v2::get_if<ConstWild>(&k)) {
+        if (const ConstWild* c = v2::get_if<ConstWild>(&k)) {
             const NodeId bound = m_.konst(c->slot);
             return expected ? g_.constant(g_[bound].value(), *expected) : bound;
         }
-        if (const Lit *l = v2::get_if<Lit>(&k))
+        if (const Lit* l = v2::get_if<Lit>(&k))
             return g_.constant(l->value, need(expected, p));
-        if (const Fold *f = v2::get_if<Fold>(&k))
+        if (const Fold* f = v2::get_if<Fold>(&k))
             return g_.constant(evaluate_fold(f->expr, m_), need(expected, p));
-        if (const Apply *a = v2::get_if<Apply>(&k))
+        if (const Apply* a = v2::get_if<Apply>(&k))
             return make_apply(*a, expected);
         throw Error("internal error: numel() outside fold() in " + to_string(p));
     }
 
   private:
-    static const Shape &need(const Shape *expected, const Pat &p) {
+    static const Shape& need(const Shape* expected, const Pat& p) {
         if (!expected)
             throw Error("internal error: no shape is known for " + to_string(p));
         return *expected;
     }
 
     // Leaves that take their shape from their siblings.
-    static bool is_splat(const Pat &p) {
-        const PatKind &k = p.node().kind;
+    static bool is_splat(const Pat& p) {
+        const PatKind& k = p.node().kind;
         return v2::holds_alternative<Lit>(k) || v2::holds_alternative<Fold>(k) ||
                v2::holds_alternative<ConstWild>(k);
     }
 
-    NodeId make_apply(const Apply &a, const Shape *expected) {
+    NodeId make_apply(const Apply& a, const Shape* expected) {
         std::array<NodeId, 3> ids{no_node, no_node, no_node};
         const std::size_t n = a.args.size();
         Shape shape;
@@ -148,32 +148,32 @@ class Builder {
         return build_(a.op, std::span<const NodeId>(ids.data(), n), payload, shape);
     }
 
-    static std::string name_of(const Apply &a) { return std::string(name(a.op)); }
+    static std::string name_of(const Apply& a) { return std::string(name(a.op)); }
 
-    Graph &g_;
-    const Match &m_;
-    const Build &build_;
+    Graph& g_;
+    const Match& m_;
+    const Build& build_;
 };
 
 } // namespace
 
-bool match(const Pat &lhs, const Condition &guard, NodeId id, Match &m) {
+bool match(const Pat& lhs, const Condition& guard, NodeId id, Match& m) {
     Todo todo;
     todo.push(lhs, id);
     return match_rest(todo, m, guard);
 }
 
-bool match(const Rule &rule, NodeId id, Match &m) { return match(rule.lhs, rule.guard, id, m); }
+bool match(const Rule& rule, NodeId id, Match& m) { return match(rule.lhs, rule.guard, id, m); }
 
-double evaluate_fold(const Pat &expr, const Match &m) {
-    const PatKind &k = expr.node().kind;
-    if (const ConstWild *c = v2::get_if<ConstWild>(&k))
+double evaluate_fold(const Pat& expr, const Match& m) {
+    const PatKind& k = expr.node().kind;
+    if (const ConstWild* c = v2::get_if<ConstWild>(&k))
         return m.graph()[m.konst(c->slot)].value();
-    if (const Lit *l = v2::get_if<Lit>(&k))
+    if (const Lit* l = v2::get_if<Lit>(&k))
         return l->value;
-    if (const Numel *n = v2::get_if<Numel>(&k))
+    if (const Numel* n = v2::get_if<Numel>(&k))
         return static_cast<double>(n->shape.fn(m).size());
-    if (const Apply *a = v2::get_if<Apply>(&k); a && is_elementwise(a->op)) {
+    if (const Apply* a = v2::get_if<Apply>(&k); a && is_elementwise(a->op)) {
         std::array<double, 3> v{};
         for (std::size_t i = 0; i < a->args.size(); ++i)
             v[i] = evaluate_fold(a->args[i], m);
@@ -182,7 +182,7 @@ double evaluate_fold(const Pat &expr, const Match &m) {
     throw Error("internal error: fold() cannot evaluate " + to_string(expr));
 }
 
-NodeId instantiate(Graph &g, const Pat &rhs, const Match &m, const Build &build) {
+NodeId instantiate(Graph& g, const Pat& rhs, const Match& m, const Build& build) {
     const Shape root_shape = g[m.root()].shape; // a copy: building appends to g
     Builder b(g, m, build);
     const NodeId out = b.make(rhs, &root_shape);
@@ -192,12 +192,12 @@ NodeId instantiate(Graph &g, const Pat &rhs, const Match &m, const Build &build)
     return out;
 }
 
-std::optional<NodeId> apply_rule(Graph &g, const Rule &rule, NodeId id) {
+std::optional<NodeId> apply_rule(Graph& g, const Rule& rule, NodeId id) {
     Match m(g, id);
     if (!match(rule, id, m))
         return std::nullopt;
-    const Build make = [&g](Op op, std::span<const NodeId> args, const Payload &p,
-                            const Shape &target) { return g.make(op, args, p, target); };
+    const Build make = [&g](Op op, std::span<const NodeId> args, const Payload& p,
+                            const Shape& target) { return g.make(op, args, p, target); };
     return instantiate(g, rule.rhs, m, make);
 }
 

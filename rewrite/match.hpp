@@ -14,20 +14,20 @@
 namespace symdiff::rewrite {
 
 // How the right side makes its op nodes: Graph::make, or make-and-simplify (the driver).
-using Build = std::function<NodeId(Op, std::span<const NodeId>, const Payload &, const Shape &)>;
+using Build = std::function<NodeId(Op, std::span<const NodeId>, const Payload&, const Shape&)>;
 
 // Matches `lhs` and `guard` at node `id` of m.graph(); on success `m` holds the bindings.
-bool match(const Pat &lhs, const Condition &guard, NodeId id, Match &m);
-bool match(const Rule &rule, NodeId id, Match &m);
+bool match(const Pat& lhs, const Condition& guard, NodeId id, Match& m);
+bool match(const Rule& rule, NodeId id, Match& m);
 
 // The value of a fold expression on the bindings of `m`.
-double evaluate_fold(const Pat &expr, const Match &m);
+double evaluate_fold(const Pat& expr, const Match& m);
 
 // Builds `rhs` for match `m` (made in g, which is m.graph()), with the shape of the
 // matched node at the root. Throws Error if the result's shape differs from it.
-NodeId instantiate(Graph &g, const Pat &rhs, const Match &m, const Build &build);
+NodeId instantiate(Graph& g, const Pat& rhs, const Match& m, const Build& build);
 
 // One rule on its own: match at `id` and build the right side with Graph::make only.
-std::optional<NodeId> apply_rule(Graph &g, const Rule &rule, NodeId id);
+std::optional<NodeId> apply_rule(Graph& g, const Rule& rule, NodeId id);
 
 } // namespace symdiff::rewrite

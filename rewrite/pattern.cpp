@@ -16,19 +16,19 @@ Pat make_pat(PatKind kind) {
     return Pat(std::make_shared<const PatNode>(PatNode{std::move(kind)}));
 }
 
-const Apply &require_apply(const Pat &p, const char *what) {
-    const Apply *a = boost::variant2::get_if<Apply>(&p.node().kind);
+const Apply& require_apply(const Pat& p, const char* what) {
+    const Apply* a = boost::variant2::get_if<Apply>(&p.node().kind);
     if (!a)
         throw Error(std::string("internal error: ") + what + " needs an op pattern");
     return *a;
 }
 
-int leaf_slot(const Pat &p, bool &is_const) {
-    if (const Wild *w = boost::variant2::get_if<Wild>(&p.node().kind)) {
+int leaf_slot(const Pat& p, bool& is_const) {
+    if (const Wild* w = boost::variant2::get_if<Wild>(&p.node().kind)) {
         is_const = false;
         return w->slot;
     }
-    if (const ConstWild *c = boost::variant2::get_if<ConstWild>(&p.node().kind)) {
+    if (const ConstWild* c = boost::variant2::get_if<ConstWild>(&p.node().kind)) {
         is_const = true;
         return c->slot;
     }
@@ -51,7 +51,7 @@ int precedence(Op op) {
     return 0;
 }
 
-const char *infix(Op op) {
+const char* infix(Op op) {
     if (op == Op::Add)
         return " + ";
     if (op == Op::Sub)
@@ -75,11 +75,11 @@ std::string number(double v) {
     return buf;
 }
 
-bool needs_parens(const Pat &child, int parent_prec, bool right) {
-    const PatKind &k = child.node().kind;
-    if (const Lit *l = boost::variant2::get_if<Lit>(&k))
+bool needs_parens(const Pat& child, int parent_prec, bool right) {
+    const PatKind& k = child.node().kind;
+    if (const Lit* l = boost::variant2::get_if<Lit>(&k))
         return std::signbit(l->value);
-    if (const Apply *a = boost::variant2::get_if<Apply>(&k)) {
+    if (const Apply* a = boost::variant2::get_if<Apply>(&k)) {
         if (a->op == Op::Neg) // (-x) * y, x - (-y), -(-x): a sign after an operator reads badly
             return true;
         const int p = precedence(a->op);
@@ -88,20 +88,20 @@ bool needs_parens(const Pat &child, int parent_prec, bool right) {
     return false;
 }
 
-std::string print(const Pat &p) {
+std::string print(const Pat& p) {
     struct Printer {
-        std::string operator()(const Wild &w) const { return wild_name(w.slot); }
-        std::string operator()(const ConstWild &c) const { return const_name(c.slot); }
-        std::string operator()(const Lit &l) const { return number(l.value); }
-        std::string operator()(const Fold &f) const { return "fold(" + print(f.expr) + ")"; }
-        std::string operator()(const Numel &n) const { return "numel(" + n.shape.text + ")"; }
-        std::string operator()(const Apply &a) const {
+        std::string operator()(const Wild& w) const { return wild_name(w.slot); }
+        std::string operator()(const ConstWild& c) const { return const_name(c.slot); }
+        std::string operator()(const Lit& l) const { return number(l.value); }
+        std::string operator()(const Fold& f) const { return "fold(" + print(f.expr) + ")"; }
+        std::string operator()(const Numel& n) const { return "numel(" + n.shape.text + ")"; }
+        std::string operator()(const Apply& a) const {
             const std::string body = spell(a);
             if (a.capture < 0)
                 return body;
             return wild_name(a.capture) + "@" + (precedence(a.op) > 0 ? "(" + body + ")" : body);
         }
-        static std::string spell(const Apply &a) {
+        static std::string spell(const Apply& a) {
             const int prec = precedence(a.op);
             if (prec > 0 && a.args.size() == 2) {
                 const bool l = needs_parens(a.args[0], prec, false);
@@ -119,7 +119,7 @@ std::string print(const Pat &p) {
                 s += ", " + a.target->text;
             return s + ")";
         }
-        static std::string paren(const std::string &s, bool on) { return on ? "(" + s + ")" : s; }
+        static std::string paren(const std::string& s, bool on) { return on ? "(" + s + ")" : s; }
     };
     return boost::variant2::visit(Printer{}, p.node().kind);
 }
@@ -128,7 +128,7 @@ std::string print(const Pat &p) {
 
 Pat::Pat(double literal) : node_(std::make_shared<const PatNode>(PatNode{Lit{literal}})) {}
 
-Match::Match(const Graph &g, NodeId root) : g_(&g) {
+Match::Match(const Graph& g, NodeId root) : g_(&g) {
     wild_.fill(no_node);
     const_.fill(no_node);
     wild_[root_slot] = root;
@@ -140,7 +140,7 @@ void Match::note_interior(NodeId id) {
     interior_[interior_count_++] = id;
 }
 
-NodeId Match::node(const Pat &leaf) const {
+NodeId Match::node(const Pat& leaf) const {
     bool is_const = false;
     const int slot = leaf_slot(leaf, is_const);
     const NodeId id = is_const ? konst(slot) : wild(slot);
@@ -162,13 +162,13 @@ Pat const_wild(int slot) {
 }
 
 Pat lit(double value) { return Pat(value); }
-Pat fold(const Pat &expr) { return make_pat(Fold{expr}); }
-Pat numel(const Pat &leaf) { return make_pat(Numel{shape_of(leaf)}); }
-Pat numel(const ShapeExpr &shape) { return make_pat(Numel{shape}); }
+Pat fold(const Pat& expr) { return make_pat(Fold{expr}); }
+Pat numel(const Pat& leaf) { return make_pat(Numel{shape_of(leaf)}); }
+Pat numel(const ShapeExpr& shape) { return make_pat(Numel{shape}); }
 
 Pat apply(Op op, std::initializer_list<Pat> args) { return apply_with(op, args, {}, {}); }
 
-Pat as(const Pat &name, const Pat &p) {
+Pat as(const Pat& name, const Pat& p) {
     bool is_const = false;
     const int slot = leaf_slot(name, is_const);
     if (is_const)
@@ -178,73 +178,73 @@ Pat as(const Pat &name, const Pat &p) {
     return make_pat(std::move(a));
 }
 
-ShapeExpr shape_of(const Pat &leaf) {
+ShapeExpr shape_of(const Pat& leaf) {
     bool is_const = false;
     (void)leaf_slot(leaf, is_const); // checks that it is a leaf
     return {
-        [leaf](const Match &m) { return m.shape(leaf); }, "shape(" + to_string(leaf) + ")", {leaf}};
+        [leaf](const Match& m) { return m.shape(leaf); }, "shape(" + to_string(leaf) + ")", {leaf}};
 }
 
-PayloadExpr payload_of(const Pat &captured) {
-    return {[captured](const Match &m) { return m.graph()[m.node(captured)].payload; },
+PayloadExpr payload_of(const Pat& captured) {
+    return {[captured](const Match& m) { return m.graph()[m.node(captured)].payload; },
             "payload(" + to_string(captured) + ")",
             {captured}};
 }
 
-std::string to_string(const Pat &p) { return print(p); }
+std::string to_string(const Pat& p) { return print(p); }
 
 std::string wild_name(int slot) {
-    static const std::array<const char *, wild_slots> names{"x", "y", "z", "u", "v", "w", "root"};
+    static const std::array<const char*, wild_slots> names{"x", "y", "z", "u", "v", "w", "root"};
     return names[static_cast<std::size_t>(slot)];
 }
 
 std::string const_name(int slot) { return "c" + std::to_string(slot); }
 
-Pat operator+(const Pat &a, const Pat &b) { return apply(Op::Add, {a, b}); }
-Pat operator-(const Pat &a, const Pat &b) { return apply(Op::Sub, {a, b}); }
-Pat operator*(const Pat &a, const Pat &b) { return apply(Op::Mul, {a, b}); }
-Pat operator/(const Pat &a, const Pat &b) { return apply(Op::Div, {a, b}); }
-Pat operator-(const Pat &a) { return apply(Op::Neg, {a}); }
+Pat operator+(const Pat& a, const Pat& b) { return apply(Op::Add, {a, b}); }
+Pat operator-(const Pat& a, const Pat& b) { return apply(Op::Sub, {a, b}); }
+Pat operator*(const Pat& a, const Pat& b) { return apply(Op::Mul, {a, b}); }
+Pat operator/(const Pat& a, const Pat& b) { return apply(Op::Div, {a, b}); }
+Pat operator-(const Pat& a) { return apply(Op::Neg, {a}); }
 
-Pat exp(const Pat &x) { return apply(Op::Exp, {x}); }
-Pat log(const Pat &x) { return apply(Op::Log, {x}); }
-Pat sqrt(const Pat &x) { return apply(Op::Sqrt, {x}); }
-Pat sin(const Pat &x) { return apply(Op::Sin, {x}); }
-Pat cos(const Pat &x) { return apply(Op::Cos, {x}); }
-Pat tan(const Pat &x) { return apply(Op::Tan, {x}); }
-Pat tanh(const Pat &x) { return apply(Op::Tanh, {x}); }
-Pat sigmoid(const Pat &x) { return apply(Op::Sigmoid, {x}); }
-Pat relu(const Pat &x) { return apply(Op::Relu, {x}); }
-Pat abs(const Pat &x) { return apply(Op::Abs, {x}); }
-Pat log1p(const Pat &x) { return apply(Op::Log1p, {x}); }
-Pat expm1(const Pat &x) { return apply(Op::Expm1, {x}); }
-Pat softplus(const Pat &x) { return apply(Op::Softplus, {x}); }
-Pat pow(const Pat &a, const Pat &b) { return apply(Op::Pow, {a, b}); }
-Pat max(const Pat &a, const Pat &b) { return apply(Op::Max, {a, b}); }
-Pat min(const Pat &a, const Pat &b) { return apply(Op::Min, {a, b}); }
-Pat lt(const Pat &a, const Pat &b) { return apply(Op::Lt, {a, b}); }
-Pat le(const Pat &a, const Pat &b) { return apply(Op::Le, {a, b}); }
-Pat gt(const Pat &a, const Pat &b) { return apply(Op::Gt, {a, b}); }
-Pat ge(const Pat &a, const Pat &b) { return apply(Op::Ge, {a, b}); }
-Pat eq(const Pat &a, const Pat &b) { return apply(Op::Eq, {a, b}); }
-Pat ne(const Pat &a, const Pat &b) { return apply(Op::Ne, {a, b}); }
-Pat where(const Pat &c, const Pat &a, const Pat &b) { return apply(Op::Where, {c, a, b}); }
+Pat exp(const Pat& x) { return apply(Op::Exp, {x}); }
+Pat log(const Pat& x) { return apply(Op::Log, {x}); }
+Pat sqrt(const Pat& x) { return apply(Op::Sqrt, {x}); }
+Pat sin(const Pat& x) { return apply(Op::Sin, {x}); }
+Pat cos(const Pat& x) { return apply(Op::Cos, {x}); }
+Pat tan(const Pat& x) { return apply(Op::Tan, {x}); }
+Pat tanh(const Pat& x) { return apply(Op::Tanh, {x}); }
+Pat sigmoid(const Pat& x) { return apply(Op::Sigmoid, {x}); }
+Pat relu(const Pat& x) { return apply(Op::Relu, {x}); }
+Pat abs(const Pat& x) { return apply(Op::Abs, {x}); }
+Pat log1p(const Pat& x) { return apply(Op::Log1p, {x}); }
+Pat expm1(const Pat& x) { return apply(Op::Expm1, {x}); }
+Pat softplus(const Pat& x) { return apply(Op::Softplus, {x}); }
+Pat pow(const Pat& a, const Pat& b) { return apply(Op::Pow, {a, b}); }
+Pat max(const Pat& a, const Pat& b) { return apply(Op::Max, {a, b}); }
+Pat min(const Pat& a, const Pat& b) { return apply(Op::Min, {a, b}); }
+Pat lt(const Pat& a, const Pat& b) { return apply(Op::Lt, {a, b}); }
+Pat le(const Pat& a, const Pat& b) { return apply(Op::Le, {a, b}); }
+Pat gt(const Pat& a, const Pat& b) { return apply(Op::Gt, {a, b}); }
+Pat ge(const Pat& a, const Pat& b) { return apply(Op::Ge, {a, b}); }
+Pat eq(const Pat& a, const Pat& b) { return apply(Op::Eq, {a, b}); }
+Pat ne(const Pat& a, const Pat& b) { return apply(Op::Ne, {a, b}); }
+Pat where(const Pat& c, const Pat& a, const Pat& b) { return apply(Op::Where, {c, a, b}); }
 
-Pat broadcast(const Pat &x) { return apply(Op::Broadcast, {x}); }
-Pat broadcast(const Pat &x, const ShapeExpr &shape) {
+Pat broadcast(const Pat& x) { return apply(Op::Broadcast, {x}); }
+Pat broadcast(const Pat& x, const ShapeExpr& shape) {
     return apply_with(Op::Broadcast, {x}, shape, {});
 }
-Pat sum_to(const Pat &x) { return apply(Op::SumTo, {x}); }
-Pat sum_to(const Pat &x, const ShapeExpr &shape) { return apply_with(Op::SumTo, {x}, shape, {}); }
-Pat reshape(const Pat &x) { return apply(Op::Reshape, {x}); }
-Pat transpose(const Pat &x) { return apply(Op::Transpose, {x}); }
-Pat matmul(const Pat &a, const Pat &b) { return apply(Op::MatMul, {a, b}); }
-Pat slice(const Pat &x) { return apply(Op::Slice, {x}); }
-Pat slice(const Pat &x, const PayloadExpr &spec) { return apply_with(Op::Slice, {x}, {}, spec); }
-Pat embed(const Pat &x) { return apply(Op::Embed, {x}); }
-Pat diag(const Pat &x) { return apply(Op::Diag, {x}); }
-Pat diag_part(const Pat &x) { return apply(Op::DiagPart, {x}); }
-Pat tril(const Pat &x) { return apply(Op::Tril, {x}); }
+Pat sum_to(const Pat& x) { return apply(Op::SumTo, {x}); }
+Pat sum_to(const Pat& x, const ShapeExpr& shape) { return apply_with(Op::SumTo, {x}, shape, {}); }
+Pat reshape(const Pat& x) { return apply(Op::Reshape, {x}); }
+Pat transpose(const Pat& x) { return apply(Op::Transpose, {x}); }
+Pat matmul(const Pat& a, const Pat& b) { return apply(Op::MatMul, {a, b}); }
+Pat slice(const Pat& x) { return apply(Op::Slice, {x}); }
+Pat slice(const Pat& x, const PayloadExpr& spec) { return apply_with(Op::Slice, {x}, {}, spec); }
+Pat embed(const Pat& x) { return apply(Op::Embed, {x}); }
+Pat diag(const Pat& x) { return apply(Op::Diag, {x}); }
+Pat diag_part(const Pat& x) { return apply(Op::DiagPart, {x}); }
+Pat tril(const Pat& x) { return apply(Op::Tril, {x}); }
 
 // ---------------------------------------------------------------------------------
 // Guards
@@ -253,7 +253,7 @@ Condition when(Condition g) { return g; }
 
 Condition operator&&(Condition a, Condition b) {
     Condition g;
-    g.fn = [fa = std::move(a.fn), fb = std::move(b.fn)](const Match &m) {
+    g.fn = [fa = std::move(a.fn), fb = std::move(b.fn)](const Match& m) {
         return (!fa || fa(m)) && (!fb || fb(m));
     };
     g.text = a.text + " && " + b.text;
@@ -262,30 +262,30 @@ Condition operator&&(Condition a, Condition b) {
     return g;
 }
 
-Condition same_shape(const Pat &a, const Pat &b) {
-    return {[a, b](const Match &m) { return m.shape(a) == m.shape(b); },
+Condition same_shape(const Pat& a, const Pat& b) {
+    return {[a, b](const Match& m) { return m.shape(a) == m.shape(b); },
             "same_shape(" + to_string(a) + ", " + to_string(b) + ")",
             {a, b}};
 }
 
-Condition is_scalar(const Pat &a) {
-    return {[a](const Match &m) { return m.shape(a).is_scalar(); },
+Condition is_scalar(const Pat& a) {
+    return {[a](const Match& m) { return m.shape(a).is_scalar(); },
             "is_scalar(" + to_string(a) + ")",
             {a}};
 }
 
-Condition nonzero(const Pat &c) {
+Condition nonzero(const Pat& c) {
     return {
-        [c](const Match &m) { return m.value(c) != 0.0; }, "nonzero(" + to_string(c) + ")", {c}};
+        [c](const Match& m) { return m.value(c) != 0.0; }, "nonzero(" + to_string(c) + ")", {c}};
 }
 
-Condition is_zero(const Pat &c) {
+Condition is_zero(const Pat& c) {
     return {
-        [c](const Match &m) { return m.value(c) == 0.0; }, "is_zero(" + to_string(c) + ")", {c}};
+        [c](const Match& m) { return m.value(c) == 0.0; }, "is_zero(" + to_string(c) + ")", {c}};
 }
 
-Condition power_of_two(const Pat &c) {
-    return {[c](const Match &m) {
+Condition power_of_two(const Pat& c) {
+    return {[c](const Match& m) {
                 const double v = m.value(c);
                 if (!std::isfinite(v) || v == 0.0)
                     return false;
@@ -299,14 +299,14 @@ Condition power_of_two(const Pat &c) {
             {c}};
 }
 
-Condition reducible(const Pat &from, const Pat &to) {
-    return {[from, to](const Match &m) { return broadcasts_to(m.shape(to), m.shape(from)); },
+Condition reducible(const Pat& from, const Pat& to) {
+    return {[from, to](const Match& m) { return broadcasts_to(m.shape(to), m.shape(from)); },
             "reducible(" + to_string(from) + ", " + to_string(to) + ")",
             {from, to}};
 }
 
-Condition same_payload(const Pat &a, const Pat &b) {
-    return {[a, b](const Match &m) {
+Condition same_payload(const Pat& a, const Pat& b) {
+    return {[a, b](const Match& m) {
                 return symdiff::same_payload(m.graph()[m.node(a)].payload,
                                              m.graph()[m.node(b)].payload);
             },

@@ -35,7 +35,7 @@ class Pat {
   public:
     Pat(double literal); // NOLINT: numbers in rules are literals
     explicit Pat(std::shared_ptr<const PatNode> node) : node_(std::move(node)) {}
-    const PatNode &node() const { return *node_; }
+    const PatNode& node() const { return *node_; }
 
   private:
     std::shared_ptr<const PatNode> node_;
@@ -44,17 +44,17 @@ class Pat {
 // A shape (or payload, or condition) computed from a match; `reads` lists the leaves
 // it looks at, so that rule validation can check that they are bound on the left.
 struct ShapeExpr {
-    std::function<Shape(const Match &)> fn;
+    std::function<Shape(const Match&)> fn;
     std::string text;
     std::vector<Pat> reads;
 };
 struct PayloadExpr {
-    std::function<Payload(const Match &)> fn;
+    std::function<Payload(const Match&)> fn;
     std::string text;
     std::vector<Pat> reads;
 };
 struct Condition {
-    std::function<bool(const Match &)> fn; // empty: always true
+    std::function<bool(const Match&)> fn; // empty: always true
     std::string text;
     std::vector<Pat> reads;
 };
@@ -92,18 +92,18 @@ struct PatNode {
 // Bindings of one match: a node per wildcard slot, a node per constant slot.
 class Match {
   public:
-    Match(const Graph &g, NodeId root);
+    Match(const Graph& g, NodeId root);
 
-    const Graph &graph() const { return *g_; }
+    const Graph& graph() const { return *g_; }
     NodeId root() const { return wild_[root_slot]; }
     // The node bound to a leaf pattern (wildcard, constant wildcard or `root`).
-    NodeId node(const Pat &leaf) const;
-    const Shape &shape(const Pat &leaf) const { return (*g_)[node(leaf)].shape; }
-    double value(const Pat &constant) const { return (*g_)[node(constant)].value(); }
+    NodeId node(const Pat& leaf) const;
+    const Shape& shape(const Pat& leaf) const { return (*g_)[node(leaf)].shape; }
+    double value(const Pat& constant) const { return (*g_)[node(constant)].value(); }
 
     // Raw slots, for the matcher.
-    NodeId &wild(int slot) { return wild_[static_cast<std::size_t>(slot)]; }
-    NodeId &konst(int slot) { return const_[static_cast<std::size_t>(slot)]; }
+    NodeId& wild(int slot) { return wild_[static_cast<std::size_t>(slot)]; }
+    NodeId& konst(int slot) { return const_[static_cast<std::size_t>(slot)]; }
     NodeId wild(int slot) const { return wild_[static_cast<std::size_t>(slot)]; }
     NodeId konst(int slot) const { return const_[static_cast<std::size_t>(slot)]; }
 
@@ -112,7 +112,7 @@ class Match {
     void note_interior(NodeId id);
 
   private:
-    const Graph *g_;
+    const Graph* g_;
     std::array<NodeId, wild_slots> wild_;
     std::array<NodeId, const_slots> const_;
     std::array<NodeId, 24> interior_{}; // patterns have at most 24 nodes (rule validation)
@@ -125,67 +125,67 @@ class Match {
 Pat wild(int slot);
 Pat const_wild(int slot);
 Pat lit(double value);
-Pat fold(const Pat &expr);
-Pat numel(const Pat &leaf);
-Pat numel(const ShapeExpr &shape);
+Pat fold(const Pat& expr);
+Pat numel(const Pat& leaf);
+Pat numel(const ShapeExpr& shape);
 Pat apply(Op op, std::initializer_list<Pat> args);
 // Binds wildcard `name` to the node that `p` (an op pattern) matches.
-Pat as(const Pat &name, const Pat &p);
+Pat as(const Pat& name, const Pat& p);
 
-ShapeExpr shape_of(const Pat &leaf);
-PayloadExpr payload_of(const Pat &captured);
+ShapeExpr shape_of(const Pat& leaf);
+PayloadExpr payload_of(const Pat& captured);
 
 // The text of a pattern ("x * 1", "log(sigmoid(x))"), for messages and the docs.
-std::string to_string(const Pat &p);
+std::string to_string(const Pat& p);
 // The name of a wildcard slot ("x", ..., "root") or a constant slot ("c0", ...).
 std::string wild_name(int slot);
 std::string const_name(int slot);
 
-Pat operator+(const Pat &a, const Pat &b);
-Pat operator-(const Pat &a, const Pat &b);
-Pat operator*(const Pat &a, const Pat &b);
-Pat operator/(const Pat &a, const Pat &b);
-Pat operator-(const Pat &a);
+Pat operator+(const Pat& a, const Pat& b);
+Pat operator-(const Pat& a, const Pat& b);
+Pat operator*(const Pat& a, const Pat& b);
+Pat operator/(const Pat& a, const Pat& b);
+Pat operator-(const Pat& a);
 
-Pat exp(const Pat &x);
-Pat log(const Pat &x);
-Pat sqrt(const Pat &x);
-Pat sin(const Pat &x);
-Pat cos(const Pat &x);
-Pat tan(const Pat &x);
-Pat tanh(const Pat &x);
-Pat sigmoid(const Pat &x);
-Pat relu(const Pat &x);
-Pat abs(const Pat &x);
-Pat log1p(const Pat &x);
-Pat expm1(const Pat &x);
-Pat softplus(const Pat &x);
-Pat pow(const Pat &a, const Pat &b);
-Pat max(const Pat &a, const Pat &b);
-Pat min(const Pat &a, const Pat &b);
-Pat lt(const Pat &a, const Pat &b);
-Pat le(const Pat &a, const Pat &b);
-Pat gt(const Pat &a, const Pat &b);
-Pat ge(const Pat &a, const Pat &b);
-Pat eq(const Pat &a, const Pat &b);
-Pat ne(const Pat &a, const Pat &b);
-Pat where(const Pat &c, const Pat &a, const Pat &b);
+Pat exp(const Pat& x);
+Pat log(const Pat& x);
+Pat sqrt(const Pat& x);
+Pat sin(const Pat& x);
+Pat cos(const Pat& x);
+Pat tan(const Pat& x);
+Pat tanh(const Pat& x);
+Pat sigmoid(const Pat& x);
+Pat relu(const Pat& x);
+Pat abs(const Pat& x);
+Pat log1p(const Pat& x);
+Pat expm1(const Pat& x);
+Pat softplus(const Pat& x);
+Pat pow(const Pat& a, const Pat& b);
+Pat max(const Pat& a, const Pat& b);
+Pat min(const Pat& a, const Pat& b);
+Pat lt(const Pat& a, const Pat& b);
+Pat le(const Pat& a, const Pat& b);
+Pat gt(const Pat& a, const Pat& b);
+Pat ge(const Pat& a, const Pat& b);
+Pat eq(const Pat& a, const Pat& b);
+Pat ne(const Pat& a, const Pat& b);
+Pat where(const Pat& c, const Pat& a, const Pat& b);
 
 // Structural ops. Without a shape, a right side gets the shape expected where it stands
 // (the left side's shape at the root); on a left side any shape and payload match.
-Pat broadcast(const Pat &x);
-Pat broadcast(const Pat &x, const ShapeExpr &shape);
-Pat sum_to(const Pat &x);
-Pat sum_to(const Pat &x, const ShapeExpr &shape);
-Pat reshape(const Pat &x);
-Pat transpose(const Pat &x);
-Pat matmul(const Pat &a, const Pat &b);
-Pat slice(const Pat &x);
-Pat slice(const Pat &x, const PayloadExpr &spec);
-Pat embed(const Pat &x);
-Pat diag(const Pat &x);
-Pat diag_part(const Pat &x);
-Pat tril(const Pat &x);
+Pat broadcast(const Pat& x);
+Pat broadcast(const Pat& x, const ShapeExpr& shape);
+Pat sum_to(const Pat& x);
+Pat sum_to(const Pat& x, const ShapeExpr& shape);
+Pat reshape(const Pat& x);
+Pat transpose(const Pat& x);
+Pat matmul(const Pat& a, const Pat& b);
+Pat slice(const Pat& x);
+Pat slice(const Pat& x, const PayloadExpr& spec);
+Pat embed(const Pat& x);
+Pat diag(const Pat& x);
+Pat diag_part(const Pat& x);
+Pat tril(const Pat& x);
 
 // ---------------------------------------------------------------------------------
 // Guards (type Condition, so as not to clash with core's index-plan Guard): conditions
@@ -193,14 +193,14 @@ Pat tril(const Pat &x);
 
 Condition when(Condition g);
 Condition operator&&(Condition a, Condition b);
-Condition same_shape(const Pat &a, const Pat &b);
-Condition is_scalar(const Pat &a);
-Condition nonzero(const Pat &c);      // constant != 0 (NaN counts as nonzero, as in `where`)
-Condition is_zero(const Pat &c);      // constant == 0 (either sign)
-Condition power_of_two(const Pat &c); // constant is +-2^k with 1/c exact
+Condition same_shape(const Pat& a, const Pat& b);
+Condition is_scalar(const Pat& a);
+Condition nonzero(const Pat& c);      // constant != 0 (NaN counts as nonzero, as in `where`)
+Condition is_zero(const Pat& c);      // constant == 0 (either sign)
+Condition power_of_two(const Pat& c); // constant is +-2^k with 1/c exact
 // The shape of `to` broadcasts to the shape of `from` (so `from` sums down to `to`).
-Condition reducible(const Pat &from, const Pat &to);
-Condition same_payload(const Pat &a, const Pat &b); // two captured nodes
+Condition reducible(const Pat& from, const Pat& to);
+Condition same_payload(const Pat& a, const Pat& b); // two captured nodes
 
 // The wildcards. Rule files say `using namespace dsl;`.
 namespace dsl {

@@ -54,14 +54,14 @@ struct Rule {
 };
 
 // Every rule, in table order (the order of the rule files, then of each file).
-const std::vector<Rule> &all_rules();
+const std::vector<Rule>& all_rules();
 // The rules whose left side is rooted at `op`, in table order.
-std::span<const Rule *const> rules_for(Op op);
+std::span<const Rule* const> rules_for(Op op);
 // Position of a rule in all_rules().
-std::size_t rule_index(const Rule &r);
+std::size_t rule_index(const Rule& r);
 // Throws Error naming the rule if it is malformed: a left side that is not an op
 // pattern or holds fold/numel/root, a right side or guard that uses a wildcard the left
 // side does not bind, a wrong operand count, or a pattern too large for the matcher.
-void validate(const Rule &r);
+void validate(const Rule& r);
 
 } // namespace symdiff::rewrite

@@ -8,10 +8,10 @@
 
 namespace symdiff::rewrite {
 
+std::vector<Rule> stable_rules(); // rules_stable.cpp: numerically stable forms
 std::vector<Rule> add_rules();    // rules_add.cpp: add, sub, neg
 std::vector<Rule> mul_rules();    // rules_mul.cpp: mul, div
 std::vector<Rule> pow_rules();    // rules_pow.cpp: pow, sqrt, exp/log inverses, abs, relu, max, min
-std::vector<Rule> stable_rules(); // rules_stable.cpp: numerically stable forms
 std::vector<Rule> where_rules();  // rules_where.cpp: where and masks (NaN safety lives here)
 std::vector<Rule> structural_rules(); // rules_structural.cpp: tensor ops and broadcasts
 

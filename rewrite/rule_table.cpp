@@ -21,85 +21,85 @@ struct Bound {
     std::array<bool, const_slots> konst{};
 };
 
-[[noreturn]] void fail(const Rule &r, const std::string &why) {
+[[noreturn]] void fail(const Rule& r, const std::string& why) {
     throw Error("internal error: rule '" + r.name + "': " + why);
 }
 
-int count_nodes(const Pat &p) {
+int count_nodes(const Pat& p) {
     int n = 1;
-    if (const Apply *a = v2::get_if<Apply>(&p.node().kind))
-        for (const Pat &q : a->args)
+    if (const Apply* a = v2::get_if<Apply>(&p.node().kind))
+        for (const Pat& q : a->args)
             n += count_nodes(q);
-    if (const Fold *f = v2::get_if<Fold>(&p.node().kind))
+    if (const Fold* f = v2::get_if<Fold>(&p.node().kind))
         n += count_nodes(f->expr);
     return n;
 }
 
-void check_arity(const Rule &r, const Apply &a) {
+void check_arity(const Rule& r, const Apply& a) {
     if (static_cast<int>(a.args.size()) != info(a.op).arity)
         fail(r,
              std::string(name(a.op)) + " takes " + std::to_string(info(a.op).arity) + " operands");
 }
 
-void collect_left(const Rule &r, const Pat &p, Bound &b) {
-    const PatKind &k = p.node().kind;
-    if (const Wild *w = v2::get_if<Wild>(&k)) {
+void collect_left(const Rule& r, const Pat& p, Bound& b) {
+    const PatKind& k = p.node().kind;
+    if (const Wild* w = v2::get_if<Wild>(&k)) {
         if (w->slot == root_slot)
             fail(r, "`root` on a left side");
         b.wild[static_cast<std::size_t>(w->slot)] = true;
-    } else if (const ConstWild *c = v2::get_if<ConstWild>(&k)) {
+    } else if (const ConstWild* c = v2::get_if<ConstWild>(&k)) {
         b.konst[static_cast<std::size_t>(c->slot)] = true;
-    } else if (const Apply *a = v2::get_if<Apply>(&k)) {
+    } else if (const Apply* a = v2::get_if<Apply>(&k)) {
         check_arity(r, *a);
         if (a->target || a->payload)
             fail(r, "a left side names a shape or payload");
         if (a->capture >= 0)
             b.wild[static_cast<std::size_t>(a->capture)] = true;
-        for (const Pat &q : a->args)
+        for (const Pat& q : a->args)
             collect_left(r, q, b);
     } else if (!v2::holds_alternative<Lit>(k)) {
         fail(r, "fold() or numel() on a left side");
     }
 }
 
-void check_reads(const Rule &r, const std::vector<Pat> &reads, const Bound &b) {
-    for (const Pat &q : reads) {
-        const PatKind &k = q.node().kind;
-        if (const Wild *w = v2::get_if<Wild>(&k); w && !b.wild[static_cast<std::size_t>(w->slot)])
+void check_reads(const Rule& r, const std::vector<Pat>& reads, const Bound& b) {
+    for (const Pat& q : reads) {
+        const PatKind& k = q.node().kind;
+        if (const Wild* w = v2::get_if<Wild>(&k); w && !b.wild[static_cast<std::size_t>(w->slot)])
             fail(r, "reads unbound wildcard " + wild_name(w->slot));
-        if (const ConstWild *c = v2::get_if<ConstWild>(&k);
+        if (const ConstWild* c = v2::get_if<ConstWild>(&k);
             c && !b.konst[static_cast<std::size_t>(c->slot)])
             fail(r, "reads unbound constant " + const_name(c->slot));
     }
 }
 
-void check_fold(const Rule &r, const Pat &p, const Bound &b) {
-    const PatKind &k = p.node().kind;
-    if (const ConstWild *c = v2::get_if<ConstWild>(&k)) {
+void check_fold(const Rule& r, const Pat& p, const Bound& b) {
+    const PatKind& k = p.node().kind;
+    if (const ConstWild* c = v2::get_if<ConstWild>(&k)) {
         if (!b.konst[static_cast<std::size_t>(c->slot)])
             fail(r, "fold() uses unbound constant " + const_name(c->slot));
-    } else if (const Numel *n = v2::get_if<Numel>(&k)) {
+    } else if (const Numel* n = v2::get_if<Numel>(&k)) {
         check_reads(r, n->shape.reads, b);
-    } else if (const Apply *a = v2::get_if<Apply>(&k)) {
+    } else if (const Apply* a = v2::get_if<Apply>(&k)) {
         check_arity(r, *a);
         if (!is_elementwise(a->op) || a->capture >= 0)
             fail(r, "fold() over a non-element-wise op");
-        for (const Pat &q : a->args)
+        for (const Pat& q : a->args)
             check_fold(r, q, b);
     } else if (!v2::holds_alternative<Lit>(k)) {
         fail(r, "fold() may use constants, literals, numel() and element-wise ops only");
     }
 }
 
-void check_right(const Rule &r, const Pat &p, const Bound &b) {
-    const PatKind &k = p.node().kind;
-    if (const Wild *w = v2::get_if<Wild>(&k)) {
+void check_right(const Rule& r, const Pat& p, const Bound& b) {
+    const PatKind& k = p.node().kind;
+    if (const Wild* w = v2::get_if<Wild>(&k)) {
         if (w->slot == root_slot || !b.wild[static_cast<std::size_t>(w->slot)])
             fail(r, "right side uses unbound wildcard " + wild_name(w->slot));
-    } else if (const ConstWild *c = v2::get_if<ConstWild>(&k)) {
+    } else if (const ConstWild* c = v2::get_if<ConstWild>(&k)) {
         if (!b.konst[static_cast<std::size_t>(c->slot)])
             fail(r, "right side uses unbound constant " + const_name(c->slot));
-    } else if (const Apply *a = v2::get_if<Apply>(&k)) {
+    } else if (const Apply* a = v2::get_if<Apply>(&k)) {
         check_arity(r, *a);
         if (a->capture >= 0)
             fail(r, "as() on a right side");
@@ -107,9 +107,9 @@ void check_right(const Rule &r, const Pat &p, const Bound &b) {
             check_reads(r, a->target->reads, b);
         if (a->payload)
             check_reads(r, a->payload->reads, b);
-        for (const Pat &q : a->args)
+        for (const Pat& q : a->args)
             check_right(r, q, b);
-    } else if (const Fold *f = v2::get_if<Fold>(&k)) {
+    } else if (const Fold* f = v2::get_if<Fold>(&k)) {
         check_fold(r, f->expr, b);
     } else if (v2::holds_alternative<Numel>(k)) {
         fail(r, "numel() outside fold()");
@@ -118,7 +118,7 @@ void check_right(const Rule &r, const Pat &p, const Bound &b) {
 
 } // namespace
 
-void validate(const Rule &r) {
+void validate(const Rule& r) {
     if (r.name.empty())
         fail(r, "no name");
     if (!v2::holds_alternative<Apply>(r.lhs.node().kind))
@@ -136,18 +136,18 @@ namespace {
 
 struct Table {
     std::vector<Rule> rules;
-    std::array<std::vector<const Rule *>, op_count> by_op;
+    std::array<std::vector<const Rule*>, op_count> by_op;
 };
 
-const Table &table() {
+const Table& table() {
     static const Table t = [] {
         Table out;
-        for (auto *file :
+        for (auto* file :
              {stable_rules, add_rules, mul_rules, pow_rules, where_rules, structural_rules})
-            for (Rule &r : file())
+            for (Rule& r : file())
                 out.rules.push_back(std::move(r));
         std::set<std::string> names;
-        for (const Rule &r : out.rules) {
+        for (const Rule& r : out.rules) {
             validate(r);
             if (!names.insert(r.name).second)
                 fail(r, "duplicate name");
@@ -175,14 +175,14 @@ Rule::Rule(std::string name_, Pat lhs_, Pat rhs_, Condition guard_, Flags flags_
 
 Op Rule::root_op() const { return v2::get<Apply>(lhs.node().kind).op; }
 
-const std::vector<Rule> &all_rules() { return table().rules; }
+const std::vector<Rule>& all_rules() { return table().rules; }
 
-std::span<const Rule *const> rules_for(Op op) {
+std::span<const Rule* const> rules_for(Op op) {
     return table().by_op[static_cast<std::size_t>(op)];
 }
 
-std::size_t rule_index(const Rule &r) {
-    const auto &rules = table().rules;
+std::size_t rule_index(const Rule& r) {
+    const auto& rules = table().rules;
     return static_cast<std::size_t>(&r - rules.data());
 }
 

@@ -13,10 +13,10 @@ using namespace dsl;
 
 // For x broadcast to S and summed to T: the axes of x that survive in T, with the others
 // set to 1 and leading axes beyond T's rank dropped. sum_to(x, U) broadcasts to T.
-ShapeExpr kept_axes(const Pat &of, const Pat &to) {
-    return {[of, to](const Match &m) {
-                const Shape &xs = m.shape(of);
-                const Shape &ts = m.shape(to);
+ShapeExpr kept_axes(const Pat& of, const Pat& to) {
+    return {[of, to](const Match& m) {
+                const Shape& xs = m.shape(of);
+                const Shape& ts = m.shape(to);
                 std::array<std::int64_t, Shape::max_rank> d{};
                 int n = 0;
                 for (int k = 0; k < xs.rank(); ++k) {
@@ -32,12 +32,12 @@ ShapeExpr kept_axes(const Pat &of, const Pat &to) {
 }
 
 // slice(slice(x, inner), outer) = slice(x, composed): offsets add, drops accumulate.
-PayloadExpr composed_slices(const Pat &inner, const Pat &outer) {
-    return {[inner, outer](const Match &m) -> Payload {
-                const Graph &g = m.graph();
-                const Node &in = g[m.node(inner)];
-                const SliceSpec &a = in.slice();
-                const SliceSpec &b = g[m.node(outer)].slice();
+PayloadExpr composed_slices(const Pat& inner, const Pat& outer) {
+    return {[inner, outer](const Match& m) -> Payload {
+                const Graph& g = m.graph();
+                const Node& in = g[m.node(inner)];
+                const SliceSpec& a = in.slice();
+                const SliceSpec& b = g[m.node(outer)].slice();
                 const int rank = g[in.args[0]].shape.rank();
                 SliceSpec c;
                 int j = 0; // axis of the inner slice's result
@@ -63,10 +63,10 @@ PayloadExpr composed_slices(const Pat &inner, const Pat &outer) {
 }
 
 // f(broadcast x, broadcast y) = broadcast f(x, y), and with a constant operand.
-void add_hoisting_rules(std::vector<Rule> &rules) {
+void add_hoisting_rules(std::vector<Rule>& rules) {
     for (int k = 0; k < op_count; ++k) {
         const Op op = static_cast<Op>(k);
-        const OpInfo &oi = info(op);
+        const OpInfo& oi = info(op);
         const std::string n(oi.name);
         if (oi.kind != OpKind::elementwise)
             continue;

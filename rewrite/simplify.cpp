@@ -1,10 +1,8 @@
-// The simplifier driver. A pass walks the nodes the roots reach in increasing id order
-// (ids are topological; no recursion over the graph), rebuilds each through Graph::make
-// with its operands' new ids (so constants fold), then rewrites it with the rules of its
-// root op. A right side is built node by node through the same rewrite, to a bounded
-// depth; passes repeat until the roots stop changing or the pass cap is reached.
-// Growth is judged on the DAG: inner nodes a rule matched stay alive when something else
-// uses them, so a rule not marked `grows` is skipped where it would add nodes on net.
+// The simplifier driver. A pass walks what the roots reach in increasing id order (no
+// recursion over the graph), rebuilds each node through Graph::make with its operands'
+// new ids (so constants fold), then applies the rules of its root op; right sides are
+// built through the same rewrite to a bounded depth. Passes repeat to a fixpoint or the
+// cap. Growth is judged on the DAG: inner nodes still used elsewhere are not freed.
 #include "rewrite/simplify.hpp"
 
 #include "core/error.hpp"
@@ -23,12 +21,12 @@ constexpr int max_rounds = 16; // rules applied in a row at one node
 
 class Simplifier {
   public:
-    Simplifier(Graph &g, const Options &options)
+    Simplifier(Graph& g, const Options& options)
         : g_(g), options_(options),
-          build_([this](Op op, std::span<const NodeId> args, const Payload &p, const Shape &t) {
+          build_([this](Op op, std::span<const NodeId> args, const Payload& p, const Shape& t) {
               return rewrite(g_.make(op, args, p, t), depth_);
           }),
-          plain_([this](Op op, std::span<const NodeId> args, const Payload &p, const Shape &t) {
+          plain_([this](Op op, std::span<const NodeId> args, const Payload& p, const Shape& t) {
               return g_.make(op, args, p, t);
           }) {}
 
@@ -64,7 +62,7 @@ class Simplifier {
     }
 
     // Rule applications of this pass, in order (indices into all_rules()).
-    const std::vector<std::size_t> &log() const { return log_; }
+    const std::vector<std::size_t>& log() const { return log_; }
 
   private:
     // The node `id` after applying rules at its root until none matches (or the cap).
@@ -92,7 +90,7 @@ class Simplifier {
     // on net (unless marked `grows`), applied.
     std::optional<NodeId> apply_first(NodeId cur, int depth) {
         const Op op = g_[cur].op;
-        for (const Rule *rule : rules_for(op)) {
+        for (const Rule* rule : rules_for(op)) {
             if (options_.strict && rule->category() != Category::exact)
                 continue;
             Match m(g_, cur);
@@ -124,7 +122,7 @@ class Simplifier {
 
     // Op nodes a rewrite of m.root() frees: the root, and each inner node of the match
     // that nothing else uses.
-    std::size_t freed(const Match &m) const {
+    std::size_t freed(const Match& m) const {
         std::size_t n = 1;
         const auto inner = m.interior();
         for (std::size_t i = 0; i < inner.size(); ++i) {
@@ -189,8 +187,8 @@ class Simplifier {
         done_[from] = to;
     }
 
-    Graph &g_;
-    const Options &options_;
+    Graph& g_;
+    const Options& options_;
     int depth_ = 0;
     std::vector<NodeId> done_;         // node -> its rewrite in this pass, no_node if not yet
     std::vector<std::uint32_t> uses_;  // node -> uses (see uses_of)
@@ -201,14 +199,14 @@ class Simplifier {
 
 } // namespace
 
-std::vector<NodeId> simplify(Graph &g, std::span<const NodeId> roots, const Options &options,
-                             Stats *stats) {
+std::vector<NodeId> simplify(Graph& g, std::span<const NodeId> roots, const Options& options,
+                             Stats* stats) {
     Stats local;
-    Stats &s = stats ? *stats : local;
+    Stats& s = stats ? *stats : local;
     s = Stats{};
     s.nodes_before = reachable(g, roots).size();
     std::vector<NodeId> current(roots.begin(), roots.end());
-    const std::vector<Rule> &rules = all_rules();
+    const std::vector<Rule>& rules = all_rules();
     for (int pass = 0; pass < options.max_passes; ++pass) {
         Simplifier simplifier(g, options);
         std::vector<NodeId> next = simplifier.pass(current);

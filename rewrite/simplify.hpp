@@ -32,7 +32,7 @@ struct Stats {
     std::map<std::string, std::size_t> applied; // rule name -> applications
 };
 
-std::vector<NodeId> simplify(Graph &g, std::span<const NodeId> roots, const Options &options = {},
-                             Stats *stats = nullptr);
+std::vector<NodeId> simplify(Graph& g, std::span<const NodeId> roots, const Options& options = {},
+                             Stats* stats = nullptr);
 
 } // namespace symdiff::rewrite

@@ -20,7 +20,7 @@ struct Table {
     Expr M = input(g, "M", {2, 3}), N = input(g, "N", {2, 3});
     Expr v = input(g, "v", {2, 1});
 
-    void check(const Expr &in, const Expr &expected, const Options &options = {}) {
+    void check(const Expr& in, const Expr& expected, const Options& options = {}) {
         const NodeId root = in.id();
         const NodeId out = simplify(g, std::span<const NodeId>(&root, 1), options)[0];
         INFO("input:    " << show(g, root));
@@ -28,13 +28,13 @@ struct Table {
         INFO("expected: " << show(g, expected.id()));
         CHECK(out == expected.id());
     }
-    void check_strict(const Expr &in, const Expr &expected) {
+    void check_strict(const Expr& in, const Expr& expected) {
         Options strict;
         strict.strict = true;
         check(in, expected, strict);
     }
-    Expr zeros_like(const Expr &e) { return zeros(g, e.shape()); }
-    Expr c(double value, const Shape &s = {}) { return constant(g, value, s); }
+    Expr zeros_like(const Expr& e) { return zeros(g, e.shape()); }
+    Expr c(double value, const Shape& s = {}) { return constant(g, value, s); }
 };
 
 } // namespace

@@ -20,31 +20,31 @@ using namespace symdiff::rewrite::testing;
 
 namespace {
 
-const std::vector<Shape> &corpus_shapes() {
+const std::vector<Shape>& corpus_shapes() {
     static const std::vector<Shape> s{Shape{}, Shape{3}, Shape{2}, Shape{2, 3}, Shape{3, 2}};
     return s;
 }
 
 // Roots for seed k: an expression and, every other seed, its gradient by every input.
-std::vector<NodeId> corpus_roots(Graph &g, std::uint64_t k) {
+std::vector<NodeId> corpus_roots(Graph& g, std::uint64_t k) {
     RandomExprs gen(g, k);
-    const Shape &s = corpus_shapes()[k % corpus_shapes().size()];
+    const Shape& s = corpus_shapes()[k % corpus_shapes().size()];
     const Expr e = gen.make(s, 2 + static_cast<int>(k % 3));
     std::vector<NodeId> roots{e.id()};
     if (k % 2 == 0) {
         const Expr f = e.shape().is_scalar() ? e : sum(e);
-        for (const Expr &d : grad(f, gen.inputs()))
+        for (const Expr& d : grad(f, gen.inputs()))
             roots.push_back(d.id());
     }
     return roots;
 }
 
-Bindings inputs_at(const Graph &g, std::mt19937_64 &rng, double scale) {
+Bindings inputs_at(const Graph& g, std::mt19937_64& rng, double scale) {
     Bindings b = random_inputs(g, rng, -2.0, 2.0);
     if (scale != 1.0)
         for (std::size_t i = 0; i < g.inputs().size(); ++i) {
             Tensor t = *b.get(static_cast<int>(i));
-            for (double &e : t.data())
+            for (double& e : t.data())
                 e *= scale;
             b.set(static_cast<int>(i), t);
         }
@@ -58,8 +58,8 @@ struct Agreement {
     std::vector<std::string> errors;
 };
 
-void compare(const Graph &g, std::span<const NodeId> before, std::span<const NodeId> after,
-             std::uint64_t seed, bool strict, Agreement &out) {
+void compare(const Graph& g, std::span<const NodeId> before, std::span<const NodeId> after,
+             std::uint64_t seed, bool strict, Agreement& out) {
     std::mt19937_64 rng(seed);
     for (int point = 0; point < 3; ++point) {
         std::mt19937_64 copy = rng;
@@ -110,11 +110,11 @@ void run_corpus(bool strict, int count) {
         rewrites += s1.rewrites;
         before_nodes += s1.nodes_before;
         after_nodes += s1.nodes_after;
-        for (const auto &[name, n] : s1.applied)
+        for (const auto& [name, n] : s1.applied)
             applied[name] += n;
         compare(g, roots, once, static_cast<std::uint64_t>(k) + 1000, strict, agree);
     }
-    for (const auto &e : agree.errors)
+    for (const auto& e : agree.errors)
         FAIL_CHECK(e);
     INFO("compared " << agree.compared << ", skipped " << agree.skipped);
     CHECK(agree.compared > 20 * count);
@@ -122,8 +122,8 @@ void run_corpus(bool strict, int count) {
     CHECK(rewrites > static_cast<std::size_t>(count)); // the corpus exercises the rules
     CHECK(after_nodes < before_nodes);
     std::size_t inexact = 0;
-    for (const auto &[name, n] : applied)
-        for (const Rule &r : all_rules())
+    for (const auto& [name, n] : applied)
+        for (const Rule& r : all_rules())
             if (r.name == name && r.category() != Category::exact)
                 inexact += n;
     if (strict)

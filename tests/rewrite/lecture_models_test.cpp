@@ -1,9 +1,8 @@
 // Node counts of the lecture models' derivative graphs before and after simplification
-// (printed), with values preserved: the sigmoid neuron (the lecture's explicit circuit
-// 1/(1 + e^-(w0 x0 + w1 x1 + w2)), and with the sigmoid op), ||Wx||^2 with its
-// Hessian-vector product, a two-layer ReLU network, logistic regression with
-// cross-entropy, and a softmax classifier. No graph may grow or change its values; the
-// ones with something to remove must shrink.
+// (printed): the sigmoid neuron (the lecture's explicit circuit and the sigmoid op),
+// ||Wx||^2 and its Hessian-vector product, a two-layer ReLU network, logistic regression
+// with cross-entropy, a softmax classifier. None may grow in op nodes or change values;
+// those with something to remove must shrink.
 #include "core/differentiate.hpp"
 #include "core/eval.hpp"
 #include "core/traverse.hpp"
@@ -27,7 +26,7 @@ struct Model {
     bool must_shrink = true;
 };
 
-void measure(Model &m, std::size_t &total_before, std::size_t &total_after) {
+void measure(Model& m, std::size_t& total_before, std::size_t& total_after) {
     for (const bool strict : {false, true}) {
         Options o;
         o.strict = strict;
@@ -63,9 +62,9 @@ void measure(Model &m, std::size_t &total_before, std::size_t &total_after) {
     }
 }
 
-std::vector<NodeId> ids(const Expr &f, const std::vector<Expr> &ds) {
+std::vector<NodeId> ids(const Expr& f, const std::vector<Expr>& ds) {
     std::vector<NodeId> out{f.id()};
-    for (const Expr &d : ds)
+    for (const Expr& d : ds)
         out.push_back(d.id());
     return out;
 }
@@ -74,13 +73,13 @@ std::vector<NodeId> ids(const Expr &f, const std::vector<Expr> &ds) {
 
 TEST_CASE("lecture models: derivative graphs shrink and keep their values") {
     std::vector<std::unique_ptr<Model>> models;
-    auto add = [&](std::string name) -> Model & {
+    auto add = [&](std::string name) -> Model& {
         models.push_back(std::make_unique<Model>());
         models.back()->name = std::move(name);
         return *models.back();
     };
     { // the lecture's sigmoid neuron, written out: f = 1/(1 + e^-(w0 x0 + w1 x1 + w2))
-        Model &m = add("sigmoid neuron (circuit)");
+        Model& m = add("sigmoid neuron (circuit)");
         const Expr w0 = input(m.g, "w0"), x0 = input(m.g, "x0"), w1 = input(m.g, "w1");
         const Expr x1 = input(m.g, "x1"), w2 = input(m.g, "w2");
         const Expr f = 1.0 / (1.0 + exp(-(w0 * x0 + w1 * x1 + w2)));
@@ -88,27 +87,27 @@ TEST_CASE("lecture models: derivative graphs shrink and keep their values") {
     }
     { // sigmoid neuron with the sigmoid op: f = s(w.x + b); its derivative graph is
       // already minimal (s (1 - s) broadcast, times w and x)
-        Model &m = add("sigmoid neuron (op)");
+        Model& m = add("sigmoid neuron (op)");
         m.must_shrink = false;
         const Expr w = input(m.g, "w", {3}), x = input(m.g, "x", {3}), b = input(m.g, "b");
         const Expr f = sigmoid(sum(w * x) + b);
         m.roots = ids(f, grad(f, std::vector<Expr>{w, x, b}));
     }
     { // ||Wx||^2 and its gradient
-        Model &m = add("||Wx||^2");
+        Model& m = add("||Wx||^2");
         const Expr W = input(m.g, "W", {2, 2}), x = input(m.g, "x", {2});
         const Expr f = sum(pow(matmul(W, x), 2.0));
         m.roots = ids(f, grad(f, std::vector<Expr>{W, x}));
     }
     { // its Hessian-vector product (forward over reverse)
-        Model &m = add("||Wx||^2 Hessian-vector");
+        Model& m = add("||Wx||^2 Hessian-vector");
         const Expr W = input(m.g, "W", {2, 2}), x = input(m.g, "x", {2}), v = input(m.g, "v", {2});
         const Expr f = sum(pow(matmul(W, x), 2.0));
         const Expr hv = jvp(grad(f, x), x, v);
         m.roots = {hv.id()};
     }
     { // two-layer network with squared error
-        Model &m = add("two-layer network");
+        Model& m = add("two-layer network");
         const Expr W1 = input(m.g, "W1", {4, 3}), b1 = input(m.g, "b1", {4});
         const Expr W2 = input(m.g, "W2", {2, 4}), b2 = input(m.g, "b2", {2});
         const Expr x = input(m.g, "x", {3}), t = input(m.g, "t", {2});
@@ -118,7 +117,7 @@ TEST_CASE("lecture models: derivative graphs shrink and keep their values") {
         m.roots = ids(f, grad(f, std::vector<Expr>{W1, b1, W2, b2}));
     }
     { // logistic regression with binary cross-entropy
-        Model &m = add("logistic regression (BCE)");
+        Model& m = add("logistic regression (BCE)");
         const Expr w = input(m.g, "w", {3}), x = input(m.g, "x", {3}), b = input(m.g, "b");
         const Expr t = input(m.g, "t");
         const Expr p = sigmoid(sum(w * x) + b);
@@ -126,7 +125,7 @@ TEST_CASE("lecture models: derivative graphs shrink and keep their values") {
         m.roots = ids(f, grad(f, std::vector<Expr>{w, b}));
     }
     { // softmax classifier with cross-entropy and a tanh hidden layer
-        Model &m = add("tanh + softmax classifier");
+        Model& m = add("tanh + softmax classifier");
         const Expr W = input(m.g, "W", {3, 4}), x = input(m.g, "x", {4});
         const Expr V = input(m.g, "V", {2, 3}), t = input(m.g, "t", {2});
         const Expr z = matmul(V, tanh(matmul(W, x)));
@@ -135,7 +134,7 @@ TEST_CASE("lecture models: derivative graphs shrink and keep their values") {
     }
     std::printf("lecture models (function and gradients; nodes reachable from the roots):\n");
     std::size_t before = 0, after = 0;
-    for (auto &m : models)
+    for (auto& m : models)
         measure(*m, before, after);
     std::printf("  %-28s %-7s nodes %4zu -> %4zu\n", "total", "default", before, after);
     CHECK(after < before);

@@ -25,29 +25,29 @@ Options mode(bool strict) {
     return o;
 }
 
-NodeId simplified(Graph &g, const Expr &e, const Options &o = {}) {
+NodeId simplified(Graph& g, const Expr& e, const Options& o = {}) {
     const NodeId root = e.id();
     return simplify(g, std::span<const NodeId>(&root, 1), o)[0];
 }
 
-double at(const Graph &g, NodeId root, std::initializer_list<std::pair<const char *, double>> in) {
+double at(const Graph& g, NodeId root, std::initializer_list<std::pair<const char*, double>> in) {
     Bindings b(g);
-    for (const auto &[name, value] : in)
+    for (const auto& [name, value] : in)
         b.set(name, Tensor(value));
     return evaluate(g, std::span<const NodeId>(&root, 1), b)[0].item();
 }
 
 // True if some mul, div or matmul of the pattern has a `where` as an operand: a mask
 // multiplied from outside, which would let 0 * inf back in.
-bool multiplies_a_mask(const Pat &p) {
-    const Apply *a = v2::get_if<Apply>(&p.node().kind);
+bool multiplies_a_mask(const Pat& p) {
+    const Apply* a = v2::get_if<Apply>(&p.node().kind);
     if (!a)
         return false;
     if (a->op == Op::Mul || a->op == Op::Div || a->op == Op::MatMul)
-        for (const Pat &q : a->args)
-            if (const Apply *qa = v2::get_if<Apply>(&q.node().kind); qa && qa->op == Op::Where)
+        for (const Pat& q : a->args)
+            if (const Apply* qa = v2::get_if<Apply>(&q.node().kind); qa && qa->op == Op::Where)
                 return true;
-    for (const Pat &q : a->args)
+    for (const Pat& q : a->args)
         if (multiplies_a_mask(q))
             return true;
     return false;
@@ -56,7 +56,7 @@ bool multiplies_a_mask(const Pat &p) {
 } // namespace
 
 TEST_CASE("no rule multiplies a mask from outside") {
-    for (const Rule &r : all_rules()) {
+    for (const Rule& r : all_rules()) {
         INFO(r.name << ": " << to_string(r.lhs) << " -> " << to_string(r.rhs));
         CHECK_FALSE(multiplies_a_mask(r.rhs));
     }

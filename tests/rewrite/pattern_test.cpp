@@ -13,7 +13,7 @@ using namespace symdiff::rewrite;
 
 namespace {
 
-bool matches(const Graph &g, const Pat &p, NodeId id, Condition guard = {}) {
+bool matches(const Graph& g, const Pat& p, NodeId id, Condition guard = {}) {
     Match m(g, id);
     return match(p, guard, id, m);
 }
@@ -71,12 +71,12 @@ TEST_CASE("the matcher backtracks over commutative orders and guards") {
     CHECK(m.node(x) == b.id());
     // a guard that refuses the first binding makes the matcher try the other order
     const NodeId ab = (a * b).id();
-    const Condition x_is_b{[&](const Match &mm) { return mm.node(x) == b.id(); }, "x is b", {x}};
+    const Condition x_is_b{[&](const Match& mm) { return mm.node(x) == b.id(); }, "x is b", {x}};
     Match m2(g, ab);
     REQUIRE(match(x * y, x_is_b, ab, m2));
     CHECK(m2.node(x) == b.id());
     CHECK(m2.node(y) == a.id());
-    const Condition never{[](const Match &) { return false; }, "never", {}};
+    const Condition never{[](const Match&) { return false; }, "never", {}};
     CHECK_FALSE(matches(g, x * y, ab, never));
 }
 

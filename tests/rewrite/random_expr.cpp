@@ -11,7 +11,7 @@ const Shape s_scalar{}, s2{2}, s3{3}, s23{2, 3}, s32{3, 2};
 
 } // namespace
 
-RandomExprs::RandomExprs(Graph &g, std::uint64_t seed) : g_(g), rng_(seed) {
+RandomExprs::RandomExprs(Graph& g, std::uint64_t seed) : g_(g), rng_(seed) {
     inputs_ = {input(g, "x"),     input(g, "y"),     input(g, "a", s3),
                input(g, "b", s3), input(g, "p", s2), input(g, "M", s23)};
 }
@@ -23,9 +23,9 @@ double RandomExprs::constant() {
     return special[below(8)];
 }
 
-Expr RandomExprs::leaf(const Shape &shape) {
+Expr RandomExprs::leaf(const Shape& shape) {
     std::vector<Expr> fits;
-    for (const Expr &e : inputs_)
+    for (const Expr& e : inputs_)
         if (e.shape() == shape)
             fits.push_back(e);
     const int pick = below(6);
@@ -39,7 +39,7 @@ Expr RandomExprs::leaf(const Shape &shape) {
     return fits[static_cast<std::size_t>(below(static_cast<int>(fits.size())))];
 }
 
-Expr RandomExprs::bait(const Shape &s, int depth) {
+Expr RandomExprs::bait(const Shape& s, int depth) {
     const Expr e = make(s, depth - 1);
     switch (below(16)) { // a choice among patterns, not a dispatch over ops
     case 0:
@@ -77,7 +77,7 @@ Expr RandomExprs::bait(const Shape &s, int depth) {
     }
 }
 
-Expr RandomExprs::structural(const Shape &s, int depth) {
+Expr RandomExprs::structural(const Shape& s, int depth) {
     const int d = depth - 1;
     if (s.is_scalar()) {
         switch (below(4)) {
@@ -108,7 +108,7 @@ Expr RandomExprs::structural(const Shape &s, int depth) {
     return transpose(make(s23, d)); // [3,2]
 }
 
-Expr RandomExprs::make(const Shape &s, int depth) {
+Expr RandomExprs::make(const Shape& s, int depth) {
     if (depth <= 0)
         return leaf(s);
     const int kind = below(10);

@@ -14,21 +14,21 @@ namespace symdiff::rewrite::testing {
 
 class RandomExprs {
   public:
-    RandomExprs(Graph &g, std::uint64_t seed);
+    RandomExprs(Graph& g, std::uint64_t seed);
 
     // An expression of `shape` ([], [2], [3], [2,3] or [3,2]) about `depth` levels deep.
-    Expr make(const Shape &shape, int depth);
+    Expr make(const Shape& shape, int depth);
     // The declared inputs, for differentiation.
-    const std::vector<Expr> &inputs() const { return inputs_; }
+    const std::vector<Expr>& inputs() const { return inputs_; }
 
   private:
-    Expr leaf(const Shape &shape);
-    Expr bait(const Shape &shape, int depth); // shapes the rules look for
-    Expr structural(const Shape &shape, int depth);
+    Expr leaf(const Shape& shape);
+    Expr bait(const Shape& shape, int depth); // shapes the rules look for
+    Expr structural(const Shape& shape, int depth);
     double constant();
     int below(int n);
 
-    Graph &g_;
+    Graph& g_;
     std::mt19937_64 rng_;
     std::vector<Expr> inputs_;
 };

@@ -1,9 +1,8 @@
-// Every rule of the table, generically (no rule is named here): (a) its right side and
-// guard use only what its left side binds; (b) both sides agree on random values inside
-// the ops' test domains, on several random shapes; (c) the right side has no more op
-// nodes unless the rule is marked `grows`, and has the left side's shape; (d) exact rules
-// agree bit for bit but for the sign of zero, also at 0, -0, inf, NaN and extremes;
-// stable and real_algebra rules agree to a relative tolerance. Seeds are pinned.
+// Every rule of the table, generically: (a) its right side and guard use only what its
+// left side binds; (b) both sides agree on random values inside the ops' test domains,
+// on several random shapes; (c) the right side has the left side's shape and no more op
+// nodes unless marked `grows`; (d) exact rules agree bit for bit but for the sign of
+// zero, also at 0, -0, inf, NaN and extremes; the others to a tolerance. Seeds pinned.
 #include "core/error.hpp"
 #include "core/eval.hpp"
 #include "core/ops.hpp"
@@ -35,53 +34,53 @@ struct Names {
     std::set<int> wild, konst;
 };
 
-void bound_on_left(const Pat &p, Names &n, std::vector<std::string> &errors) {
-    const PatKind &k = p.node().kind;
-    if (const Wild *w = v2::get_if<Wild>(&k))
+void bound_on_left(const Pat& p, Names& n, std::vector<std::string>& errors) {
+    const PatKind& k = p.node().kind;
+    if (const Wild* w = v2::get_if<Wild>(&k))
         n.wild.insert(w->slot);
-    else if (const ConstWild *c = v2::get_if<ConstWild>(&k))
+    else if (const ConstWild* c = v2::get_if<ConstWild>(&k))
         n.konst.insert(c->slot);
-    else if (const Apply *a = v2::get_if<Apply>(&k)) {
+    else if (const Apply* a = v2::get_if<Apply>(&k)) {
         if (a->capture >= 0)
             n.wild.insert(a->capture);
-        for (const Pat &q : a->args)
+        for (const Pat& q : a->args)
             bound_on_left(q, n, errors);
     } else if (!v2::holds_alternative<Lit>(k))
         errors.push_back("left side holds " + to_string(p));
 }
 
-void check_leaf_reads(const std::vector<Pat> &reads, const Names &n,
-                      std::vector<std::string> &errors) {
-    for (const Pat &q : reads) {
-        const PatKind &k = q.node().kind;
-        if (const Wild *w = v2::get_if<Wild>(&k);
+void check_leaf_reads(const std::vector<Pat>& reads, const Names& n,
+                      std::vector<std::string>& errors) {
+    for (const Pat& q : reads) {
+        const PatKind& k = q.node().kind;
+        if (const Wild* w = v2::get_if<Wild>(&k);
             w && w->slot != root_slot && !n.wild.count(w->slot))
             errors.push_back("reads unbound " + to_string(q));
-        if (const ConstWild *c = v2::get_if<ConstWild>(&k); c && !n.konst.count(c->slot))
+        if (const ConstWild* c = v2::get_if<ConstWild>(&k); c && !n.konst.count(c->slot))
             errors.push_back("reads unbound " + to_string(q));
     }
 }
 
-void uses_on_right(const Pat &p, const Names &n, bool in_fold, std::vector<std::string> &errors) {
-    const PatKind &k = p.node().kind;
-    if (const Wild *w = v2::get_if<Wild>(&k)) {
+void uses_on_right(const Pat& p, const Names& n, bool in_fold, std::vector<std::string>& errors) {
+    const PatKind& k = p.node().kind;
+    if (const Wild* w = v2::get_if<Wild>(&k)) {
         if (in_fold || w->slot == root_slot || !n.wild.count(w->slot))
             errors.push_back("right side uses " + to_string(p));
-    } else if (const ConstWild *c = v2::get_if<ConstWild>(&k)) {
+    } else if (const ConstWild* c = v2::get_if<ConstWild>(&k)) {
         if (!n.konst.count(c->slot))
             errors.push_back("right side uses unbound " + to_string(p));
-    } else if (const Apply *a = v2::get_if<Apply>(&k)) {
+    } else if (const Apply* a = v2::get_if<Apply>(&k)) {
         if (a->capture >= 0)
             errors.push_back("right side captures");
         if (a->target)
             check_leaf_reads(a->target->reads, n, errors);
         if (a->payload)
             check_leaf_reads(a->payload->reads, n, errors);
-        for (const Pat &q : a->args)
+        for (const Pat& q : a->args)
             uses_on_right(q, n, in_fold, errors);
-    } else if (const Fold *f = v2::get_if<Fold>(&k)) {
+    } else if (const Fold* f = v2::get_if<Fold>(&k)) {
         uses_on_right(f->expr, n, true, errors);
-    } else if (const Numel *m = v2::get_if<Numel>(&k)) {
+    } else if (const Numel* m = v2::get_if<Numel>(&k)) {
         if (!in_fold)
             errors.push_back("numel outside fold");
         check_leaf_reads(m->shape.reads, n, errors);
@@ -93,14 +92,14 @@ void uses_on_right(const Pat &p, const Names &n, bool in_fold, std::vector<std::
 
 struct Retry {};
 
-const std::vector<Shape> &leaf_shapes() {
+const std::vector<Shape>& leaf_shapes() {
     static const std::vector<Shape> s{Shape{},     Shape{3},    Shape{2},    Shape{2, 3},
                                       Shape{1, 3}, Shape{2, 1}, Shape{3, 3}, Shape{2, 2}};
     return s;
 }
 
 // Every shape of rank <= 3 with dimensions 1..3: candidate results of structural ops.
-const std::vector<Shape> &all_shapes() {
+const std::vector<Shape>& all_shapes() {
     static const std::vector<Shape> s = [] {
         std::vector<Shape> out{Shape{}};
         for (std::int64_t a = 1; a <= 3; ++a) {
@@ -126,11 +125,11 @@ struct Instance {
 
 class InstanceBuilder {
   public:
-    explicit InstanceBuilder(std::mt19937_64 &rng) : rng_(rng) {}
+    explicit InstanceBuilder(std::mt19937_64& rng) : rng_(rng) {}
 
     // A graph holding the rule's left side, matched by the rule; nullopt when this
     // attempt's random choices did not fit (shapes, guard, or a fold by the factory).
-    std::optional<Instance> build(const Rule &rule) {
+    std::optional<Instance> build(const Rule& rule) {
         inst_ = Instance{};
         wild_.fill(no_node);
         konst_.fill(no_node);
@@ -143,9 +142,9 @@ class InstanceBuilder {
             if (!match(rule, id, m))
                 return std::nullopt;
             inst_.lhs = id;
-        } catch (const Retry &) {
+        } catch (const Retry&) {
             return std::nullopt;
-        } catch (const Error &) {
+        } catch (const Error&) {
             return std::nullopt; // shapes that do not fit the op
         }
         for (NodeId id : reachable(*inst_.g, std::span<const NodeId>(&inst_.lhs, 1)))
@@ -154,7 +153,7 @@ class InstanceBuilder {
     }
 
   private:
-    template <class T> const T &pick(const std::vector<T> &v) {
+    template <class T> const T& pick(const std::vector<T>& v) {
         return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng_)];
     }
     bool coin(double p) { return std::bernoulli_distribution(p)(rng_); }
@@ -171,7 +170,7 @@ class InstanceBuilder {
         }
     }
 
-    NodeId leaf_shape_check(NodeId id, const Shape *required) {
+    NodeId leaf_shape_check(NodeId id, const Shape* required) {
         if (required && (*inst_.g)[id].shape != *required)
             throw Retry{};
         return id;
@@ -182,11 +181,11 @@ class InstanceBuilder {
         return coin(0.4) ? pick(special) : std::uniform_real_distribution<double>(-3, 3)(rng_);
     }
 
-    NodeId make(const Pat &p, const Shape *required, std::optional<Op> parent, int k) {
-        Graph &g = *inst_.g;
-        const PatKind &kind = p.node().kind;
-        if (const Wild *w = v2::get_if<Wild>(&kind)) {
-            NodeId &slot = wild_[static_cast<std::size_t>(w->slot)];
+    NodeId make(const Pat& p, const Shape* required, std::optional<Op> parent, int k) {
+        Graph& g = *inst_.g;
+        const PatKind& kind = p.node().kind;
+        if (const Wild* w = v2::get_if<Wild>(&kind)) {
+            NodeId& slot = wild_[static_cast<std::size_t>(w->slot)];
             if (slot == no_node) {
                 const Shape s = required ? *required : pick(leaf_shapes());
                 slot = g.input("i" + std::to_string(g.inputs().size()), s);
@@ -196,15 +195,15 @@ class InstanceBuilder {
             note_use(slot, parent, k);
             return leaf_shape_check(slot, required);
         }
-        if (const ConstWild *c = v2::get_if<ConstWild>(&kind)) {
-            NodeId &slot = konst_[static_cast<std::size_t>(c->slot)];
+        if (const ConstWild* c = v2::get_if<ConstWild>(&kind)) {
+            NodeId& slot = konst_[static_cast<std::size_t>(c->slot)];
             if (slot == no_node)
                 slot = g.constant(random_constant(), required ? *required : pick(leaf_shapes()));
             return leaf_shape_check(slot, required);
         }
-        if (const Lit *l = v2::get_if<Lit>(&kind))
+        if (const Lit* l = v2::get_if<Lit>(&kind))
             return g.constant(l->value, required ? *required : pick(leaf_shapes()));
-        const Apply *a = v2::get_if<Apply>(&kind);
+        const Apply* a = v2::get_if<Apply>(&kind);
         if (!a)
             throw Retry{};
         std::array<NodeId, 3> args{};
@@ -223,7 +222,7 @@ class InstanceBuilder {
         if (g[id].op != a->op)
             throw Retry{}; // the factory folded it: not this pattern any more
         if (a->capture >= 0) {
-            NodeId &slot = wild_[static_cast<std::size_t>(a->capture)];
+            NodeId& slot = wild_[static_cast<std::size_t>(a->capture)];
             if (slot != no_node && slot != id)
                 throw Retry{};
             slot = id;
@@ -232,7 +231,7 @@ class InstanceBuilder {
     }
 
     // A random window of `source` (integer indices drop axes now and then).
-    SliceSpec random_slice(const Shape &source) {
+    SliceSpec random_slice(const Shape& source) {
         SliceSpec s;
         for (int k = 0; k < source.rank(); ++k) {
             const auto ks = static_cast<std::size_t>(k);
@@ -247,17 +246,17 @@ class InstanceBuilder {
 
     // A structural node over `args`: the target and payload are drawn at random among
     // those the op accepts (tried through Graph::make, which checks them).
-    NodeId structural(Op op, std::span<const NodeId> args, const Shape *required) {
-        Graph &g = *inst_.g;
+    NodeId structural(Op op, std::span<const NodeId> args, const Shape* required) {
+        Graph& g = *inst_.g;
         const Shape x = g[args[0]].shape;
         std::vector<Shape> targets = all_shapes();
         std::shuffle(targets.begin(), targets.end(), rng_);
         if (required)
             targets = {*required};
-        for (const Shape &t : targets) {
+        for (const Shape& t : targets) {
             Payload payload;
             if (op == Op::Slice) {
-                const Node &in = g[args[0]];
+                const Node& in = g[args[0]];
                 const bool reuse = in.op == Op::Embed && coin(0.5);
                 payload = reuse ? in.payload : Payload(random_slice(x));
             } else if (op == Op::Embed) {
@@ -284,13 +283,13 @@ class InstanceBuilder {
                     throw Retry{};
                 if (g[id].op == op)
                     return id;
-            } catch (const Error &) {
+            } catch (const Error&) {
             }
         }
         throw Retry{};
     }
 
-    std::mt19937_64 &rng_;
+    std::mt19937_64& rng_;
     Instance inst_;
     std::array<NodeId, wild_slots> wild_{};
     std::array<NodeId, const_slots> konst_{};
@@ -298,27 +297,27 @@ class InstanceBuilder {
 
 // Inputs drawn inside their domains (conditions: 0 or 1); accepted only if every
 // element-wise node of the left side then sees computed operands inside its test domain.
-std::optional<Bindings> sample(const Instance &inst, std::mt19937_64 &rng) {
-    const Graph &g = *inst.g;
+std::optional<Bindings> sample(const Instance& inst, std::mt19937_64& rng) {
+    const Graph& g = *inst.g;
     const std::vector<NodeId> nodes = reachable(g, std::span<const NodeId>(&inst.lhs, 1));
     for (int attempt = 0; attempt < 50; ++attempt) {
         Bindings b(g);
         for (std::size_t i = 0; i < g.inputs().size(); ++i) {
-            const Shape &s = g.inputs()[i].shape;
+            const Shape& s = g.inputs()[i].shape;
             std::vector<double> v(static_cast<std::size_t>(s.size()));
             std::uniform_real_distribution<double> dist(inst.domain[i].lo, inst.domain[i].hi);
-            for (double &e : v)
+            for (double& e : v)
                 e = inst.condition[i] ? static_cast<double>(rng() % 2) : dist(rng);
             b.set(static_cast<int>(i), Tensor(s, std::move(v)));
         }
         const auto vals = values(g, nodes, b);
-        auto value_of = [&](NodeId id) -> const std::vector<double> & {
+        auto value_of = [&](NodeId id) -> const std::vector<double>& {
             return vals[static_cast<std::size_t>(std::lower_bound(nodes.begin(), nodes.end(), id) -
                                                  nodes.begin())];
         };
         bool inside = true;
         for (NodeId id : nodes) {
-            const Node &n = g[id];
+            const Node& n = g[id];
             if (!is_elementwise(n.op))
                 continue;
             for (int k = 0; k < n.arity; ++k) {
@@ -337,7 +336,7 @@ std::optional<Bindings> sample(const Instance &inst, std::mt19937_64 &rng) {
 }
 
 // Inputs drawn from IEEE special values, outside every domain: exact rules hold there too.
-Bindings special_inputs(const Graph &g, std::mt19937_64 &rng) {
+Bindings special_inputs(const Graph& g, std::mt19937_64& rng) {
     static const std::vector<double> special{0.0,
                                              -0.0,
                                              1.0,
@@ -352,9 +351,9 @@ Bindings special_inputs(const Graph &g, std::mt19937_64 &rng) {
                                              1e-300};
     Bindings b(g);
     for (std::size_t i = 0; i < g.inputs().size(); ++i) {
-        const Shape &s = g.inputs()[i].shape;
+        const Shape& s = g.inputs()[i].shape;
         std::vector<double> v(static_cast<std::size_t>(s.size()));
-        for (double &e : v)
+        for (double& e : v)
             e = special[rng() % special.size()];
         b.set(static_cast<int>(i), Tensor(s, std::move(v)));
     }
@@ -368,7 +367,7 @@ struct RuleReport {
     std::vector<std::string> errors;
 };
 
-std::string show(const std::vector<double> &v) {
+std::string show(const std::vector<double>& v) {
     std::ostringstream os;
     os.precision(17);
     for (double e : v)
@@ -376,8 +375,8 @@ std::string show(const std::vector<double> &v) {
     return os.str();
 }
 
-bool has_structural(const Pat &p) {
-    const Apply *a = v2::get_if<Apply>(&p.node().kind);
+bool has_structural(const Pat& p) {
+    const Apply* a = v2::get_if<Apply>(&p.node().kind);
     if (!a)
         return false;
     if (!is_elementwise(a->op))
@@ -385,7 +384,7 @@ bool has_structural(const Pat &p) {
     return std::any_of(a->args.begin(), a->args.end(), has_structural);
 }
 
-RuleReport exercise(const Rule &rule, std::uint64_t seed) {
+RuleReport exercise(const Rule& rule, std::uint64_t seed) {
     RuleReport rep;
     std::mt19937_64 rng(seed);
     InstanceBuilder builder(rng);
@@ -397,7 +396,7 @@ RuleReport exercise(const Rule &rule, std::uint64_t seed) {
         auto inst = builder.build(rule);
         if (!inst || rep.signatures.count(inst->signature))
             continue;
-        Graph &g = *inst->g;
+        Graph& g = *inst->g;
         const std::size_t before = op_nodes(g, inst->lhs);
         const auto rhs = apply_rule(g, rule, inst->lhs);
         if (!rhs) {
@@ -450,7 +449,7 @@ RuleReport exercise(const Rule &rule, std::uint64_t seed) {
 } // namespace
 
 TEST_CASE("every rule's right side and guard use only what its left side binds") {
-    for (const Rule &r : all_rules()) {
+    for (const Rule& r : all_rules()) {
         INFO("rule " << r.name << ": " << to_string(r.lhs) << " -> " << to_string(r.rhs));
         std::vector<std::string> errors;
         Names n;
@@ -459,7 +458,7 @@ TEST_CASE("every rule's right side and guard use only what its left side binds")
         CHECK(n.wild.count(root_slot) == 0);
         uses_on_right(r.rhs, n, false, errors);
         check_leaf_reads(r.guard.reads, n, errors);
-        for (const auto &e : errors)
+        for (const auto& e : errors)
             FAIL_CHECK(e);
     }
 }
@@ -483,7 +482,7 @@ TEST_CASE("rule validation refuses malformed rules") {
 TEST_CASE("rule names are unique and every rule is indexed under its root op") {
     std::set<std::string> names;
     std::size_t indexed = 0;
-    for (const Rule &r : all_rules()) {
+    for (const Rule& r : all_rules()) {
         CHECK(names.insert(r.name).second);
         const auto list = rules_for(r.root_op());
         CHECK(std::find(list.begin(), list.end(), &r) != list.end());
@@ -497,7 +496,7 @@ TEST_CASE("rule names are unique and every rule is indexed under its root op") {
 TEST_CASE("every rule preserves values and shapes, and grows only when marked") {
     std::uint64_t seed = 20261122;
     int total_samples = 0;
-    for (const Rule &r : all_rules()) {
+    for (const Rule& r : all_rules()) {
         const RuleReport rep = exercise(r, seed++);
         INFO("rule " << r.name << " [" << category_name(r.category()) << "]: " << to_string(r.lhs)
                      << " -> " << to_string(r.rhs));
@@ -510,7 +509,7 @@ TEST_CASE("every rule preserves values and shapes, and grows only when marked") 
             CHECK(rep.specials >= 16);
         if (r.flags.grows)
             CHECK(rep.grew); // the flag is not spurious
-        for (const auto &e : rep.errors)
+        for (const auto& e : rep.errors)
             FAIL_CHECK(e);
     }
     CHECK(total_samples > 1000);

@@ -1,4 +1,5 @@
-// Helpers shared by the simplifier's tests (see support.hpp).
+// Helpers shared by the simplifier's tests (see support.hpp): value comparison,
+// op-node counts, op-table domains, evaluation and a small expression printer.
 #include "support.hpp"
 
 #include "core/traverse.hpp"
@@ -18,14 +19,14 @@ bool close(double a, double b, double tol) {
     return std::fabs(a - b) <= tol * (1.0 + std::max(std::fabs(a), std::fabs(b)));
 }
 
-std::size_t op_nodes(const Graph &g, std::span<const NodeId> roots) {
+std::size_t op_nodes(const Graph& g, std::span<const NodeId> roots) {
     std::size_t n = 0;
     for (NodeId id : reachable(g, roots))
         n += g[id].arity > 0 ? 1 : 0;
     return n;
 }
 
-std::size_t op_nodes(const Graph &g, NodeId root) {
+std::size_t op_nodes(const Graph& g, NodeId root) {
     return op_nodes(g, std::span<const NodeId>(&root, 1));
 }
 
@@ -39,16 +40,16 @@ std::optional<Interval> operand_domain(Op op, int k) {
     });
 }
 
-std::vector<std::vector<double>> values(const Graph &g, std::span<const NodeId> roots,
-                                        const Bindings &b) {
+std::vector<std::vector<double>> values(const Graph& g, std::span<const NodeId> roots,
+                                        const Bindings& b) {
     std::vector<std::vector<double>> out;
-    for (const Tensor &t : evaluate(g, roots, b))
+    for (const Tensor& t : evaluate(g, roots, b))
         out.emplace_back(t.data().begin(), t.data().end());
     return out;
 }
 
-std::string show(const Graph &g, NodeId id, int depth) {
-    const Node &n = g[id];
+std::string show(const Graph& g, NodeId id, int depth) {
+    const Node& n = g[id];
     if (n.op == Op::Input)
         return g.inputs()[static_cast<std::size_t>(n.input_index())].name;
     if (n.is_const()) {
@@ -63,13 +64,13 @@ std::string show(const Graph &g, NodeId id, int depth) {
     return s + ")" + (n.shape.is_scalar() ? "" : n.shape.str());
 }
 
-Bindings random_inputs(const Graph &g, std::mt19937_64 &rng, double lo, double hi) {
+Bindings random_inputs(const Graph& g, std::mt19937_64& rng, double lo, double hi) {
     std::uniform_real_distribution<double> dist(lo, hi);
     Bindings b(g);
     for (std::size_t k = 0; k < g.inputs().size(); ++k) {
-        const Shape &s = g.inputs()[k].shape;
+        const Shape& s = g.inputs()[k].shape;
         std::vector<double> v(static_cast<std::size_t>(s.size()));
-        for (double &e : v)
+        for (double& e : v)
             e = dist(rng);
         b.set(static_cast<int>(k), Tensor(s, std::move(v)));
     }
