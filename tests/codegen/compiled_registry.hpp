@@ -9,27 +9,27 @@
 namespace symdiff::test {
 
 struct CompiledShape {
-    const std::size_t *dims; // FN_info::NAME_shape.data()
+    const std::size_t* dims; // FN_info::NAME_shape.data()
     std::size_t rank;
 };
 
 struct CompiledFunction {
-    const char *model;     // the zoo model (and namespace of the generated code)
-    const char *function;  // as given to the emitter
-    const char *info_name; // FN_info::name
+    const char* model;     // the zoo model (and namespace of the generated code)
+    const char* function;  // as given to the emitter
+    const char* info_name; // FN_info::name
     std::size_t inputs;
     std::size_t outputs;
-    const char *const *input_names; // FN_info::inputs
-    const char *const *output_names;
-    const std::size_t *input_sizes; // FN_info::input_sizes
-    const std::size_t *output_sizes;
-    const CompiledShape *input_shapes;
-    const CompiledShape *output_shapes;
+    const char* const* input_names; // FN_info::inputs
+    const char* const* output_names;
+    const std::size_t* input_sizes; // FN_info::input_sizes
+    const std::size_t* output_sizes;
+    const CompiledShape* input_shapes;
+    const CompiledShape* output_shapes;
     std::size_t work_size;      // FN_work_size
     std::size_t info_work_size; // FN_info::work_size
     // The allocating overload and the `work` overload: in[i] is parameter i, out[j] result j.
-    void (*call)(const double *const *in, double *const *out);
-    void (*call_work)(const double *const *in, double *const *out, double *work);
+    void (*call)(const double* const* in, double* const* out);
+    void (*call_work)(const double* const* in, double* const* out, double* work);
 };
 
 extern const CompiledFunction compiled_functions[];
@@ -38,8 +38,8 @@ extern const std::size_t compiled_function_count;
 // Zoo models whose emitted header did not compile (left out of the table above), with
 // the compiler's messages; the array ends with {nullptr, nullptr}.
 struct UncompiledModel {
-    const char *model;
-    const char *compiler_output;
+    const char* model;
+    const char* compiler_output;
 };
 extern const UncompiledModel uncompiled_models[];
 extern const std::size_t uncompiled_model_count;

@@ -40,8 +40,8 @@ class Guarded {
         fill_with(fill);
     }
     void fill_with(double v) { std::fill(data(), data() + n_, v); }
-    double *data() { return data_.data() + guard_size; }
-    const double *data() const { return data_.data() + guard_size; }
+    double* data() { return data_.data() + guard_size; }
+    const double* data() const { return data_.data() + guard_size; }
     std::size_t size() const { return n_; }
     double operator[](std::size_t i) const { return data()[i]; }
     bool guards_intact() const {
@@ -59,19 +59,19 @@ class Guarded {
 
 struct Buffers {
     std::vector<Guarded> in, out;
-    std::vector<const double *> in_ptrs;
-    std::vector<double *> out_ptrs;
+    std::vector<const double*> in_ptrs;
+    std::vector<double*> out_ptrs;
 
-    Buffers(const std::vector<Tensor> &inputs, const CompiledFunction &cf, double out_fill) {
-        for (const Tensor &t : inputs) {
+    Buffers(const std::vector<Tensor>& inputs, const CompiledFunction& cf, double out_fill) {
+        for (const Tensor& t : inputs) {
             in.emplace_back(t.size(), 0.0);
             std::copy(t.data().begin(), t.data().end(), in.back().data());
         }
         for (std::size_t j = 0; j < cf.outputs; ++j)
             out.emplace_back(cf.output_sizes[j], out_fill);
-        for (Guarded &g : in)
+        for (Guarded& g : in)
             in_ptrs.push_back(g.data());
-        for (Guarded &g : out)
+        for (Guarded& g : out)
             out_ptrs.push_back(g.data());
     }
 };
@@ -84,8 +84,8 @@ std::string fmt(double v) {
 }
 
 // Every way the call went wrong, one per line (empty when it went right).
-std::string problems(const CompiledFunction &cf, const Buffers &b,
-                     const std::vector<Tensor> &inputs, const std::vector<Tensor> &want) {
+std::string problems(const CompiledFunction& cf, const Buffers& b,
+                     const std::vector<Tensor>& inputs, const std::vector<Tensor>& want) {
     std::ostringstream os;
     for (std::size_t i = 0; i < b.in.size(); ++i) {
         if (!b.in[i].guards_intact())
@@ -110,7 +110,7 @@ std::string problems(const CompiledFunction &cf, const Buffers &b,
     return os.str();
 }
 
-std::string inputs_text(const CompiledFunction &cf, const std::vector<Tensor> &inputs) {
+std::string inputs_text(const CompiledFunction& cf, const std::vector<Tensor>& inputs) {
     std::ostringstream os;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         os << cf.input_names[i] << " = [";
@@ -121,25 +121,25 @@ std::string inputs_text(const CompiledFunction &cf, const std::vector<Tensor> &i
     return os.str();
 }
 
-void check_metadata(const CompiledFunction &cf, const Model &m, const Function &fn) {
-    const Graph &g = *m.graph;
+void check_metadata(const CompiledFunction& cf, const Model& m, const Function& fn) {
+    const Graph& g = *m.graph;
     CHECK(std::string(cf.info_name) == fn.name);
     REQUIRE(cf.inputs == fn.params.size());
     REQUIRE(cf.outputs == fn.results.size());
-    auto check_shape = [](const CompiledShape &got, const Shape &want) {
+    auto check_shape = [](const CompiledShape& got, const Shape& want) {
         REQUIRE(got.rank == static_cast<std::size_t>(want.rank()));
         for (int k = 0; k < want.rank(); ++k)
             CHECK(got.dims[k] == static_cast<std::size_t>(want[k]));
     };
     for (std::size_t i = 0; i < cf.inputs; ++i) {
-        const InputInfo &in = g.inputs()[static_cast<std::size_t>(g[fn.params[i]].input_index())];
+        const InputInfo& in = g.inputs()[static_cast<std::size_t>(g[fn.params[i]].input_index())];
         INFO("parameter " << i);
         CHECK(std::string(cf.input_names[i]) == in.name);
         CHECK(cf.input_sizes[i] == static_cast<std::size_t>(in.shape.size()));
         check_shape(cf.input_shapes[i], in.shape);
     }
     for (std::size_t j = 0; j < cf.outputs; ++j) {
-        const Shape &s = g[fn.results[j].node].shape;
+        const Shape& s = g[fn.results[j].node].shape;
         INFO("result " << j);
         CHECK(std::string(cf.output_names[j]) == fn.results[j].name);
         CHECK(cf.output_sizes[j] == static_cast<std::size_t>(s.size()));
@@ -149,7 +149,7 @@ void check_metadata(const CompiledFunction &cf, const Model &m, const Function &
     CHECK(cf.work_size == static_cast<std::size_t>(codegen::lower(g, fn).work_size));
 }
 
-void check_values(const CompiledFunction &cf, const Model &m, const Function &fn) {
+void check_values(const CompiledFunction& cf, const Model& m, const Function& fn) {
     for (int p = 0; p < points; ++p) {
         const std::vector<Tensor> inputs = random_inputs(m, fn, seed + static_cast<unsigned>(p));
         const std::vector<Tensor> want = interpret(m, fn, inputs);
@@ -195,7 +195,7 @@ void check_values(const CompiledFunction &cf, const Model &m, const Function &fn
 }
 
 // Zoo models, each built once.
-const Model &model(const std::string &name) {
+const Model& model(const std::string& name) {
     static std::map<std::string, Model> built;
     auto it = built.find(name);
     if (it == built.end())
@@ -207,7 +207,7 @@ const std::string test_prefix = "compiled vs interpreter: ";
 
 // Zoo models whose test fails because of an emitter bug already reported to the
 // architect; their test cases are tagged [!mayfail] until the fix lands.
-const std::map<std::string, std::string> &known_emitter_bugs() {
+const std::map<std::string, std::string>& known_emitter_bugs() {
     static const std::map<std::string, std::string> bugs = {
         {"broadcasts", "a loop-invariant value hoisted out of a scalar sum is declared at "
                        "function scope, so two such kernels redeclare `const double v1_`"},
@@ -225,14 +225,14 @@ void compiled_model_test() {
         if (name == uncompiled_models[k].model)
             FAIL("the emitted " << name << ".hpp does not compile:\n"
                                 << uncompiled_models[k].compiler_output);
-    const Model &m = model(name);
+    const Model& m = model(name);
     int checked = 0;
     for (std::size_t k = 0; k < compiled_function_count; ++k) {
-        const CompiledFunction &cf = compiled_functions[k];
+        const CompiledFunction& cf = compiled_functions[k];
         if (name != cf.model)
             continue;
         INFO("function " << cf.model << "::" << cf.function);
-        const Function &fn = function_named(m, cf.function);
+        const Function& fn = function_named(m, cf.function);
         check_metadata(cf, m, fn);
         check_values(cf, m, fn);
         ++checked;
@@ -244,7 +244,7 @@ void compiled_model_test() {
 struct Registrar {
     std::deque<std::string> names; // Catch keeps references to the names
     Registrar() {
-        for (const ZooEntry &e : zoo()) {
+        for (const ZooEntry& e : zoo()) {
             const std::string model_name(e.name);
             const bool known_bug = known_emitter_bugs().count(model_name) > 0;
             names.push_back(test_prefix + model_name);
@@ -265,11 +265,11 @@ TEST_CASE("every zoo function is compiled and registered", "[compiled]") {
     for (std::size_t k = 0; k < compiled_function_count; ++k)
         registered.insert(std::string(compiled_functions[k].model) +
                           "::" + compiled_functions[k].function);
-    for (const std::string &name : uncompiled)
-        for (const Function &fn : model(name).functions)
+    for (const std::string& name : uncompiled)
+        for (const Function& fn : model(name).functions)
             registered.insert(name + "::" + fn.name);
-    for (const ZooEntry &e : zoo())
-        for (const Function &fn : model(std::string(e.name)).functions)
+    for (const ZooEntry& e : zoo())
+        for (const Function& fn : model(std::string(e.name)).functions)
             expected.insert(std::string(e.name) + "::" + fn.name);
     CHECK(registered == expected);
 }
@@ -288,12 +288,12 @@ TEST_CASE("the zoo exercises no work, stack work and heap work", "[compiled]") {
 // IEEE special values must come through bit for bit (tolerance would let -0.0 pass as
 // 0.0), and must match what the constants are, not only what the interpreter says.
 TEST_CASE("NaN, infinities and -0.0 round-trip through the header", "[compiled][constants]") {
-    const Model &m = model("special_constants");
+    const Model& m = model("special_constants");
     for (std::size_t k = 0; k < compiled_function_count; ++k) {
-        const CompiledFunction &cf = compiled_functions[k];
+        const CompiledFunction& cf = compiled_functions[k];
         if (std::string(cf.model) != m.name)
             continue;
-        const Function &fn = function_named(m, cf.function);
+        const Function& fn = function_named(m, cf.function);
         const std::vector<Tensor> inputs = random_inputs(m, fn, seed);
         const std::vector<Tensor> want = interpret(m, fn, inputs);
         Buffers b(inputs, cf, 1e300);
@@ -305,7 +305,7 @@ TEST_CASE("NaN, infinities and -0.0 round-trip through the header", "[compiled][
                 CHECK(same_bits(b.out[j][e], want[j][e]));
             }
         if (std::string(cf.function) == "alone") {
-            auto out = [&](const char *name) {
+            auto out = [&](const char* name) {
                 for (std::size_t j = 0; j < cf.outputs; ++j)
                     if (std::string(cf.output_names[j]) == name)
                         return b.out[j][0];
@@ -345,12 +345,12 @@ TEST_CASE("special input values give the interpreter's results", "[compiled][spe
     std::uniform_int_distribution<std::size_t> pick(0, specials.size() - 1);
     std::size_t mostly_numbers = 0; // functions whose results are mostly not NaN
     for (std::size_t k = 0; k < compiled_function_count; ++k) {
-        const CompiledFunction &cf = compiled_functions[k];
-        const Model &m = model(cf.model);
-        const Function &fn = function_named(m, cf.function);
+        const CompiledFunction& cf = compiled_functions[k];
+        const Model& m = model(cf.model);
+        const Function& fn = function_named(m, cf.function);
         INFO("function " << cf.model << "::" << cf.function);
         std::vector<Tensor> inputs = random_inputs(m, fn, seed);
-        for (Tensor &t : inputs) // every other input gets one special element
+        for (Tensor& t : inputs) // every other input gets one special element
             if (pick(rng) % 2 == 0)
                 t[std::uniform_int_distribution<std::size_t>(0, t.size() - 1)(rng)] =
                     specials[pick(rng)];
@@ -363,7 +363,7 @@ TEST_CASE("special input values give the interpreter's results", "[compiled][spe
         INFO(found);
         CHECK(found.empty());
         std::size_t nans = 0, all = 0;
-        for (const Tensor &t : want)
+        for (const Tensor& t : want)
             for (std::size_t e = 0; e < t.size(); ++e, ++all)
                 nans += std::isnan(t[e]) ? 1 : 0;
         mostly_numbers += 2 * nans < all ? 1 : 0;
@@ -376,18 +376,18 @@ TEST_CASE("special input values give the interpreter's results", "[compiled][spe
 // a single thread gets.
 TEST_CASE("generated functions are reentrant across threads", "[compiled][threads]") {
     struct Call {
-        const CompiledFunction *cf;
+        const CompiledFunction* cf;
         std::vector<Tensor> inputs;
         std::vector<std::vector<double>> want; // from a single-threaded call
     };
     std::vector<Call> calls;
     for (std::size_t k = 0; k < compiled_function_count; ++k) {
-        const CompiledFunction &cf = compiled_functions[k];
-        const Model &m = model(cf.model);
+        const CompiledFunction& cf = compiled_functions[k];
+        const Model& m = model(cf.model);
         Call c{&cf, random_inputs(m, function_named(m, cf.function), seed), {}};
         Buffers b(c.inputs, cf, nan);
         cf.call(b.in_ptrs.data(), b.out_ptrs.data());
-        for (const Guarded &g : b.out)
+        for (const Guarded& g : b.out)
             c.want.emplace_back(g.data(), g.data() + g.size());
         calls.push_back(std::move(c));
     }
@@ -395,7 +395,7 @@ TEST_CASE("generated functions are reentrant across threads", "[compiled][thread
     auto worker = [&](std::size_t offset) {
         for (int round = 0; round < 3; ++round)
             for (std::size_t i = 0; i < calls.size(); ++i) {
-                const Call &c = calls[(i + offset) % calls.size()]; // threads out of step
+                const Call& c = calls[(i + offset) % calls.size()]; // threads out of step
                 Buffers b(c.inputs, *c.cf, nan);
                 if (round % 2 == 0) {
                     c.cf->call(b.in_ptrs.data(), b.out_ptrs.data());
@@ -412,7 +412,7 @@ TEST_CASE("generated functions are reentrant across threads", "[compiled][thread
     std::vector<std::thread> threads;
     for (std::size_t t = 0; t < 4; ++t)
         threads.emplace_back(worker, t * 7);
-    for (std::thread &t : threads)
+    for (std::thread& t : threads)
         t.join();
     CHECK(mismatches == 0);
 }

@@ -15,7 +15,7 @@
 namespace symdiff::test {
 namespace {
 
-std::vector<std::string> lines_of(const std::string &text) {
+std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
     std::istringstream in(text);
     for (std::string l; std::getline(in, l);)
@@ -23,7 +23,7 @@ std::vector<std::string> lines_of(const std::string &text) {
     return lines;
 }
 
-std::size_t count(const std::string &text, const std::string &what) {
+std::size_t count(const std::string& text, const std::string& what) {
     std::size_t n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
         ++n;
@@ -38,7 +38,7 @@ TEST_CASE("every header is self-contained, standard C++ and stateless", "[contra
     const std::regex standard_include(R"(<([a-z_]+)>)");
     const std::regex directive(R"(\s*#\s*(\w+)\s*(\w*).*)");
     const std::regex mutable_static(R"(\bstatic\b(?!\s+constexpr\b))");
-    for (const ZooEntry &e : zoo()) {
+    for (const ZooEntry& e : zoo()) {
         INFO("model " << e.name);
         const Model m = e.build();
         const std::string text = emit_model(m);
@@ -48,7 +48,7 @@ TEST_CASE("every header is self-contained, standard C++ and stateless", "[contra
         CHECK(count(text, "#pragma once") == 1);
         CHECK(text.find("namespace " + m.name + " {") != std::string::npos);
         CHECK(text.back() == '\n');
-        for (const std::string &l : lines) {
+        for (const std::string& l : lines) {
             INFO("line: " << l);
             std::smatch match;
             if (std::regex_match(l, match, include_line)) {
@@ -73,10 +73,10 @@ TEST_CASE("every header is self-contained, standard C++ and stateless", "[contra
 }
 
 TEST_CASE("every function has both overloads and constexpr metadata", "[contract]") {
-    for (const ZooEntry &e : zoo()) {
+    for (const ZooEntry& e : zoo()) {
         const Model m = e.build();
         const std::string text = emit_model(m);
-        for (const Function &fn : m.functions) {
+        for (const Function& fn : m.functions) {
             INFO("function " << e.name << "::" << fn.name);
             CHECK(count(text, "inline void " + fn.name + "(") == 2);
             CHECK(count(text, "constexpr std::size_t " + fn.name + "_work_size = ") == 1);

@@ -14,7 +14,7 @@
 namespace symdiff::test {
 namespace {
 
-std::vector<std::string> lines_of(const std::string &text) {
+std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
     std::istringstream in(text);
     for (std::string l; std::getline(in, l);)
@@ -23,7 +23,7 @@ std::vector<std::string> lines_of(const std::string &text) {
 }
 
 TEST_CASE("a model emitted twice from fresh graphs gives identical bytes", "[determinism]") {
-    for (const ZooEntry &e : zoo()) {
+    for (const ZooEntry& e : zoo()) {
         INFO("model " << e.name);
         const Model a = e.build();
         const Model b = e.build();
@@ -35,7 +35,7 @@ TEST_CASE("a model emitted twice from fresh graphs gives identical bytes", "[det
 
 TEST_CASE("headers generated at build time equal the ones emitted here", "[determinism]") {
     // zoo_gen ran in another process (other addresses, other allocation order).
-    for (const ZooEntry &e : zoo()) {
+    for (const ZooEntry& e : zoo()) {
         INFO("model " << e.name);
         const std::filesystem::path path =
             std::filesystem::path(SYMDIFF_CODEGEN_GENERATED_DIR) / (std::string(e.name) + ".hpp");

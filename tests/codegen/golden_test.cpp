@@ -20,7 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> lines_of(const std::string &text) {
+std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
     std::istringstream in(text);
     for (std::string l; std::getline(in, l);)
@@ -29,7 +29,7 @@ std::vector<std::string> lines_of(const std::string &text) {
 }
 
 // Where two texts first differ, as "line N: expected ... / got ...".
-std::string first_difference(const std::string &want, const std::string &got) {
+std::string first_difference(const std::string& want, const std::string& got) {
     const auto a = lines_of(want), b = lines_of(got);
     for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
         const std::string wa = i < a.size() ? a[i] : "<end of file>";
@@ -41,7 +41,7 @@ std::string first_difference(const std::string &want, const std::string &got) {
 }
 
 bool update_requested() {
-    const char *v = std::getenv("SYMDIFF_UPDATE_GOLDEN");
+    const char* v = std::getenv("SYMDIFF_UPDATE_GOLDEN");
     return v && std::string(v) == "1";
 }
 
@@ -61,7 +61,8 @@ TEST_CASE("golden headers of small models are unchanged", "[golden]") {
         REQUIRE(in.good());
         const std::string golden{std::istreambuf_iterator<char>(in), {}};
         INFO(first_difference(golden, text));
-        CHECK(golden == text);
+        const bool unchanged = golden == text; // the texts themselves are too long to print
+        CHECK(unchanged);
     }
 }
 

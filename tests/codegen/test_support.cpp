@@ -14,12 +14,12 @@
 
 namespace symdiff::test {
 
-std::vector<Tensor> random_inputs(const Model &m, const Function &fn, std::uint64_t seed) {
+std::vector<Tensor> random_inputs(const Model& m, const Function& fn, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::vector<Tensor> values;
-    const Graph &g = *m.graph;
+    const Graph& g = *m.graph;
     for (NodeId p : fn.params) {
-        const InputInfo &in = g.inputs()[static_cast<std::size_t>(g[p].input_index())];
+        const InputInfo& in = g.inputs()[static_cast<std::size_t>(g[p].input_index())];
         const InputDomain d = m.domain(in.name);
         Tensor t(in.shape);
         for (std::size_t i = 0; i < t.size(); ++i) {
@@ -37,13 +37,13 @@ std::vector<Tensor> random_inputs(const Model &m, const Function &fn, std::uint6
     return values;
 }
 
-std::vector<Tensor> interpret(const Model &m, const Function &fn, const std::vector<Tensor> &in) {
-    const Graph &g = *m.graph;
+std::vector<Tensor> interpret(const Model& m, const Function& fn, const std::vector<Tensor>& in) {
+    const Graph& g = *m.graph;
     Bindings b(g);
     for (std::size_t i = 0; i < fn.params.size(); ++i)
         b.set(g[fn.params[i]].input_index(), in[i]);
     std::vector<NodeId> roots;
-    for (const auto &r : fn.results)
+    for (const auto& r : fn.results)
         roots.push_back(r.node);
     return evaluate(g, roots, b);
 }
@@ -62,8 +62,8 @@ bool same_bits(double got, double want) {
     return std::bit_cast<std::uint64_t>(got) == std::bit_cast<std::uint64_t>(want);
 }
 
-const Function &function_named(const Model &m, const std::string &name) {
-    for (const Function &f : m.functions)
+const Function& function_named(const Model& m, const std::string& name) {
+    for (const Function& f : m.functions)
         if (f.name == name)
             return f;
     throw Error("model '" + m.name + "' has no function '" + name + "'");
@@ -71,8 +71,8 @@ const Function &function_named(const Model &m, const std::string &name) {
 
 bool have_probe_compiler() { return std::string(SYMDIFF_CODEGEN_CXX).size() > 0; }
 
-ProbeResult compile_probe(const std::string &stem, const std::string &header,
-                          const std::string &extra_flags) {
+ProbeResult compile_probe(const std::string& stem, const std::string& header,
+                          const std::string& extra_flags) {
     namespace fs = std::filesystem;
     const fs::path dir = SYMDIFF_CODEGEN_PROBE_DIR;
     fs::create_directories(dir);

@@ -15,17 +15,17 @@
 namespace symdiff::test {
 
 // One tensor per parameter of `fn`, drawn from the model's domains (seed pinned).
-std::vector<Tensor> random_inputs(const Model &m, const Function &fn, std::uint64_t seed);
+std::vector<Tensor> random_inputs(const Model& m, const Function& fn, std::uint64_t seed);
 
 // The interpreter's value of every result of `fn` (the reference).
-std::vector<Tensor> interpret(const Model &m, const Function &fn, const std::vector<Tensor> &in);
+std::vector<Tensor> interpret(const Model& m, const Function& fn, const std::vector<Tensor>& in);
 
 // |got - want| <= 1e-9 max(1, |want|); NaN matches only NaN, infinities only themselves.
 bool close(double got, double want);
 // Same bits, except that any NaN matches any NaN.
 bool same_bits(double got, double want);
 
-const Function &function_named(const Model &m, const std::string &name);
+const Function& function_named(const Model& m, const std::string& name);
 
 struct ProbeResult {
     bool compiled = false;
@@ -33,8 +33,8 @@ struct ProbeResult {
 };
 // Writes `header` to the probe directory as <stem>.hpp and compiles it on its own with
 // the contract's flags (plus `extra_flags`), as -fsyntax-only.
-ProbeResult compile_probe(const std::string &stem, const std::string &header,
-                          const std::string &extra_flags = "");
+ProbeResult compile_probe(const std::string& stem, const std::string& header,
+                          const std::string& extra_flags = "");
 bool have_probe_compiler();
 
 } // namespace symdiff::test

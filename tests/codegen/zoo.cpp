@@ -14,32 +14,32 @@
 
 namespace symdiff::test {
 
-InputDomain Model::domain(const std::string &input) const {
+InputDomain Model::domain(const std::string& input) const {
     const auto it = domains.find(input);
     return it == domains.end() ? InputDomain{} : it->second;
 }
 
 namespace {
 
-using Results = std::initializer_list<std::pair<const char *, Expr>>;
+using Results = std::initializer_list<std::pair<const char*, Expr>>;
 
 class ModelBuilder {
   public:
     explicit ModelBuilder(std::string name) { m_.name = std::move(name); }
 
-    Graph &g() { return *m_.graph; }
+    Graph& g() { return *m_.graph; }
 
-    Expr in(const std::string &name, const Shape &shape = {}, InputDomain d = {}) {
+    Expr in(const std::string& name, const Shape& shape = {}, InputDomain d = {}) {
         m_.domains[name] = d;
         return input(g(), name, shape);
     }
 
-    void fn(const std::string &name, std::initializer_list<Expr> params, Results results) {
+    void fn(const std::string& name, std::initializer_list<Expr> params, Results results) {
         Function f;
         f.name = name;
-        for (const Expr &p : params)
+        for (const Expr& p : params)
             f.params.push_back(p.id());
-        for (const auto &[rname, e] : results)
+        for (const auto& [rname, e] : results)
             f.results.push_back({rname, e.is_literal() ? g().constant(e.literal()) : e.id()});
         m_.functions.push_back(std::move(f));
     }
@@ -63,9 +63,9 @@ Ix at(int k) { return {k, k + 1, true}; }
 Ix range(int a, int b) { return {a, b, false}; }
 constexpr Ix all{};
 
-SliceSpec window(const Shape &shape, std::initializer_list<Ix> ixs) {
+SliceSpec window(const Shape& shape, std::initializer_list<Ix> ixs) {
     SliceSpec s;
-    const Ix *it = ixs.begin();
+    const Ix* it = ixs.begin();
     for (int k = 0; k < shape.rank(); ++k) {
         const Ix ix = it != ixs.end() ? *it++ : all;
         const auto uk = static_cast<std::size_t>(k);
@@ -77,7 +77,7 @@ SliceSpec window(const Shape &shape, std::initializer_list<Ix> ixs) {
     return s;
 }
 
-Expr index(const Expr &x, std::initializer_list<Ix> ixs) {
+Expr index(const Expr& x, std::initializer_list<Ix> ixs) {
     return slice(x, window(x.shape(), ixs));
 }
 
@@ -89,7 +89,7 @@ Expr concat_of(std::vector<Expr> xs) { return concat(xs); }
 Expr sin_total(std::initializer_list<Expr> xs) {
     Expr t;
     bool first = true;
-    for (const Expr &x : xs) {
+    for (const Expr& x : xs) {
         const Expr term = sum(sin(x));
         t = first ? term : t + term;
         first = false;
@@ -98,7 +98,7 @@ Expr sin_total(std::initializer_list<Expr> xs) {
 }
 
 // d y / d x with shape y.shape ++ x.shape, one reverse sweep per element of y.
-Expr jacobian(const Expr &y, const Expr &x) {
+Expr jacobian(const Expr& y, const Expr& x) {
     if (y.shape().is_scalar())
         return grad(y, x);
     const Expr flat = reshape(y, Shape{y.shape().size()});
@@ -245,8 +245,8 @@ Model unary() {
           {"log_p", log_p},
           {"sqrt_p", sqrt_p},
           {"log1p_p", log1p_p}});
-    auto vjp_x = [&](const Expr &y) { return grad(sum(y * v), x); };
-    auto vjp_p = [&](const Expr &y) { return grad(sum(y * w), p); };
+    auto vjp_x = [&](const Expr& y) { return grad(sum(y * v), x); };
+    auto vjp_p = [&](const Expr& y) { return grad(sum(y * w), p); };
     b.fn("vjps", {x, v, p, w},
          {{"d_neg", vjp_x(neg2_x)},
           {"d_exp", vjp_x(exp_x)},
@@ -269,7 +269,7 @@ Model unary() {
 Model unary_second() {
     ModelBuilder b("unary_second");
     const Expr s = b.in("s", {}, {0.3, 1.1});
-    auto d2 = [&](const Expr &f) { return diff(f, s, 2); };
+    auto d2 = [&](const Expr& f) { return diff(f, s, 2); };
     b.fn("second", {s},
          {{"neg", d2(-s * s)},
           {"exp", d2(exp(s))},
@@ -808,7 +808,7 @@ Model scalar_only() {
 Model edge_results() {
     ModelBuilder b("edge_results");
     const Expr x = b.in("x", {2, 3}), u = b.in("u", {4}), s = b.in("s");
-    Graph &g = b.g();
+    Graph& g = b.g();
     const Expr y = sin(x) * 2.0;
     b.fn("identity", {x}, {{"x_out", x}});
     b.fn("scalar_identity", {s}, {{"s_out", s}, {"s_again", s}});
@@ -836,7 +836,7 @@ Model edge_results() {
 Model special_constants() {
     ModelBuilder b("special_constants");
     const Expr x = b.in("x", {3}, {0.5, 2.0});
-    Graph &g = b.g();
+    Graph& g = b.g();
     const double inf = std::numeric_limits<double>::infinity();
     const double nan = std::numeric_limits<double>::quiet_NaN();
     b.fn("alone", {},
@@ -875,7 +875,7 @@ Model large() {
 
 } // namespace
 
-const std::vector<ZooEntry> &zoo() {
+const std::vector<ZooEntry>& zoo() {
     static const std::vector<ZooEntry> entries = {
         {"circuit", circuit},
         {"neuron", neuron},
@@ -908,7 +908,7 @@ const std::vector<ZooEntry> &zoo() {
 }
 
 Model build_model(std::string_view name) {
-    for (const ZooEntry &e : zoo())
+    for (const ZooEntry& e : zoo())
         if (e.name == name)
             return e.build();
     throw Error("no zoo model named '" + std::string(name) + "'");
@@ -927,13 +927,13 @@ Model build_scalable(std::int64_t n) {
     return b.done();
 }
 
-const std::vector<std::string_view> &golden_models() {
+const std::vector<std::string_view>& golden_models() {
     static const std::vector<std::string_view> names = {"circuit", "neuron", "norm_wx",
                                                         "small_tensor"};
     return names;
 }
 
-std::string emit_model(const Model &m) {
+std::string emit_model(const Model& m) {
     codegen::EmitOptions options;
     options.ns = m.name;
     options.source_name = "the codegen test zoo (" + m.name + ")";

@@ -30,7 +30,7 @@ struct Model {
     std::vector<Function> functions;
     std::map<std::string, InputDomain> domains; // by input name; missing means [-2, 2]
 
-    InputDomain domain(const std::string &input) const;
+    InputDomain domain(const std::string& input) const;
 };
 
 struct ZooEntry {
@@ -39,7 +39,7 @@ struct ZooEntry {
 };
 
 // Every model of the zoo, in a fixed order.
-const std::vector<ZooEntry> &zoo();
+const std::vector<ZooEntry>& zoo();
 // A fresh build of the zoo model `name` (throws if there is none).
 Model build_model(std::string_view name);
 
@@ -48,9 +48,9 @@ Model build_model(std::string_view name);
 Model build_scalable(std::int64_t n);
 
 // The models whose headers are checked in under tests/codegen/golden/.
-const std::vector<std::string_view> &golden_models();
+const std::vector<std::string_view>& golden_models();
 
 // Functions of a zoo model in the order they are emitted.
-std::string emit_model(const Model &m);
+std::string emit_model(const Model& m);
 
 } // namespace symdiff::test

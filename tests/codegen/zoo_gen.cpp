@@ -29,7 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void write_if_changed(const fs::path &path, const std::string &text) {
+void write_if_changed(const fs::path& path, const std::string& text) {
     {
         std::ifstream in(path, std::ios::binary);
         if (in) {
@@ -48,12 +48,12 @@ void write_if_changed(const fs::path &path, const std::string &text) {
     fs::rename(tmp, path);
 }
 
-std::string param_name(const Model &m, NodeId p) {
-    const Graph &g = *m.graph;
+std::string param_name(const Model& m, NodeId p) {
+    const Graph& g = *m.graph;
     return g.inputs()[static_cast<std::size_t>(g[p].input_index())].name;
 }
 
-std::string join(const std::vector<std::string> &parts) {
+std::string join(const std::vector<std::string>& parts) {
     std::string s;
     for (std::size_t i = 0; i < parts.size(); ++i)
         s += (i ? ", " : "") + parts[i];
@@ -61,7 +61,7 @@ std::string join(const std::vector<std::string> &parts) {
 }
 
 // The adapter's code for one function; `k` numbers the functions of all models.
-void adapt(std::ostream &os, std::ostream &table, const Model &m, const Function &fn, int k) {
+void adapt(std::ostream& os, std::ostream& table, const Model& m, const Function& fn, int k) {
     const std::string id = std::to_string(k);
     const std::string qualified = "::" + m.name + "::" + fn.name;
     const std::string info = "info_" + id;
@@ -103,19 +103,19 @@ void adapt(std::ostream &os, std::ostream &table, const Model &m, const Function
           << "_work_size, " << info << "::work_size, call_" << id << ", call_work_" << id << "},\n";
 }
 
-std::string read_file(const fs::path &path) {
+std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), {}};
 }
 
 // Compiles a translation unit that includes `models`' headers; returns the compiler's
 // messages, or nothing when it compiled cleanly.
-std::optional<std::string> compile_errors(const fs::path &dir, const std::string &cxx,
-                                          const std::string &flags,
-                                          const std::vector<std::string> &models,
-                                          const std::string &stem) {
+std::optional<std::string> compile_errors(const fs::path& dir, const std::string& cxx,
+                                          const std::string& flags,
+                                          const std::vector<std::string>& models,
+                                          const std::string& stem) {
     std::string tu;
-    for (const std::string &m : models)
+    for (const std::string& m : models)
         tu += "#include \"" + m + ".hpp\"\n";
     const fs::path src = dir / (stem + ".cpp"), log = dir / (stem + ".log");
     write_if_changed(src, tu);
@@ -131,7 +131,7 @@ std::optional<std::string> compile_errors(const fs::path &dir, const std::string
 }
 
 // A C++ string literal holding `s`.
-std::string cpp_string_literal(const std::string &s) {
+std::string cpp_string_literal(const std::string& s) {
     std::string q = "\"";
     for (char c : s) {
         if (c == '"' || c == '\\')
@@ -146,31 +146,31 @@ std::string cpp_string_literal(const std::string &s) {
     return q + "\"";
 }
 
-int generate(const fs::path &dir, const std::string &cxx, const std::string &flags,
-             const std::vector<std::string> &requested) {
+int generate(const fs::path& dir, const std::string& cxx, const std::string& flags,
+             const std::vector<std::string>& requested) {
     std::vector<std::string> names;
-    for (const ZooEntry &e : zoo())
+    for (const ZooEntry& e : zoo())
         names.emplace_back(e.name);
     if (std::set<std::string>(names.begin(), names.end()) !=
         std::set<std::string>(requested.begin(), requested.end())) {
         std::cerr
             << "zoo_gen: the models named in tests/codegen/CMakeLists.txt (codegen_zoo_models)"
                " differ from the zoo; list exactly:";
-        for (const std::string &n : names)
+        for (const std::string& n : names)
             std::cerr << ' ' << n;
         std::cerr << '\n';
         return 1;
     }
     fs::create_directories(dir);
     std::vector<Model> models;
-    for (const std::string &name : names) {
+    for (const std::string& name : names) {
         models.push_back(build_model(name));
         write_if_changed(dir / (name + ".hpp"), emit_model(models.back()));
     }
     // Usually everything compiles at once; otherwise find the culprits one by one.
     std::map<std::string, std::string> rejected; // model -> compiler messages
     if (compile_errors(dir, cxx, flags, names, "probe_all")) {
-        for (const std::string &name : names)
+        for (const std::string& name : names)
             if (auto errors = compile_errors(dir, cxx, flags, {name}, "probe_" + name)) {
                 std::cerr << "zoo_gen: warning: the emitted " << name
                           << ".hpp does not compile; its test will fail:\n"
@@ -183,14 +183,14 @@ int generate(const fs::path &dir, const std::string &cxx, const std::string &fla
             << "// Includes every zoo header (each twice: they must be include-guarded) and\n"
             << "// registers a uniform wrapper of both overloads of every function.\n";
     int k = 0;
-    for (const Model &m : models) {
+    for (const Model& m : models) {
         if (rejected.count(m.name)) {
             uncompiled << "    {\"" << m.name << "\", " << cpp_string_literal(rejected[m.name])
                        << "},\n";
             continue;
         }
         adapter << "#include \"" << m.name << ".hpp\"\n#include \"" << m.name << ".hpp\"\n";
-        for (const Function &fn : m.functions)
+        for (const Function& fn : m.functions)
             adapt(code, table, m, fn, k++);
     }
     adapter << "\n#include \"tests/codegen/compiled_registry.hpp\"\n\n"
@@ -207,7 +207,7 @@ int generate(const fs::path &dir, const std::string &cxx, const std::string &fla
     return 0;
 }
 
-int write_golden(const fs::path &dir) {
+int write_golden(const fs::path& dir) {
     fs::create_directories(dir);
     for (std::string_view name : golden_models()) {
         write_if_changed(dir / (std::string(name) + ".hpp"), emit_model(build_model(name)));
@@ -219,7 +219,7 @@ int write_golden(const fs::path &dir) {
 } // namespace
 } // namespace symdiff::test
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (args.size() == 2 && args[0] == "--golden")
@@ -227,7 +227,7 @@ int main(int argc, char **argv) {
         if (args.size() >= 3 && args[0].rfind("--", 0) != 0)
             return symdiff::test::generate(args[0], args[1], args[2],
                                            {args.begin() + 3, args.end()});
-    } catch (const std::exception &e) {
+    } catch (const std::exception& e) {
         std::cerr << "zoo_gen: " << e.what() << '\n';
         return 1;
     }

@@ -105,7 +105,7 @@ inline void neuron_grad(const double* w, const double* x, double* f, double* dw,
 
 // Finds its own scratch space: on the stack when small, else on the heap.
 inline void neuron_grad(const double* w, const double* x, double* f, double* dw, double* dx) {
-    double work_[neuron_grad_work_size];
+    double work_[::neuron::neuron_grad_work_size];
     ::neuron::neuron_grad(w, x, f, dw, dx, work_);
 }
 

@@ -47,7 +47,7 @@ inline void loss(const double* W, const double* x, double* f, double* work_) {
 
 // Finds its own scratch space: on the stack when small, else on the heap.
 inline void loss(const double* W, const double* x, double* f) {
-    double work_[loss_work_size];
+    double work_[::norm_wx::loss_work_size];
     ::norm_wx::loss(W, x, f, work_);
 }
 
@@ -106,7 +106,7 @@ inline void loss_grad(const double* W, const double* x, double* f, double* dW, d
 
 // Finds its own scratch space: on the stack when small, else on the heap.
 inline void loss_grad(const double* W, const double* x, double* f, double* dW, double* dx) {
-    double work_[loss_grad_work_size];
+    double work_[::norm_wx::loss_grad_work_size];
     ::norm_wx::loss_grad(W, x, f, dW, dx, work_);
 }
 
@@ -222,7 +222,7 @@ inline void loss_hess(const double* W, const double* x, double* H, double* work_
 
 // Finds its own scratch space: on the stack when small, else on the heap.
 inline void loss_hess(const double* W, const double* x, double* H) {
-    double work_[loss_hess_work_size];
+    double work_[::norm_wx::loss_hess_work_size];
     ::norm_wx::loss_hess(W, x, H, work_);
 }
 

@@ -101,7 +101,7 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
 
 // Finds its own scratch space: on the stack when small, else on the heap.
 inline void f_grad(const double* X, const double* v, double* P, double* f, double* dX) {
-    double work_[f_grad_work_size];
+    double work_[::small_tensor::f_grad_work_size];
     ::small_tensor::f_grad(X, v, P, f, dX, work_);
 }
 
