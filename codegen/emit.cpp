@@ -163,7 +163,7 @@ class FunctionPrinter {
                         std::to_string(out.offset) + ";");
                 declared[u(k.out.buffer)] = true;
             }
-            KernelPrinter(w_, prog_.buffers, names_).print(k);
+            KernelPrinter(w_, prog_.buffers, names_, temps_).print(k);
         }
         w_.close();
         w_.blank();
@@ -194,6 +194,7 @@ class FunctionPrinter {
     const Program& prog_;
     std::string qualified_;          // ::ns::fn: a result may be named like the function
     std::vector<std::string> names_; // per buffer
+    int temps_ = 0;                  // temporaries named so far
 };
 
 void check_names(const Graph& g, std::span<const Function> fns, const EmitOptions& opt) {

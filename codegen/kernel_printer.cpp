@@ -185,7 +185,6 @@ class Body {
 
     int level(std::size_t i) const { return level_[i]; }
     bool named(std::size_t i) const { return named_[i]; }
-    static std::string name(std::size_t i) { return cat("v", i, "_"); }
 
   private:
     std::vector<int> level_;
@@ -225,8 +224,9 @@ void KernelPrinter::print(const Kernel& k) {
             }
             }
             if (body.named(i)) {
-                w_.line("const double " + Body::name(i) + " = " + e + ";");
-                e = Body::name(i);
+                const std::string name = cat("v", next_temp_++, "_");
+                w_.line("const double " + name + " = " + e + ";");
+                e = name;
             }
             text[i] = e;
         }

@@ -17,9 +17,12 @@ namespace symdiff::codegen {
 
 class KernelPrinter {
   public:
-    // names[b] is how buffer b is spelled (a pointer, or a local for Kind::local).
-    KernelPrinter(Writer& w, const std::vector<Buffer>& buffers, const std::vector<std::string>& names)
-        : w_(w), buffers_(buffers), names_(names) {}
+    // names[b] is how buffer b is spelled (a pointer, or a local for Kind::local);
+    // temporaries are numbered from `next_temp`, which is advanced, so that names stay
+    // unique across all kernels of a function.
+    KernelPrinter(Writer& w, const std::vector<Buffer>& buffers, const std::vector<std::string>& names,
+                  int& next_temp)
+        : w_(w), buffers_(buffers), names_(names), next_temp_(next_temp) {}
 
     void print(const Kernel& k);
 
@@ -30,6 +33,7 @@ class KernelPrinter {
     Writer& w_;
     const std::vector<Buffer>& buffers_;
     const std::vector<std::string>& names_;
+    int& next_temp_;
 };
 
 // "i0_ * 3 + i1_ - 2": the flat index base + sum_j step[j] * i{j}_.
