@@ -96,7 +96,8 @@ class Match {
 
     const Graph& graph() const { return *g_; }
     NodeId root() const { return wild_[root_slot]; }
-    // The node bound to a leaf pattern (wildcard, constant wildcard or `root`).
+    // The node bound to a leaf pattern (wildcard, constant wildcard or `root`). The
+    // reference `shape` returns points into the arena: valid until the graph grows.
     NodeId node(const Pat& leaf) const;
     const Shape& shape(const Pat& leaf) const { return (*g_)[node(leaf)].shape; }
     double value(const Pat& constant) const { return (*g_)[node(constant)].value(); }
@@ -202,7 +203,9 @@ Condition power_of_two(const Pat& c); // constant is +-2^k with 1/c exact
 Condition reducible(const Pat& from, const Pat& to);
 Condition same_payload(const Pat& a, const Pat& b); // two captured nodes
 
-// The wildcards. Rule files say `using namespace dsl;`.
+// The wildcards. Rule files say `using namespace dsl;`. They are globals, initialised
+// before main; the rule table is built on its first use, so do not simplify from a
+// static initialiser.
 namespace dsl {
 inline const Pat x = wild(0), y = wild(1), z = wild(2), u = wild(3), v = wild(4), w = wild(5);
 inline const Pat root = wild(root_slot); // the matched node: for guards, shapes and folds
