@@ -73,10 +73,87 @@ bool guards_pass(const IndexPlan& p, const std::array<std::int64_t, max_axes>& i
     return true;
 }
 
+// The axis along which the tensors are most contiguous (2 points for a unit stride, 1
+// for a tensor that does not move, 0 for a stride); the last axis on ties.
+int innermost_axis(const Shape& domain, const std::array<Linear, 3>& lin, int tensors) {
+    int best = domain.rank() - 1, best_score = -1;
+    for (int j = 0; j < domain.rank(); ++j) {
+        int score = 0;
+        for (int t = 0; t < tensors; ++t) {
+            const std::int64_t s = lin[static_cast<std::size_t>(t)].step[static_cast<std::size_t>(j)];
+            score += s == 0 ? 1 : (s == 1 || s == -1) ? 2 : 0;
+        }
+        if (score >= best_score && domain[j] > 1) {
+            best = j;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
+// Plans without guards that assign or sum: an odometer over all axes but one, and a
+// tight strided loop over the most contiguous axis (matrix products run i-k-j).
+void run_plan_fast(const IndexPlan& p, const std::array<Linear, 3>& lin, std::span<const double> x,
+                   std::span<const double> y, std::span<double> o) {
+    const int tensors = 1 + p.operands;
+    const int inner = innermost_axis(p.domain, lin, tensors);
+    std::array<std::int64_t, max_axes> outer_dims{};
+    std::array<Linear, 3> outer = lin;
+    int rank = 0;
+    for (int j = 0; j < p.domain.rank(); ++j) {
+        if (j == inner)
+            continue;
+        outer_dims[static_cast<std::size_t>(rank)] = p.domain[j];
+        for (std::size_t t = 0; t < 3; ++t)
+            outer[t].step[static_cast<std::size_t>(rank)] = lin[t].step[static_cast<std::size_t>(j)];
+        ++rank;
+    }
+    for (std::size_t t = 0; t < 3; ++t)
+        for (int j = rank; j < max_axes; ++j)
+            outer[t].step[static_cast<std::size_t>(j)] = 0;
+    const Shape outer_domain(std::span<const std::int64_t>(outer_dims.data(), static_cast<std::size_t>(rank)));
+    const bool scalar = p.domain.rank() == 0; // one iteration, no inner axis
+    const std::int64_t n = scalar ? 1 : p.domain[inner];
+    const auto step = [&](std::size_t t) {
+        return scalar ? std::int64_t{0} : lin[t].step[static_cast<std::size_t>(inner)];
+    };
+    const std::int64_t so = step(0), sx = step(1), sy = step(2);
+    const bool product = p.body == Body::product;
+    for_each_index(outer_domain, outer, [&](const std::array<std::int64_t, 3>& off, const auto&) {
+        const double* xp = x.data() + off[1];
+        const double* yp = product ? y.data() + off[2] : nullptr;
+        double* op = o.data() + off[0];
+        if (p.combine == Combine::assign) {
+            for (std::int64_t i = 0; i < n; ++i)
+                op[i * so] = product ? xp[i * sx] * yp[i * sy] : xp[i * sx];
+        } else if (so == 0) { // a reduction along the inner axis: accumulate in a register
+            double acc = 0.0;
+            if (product)
+                for (std::int64_t i = 0; i < n; ++i)
+                    acc += xp[i * sx] * yp[i * sy];
+            else
+                for (std::int64_t i = 0; i < n; ++i)
+                    acc += xp[i * sx];
+            *op += acc;
+        } else if (product) {
+            for (std::int64_t i = 0; i < n; ++i)
+                op[i * so] += xp[i * sx] * yp[i * sy];
+        } else {
+            for (std::int64_t i = 0; i < n; ++i)
+                op[i * so] += xp[i * sx];
+        }
+    });
+}
+
 Tensor run_plan(const IndexPlan& p, const Shape& out_shape, std::span<const Tensor* const> args) {
     Tensor out(out_shape, p.combine == Combine::logsumexp ? -std::numeric_limits<double>::infinity() : 0.0);
     const std::array<Linear, 3> lin = {linearize(p.out, out_shape), linearize(p.in[0], args[0]->shape()),
                                        p.operands > 1 ? linearize(p.in[1], args[1]->shape()) : Linear{}};
+    if (p.guard_count == 0 && p.combine != Combine::logsumexp) {
+        run_plan_fast(p, lin, args[0]->data(), p.operands > 1 ? args[1]->data() : args[0]->data(),
+                      out.data());
+        return out;
+    }
     const auto x = args[0]->data();
     const auto y = p.operands > 1 ? args[1]->data() : x;
     auto value = [&](const std::array<std::int64_t, 3>& off) {
