@@ -155,18 +155,27 @@ class FunctionPrinter {
     void print_work_overload() {
         w_.line("// Allocation-free: `work_` must hold " + fn_.name + "_work_size doubles.");
         w_.open("inline void " + fn_.name + "(" + params_signature(true) + ")");
-        std::vector<bool> declared(prog_.buffers.size(), false);
-        for (const Kernel& k : prog_.kernels) {
-            const Buffer& out = prog_.buffers[u(k.out.buffer)];
-            if (out.kind == Buffer::Kind::work && !declared[u(k.out.buffer)]) {
-                w_.line("double* const " + names_[u(k.out.buffer)] + " = work_ + " +
-                        std::to_string(out.offset) + ";");
-                declared[u(k.out.buffer)] = true;
-            }
-            KernelPrinter(w_, prog_.buffers, names_, temps_).print(k);
-        }
+        for (std::size_t b = 0; b < prog_.buffers.size(); ++b)
+            if (prog_.buffers[b].kind == Buffer::Kind::work)
+                w_.line(cat("double* const ", names_[b], " = work_ + ", prog_.buffers[b].offset, ";"));
+        print_steps(prog_.steps);
         w_.close();
         w_.blank();
+    }
+
+    void print_steps(const std::vector<Step>& steps) {
+        for (const Step& step : steps) {
+            if (step.loop < 0) {
+                KernelPrinter(w_, prog_.buffers, names_, temps_).print(step.kernel);
+                continue;
+            }
+            const Loop& loop = prog_.loops[u(step.loop)];
+            const std::string k = cat("k", loop.depth, "_");
+            w_.line("// one direction of a Jacobian per iteration");
+            w_.open(cat("for (std::ptrdiff_t ", k, " = 0; ", k, " < ", loop.count, "; ++", k, ")"));
+            print_steps(loop.steps);
+            w_.close();
+        }
     }
 
     void print_allocating_overload() {
@@ -246,10 +255,11 @@ std::string emit_header(const Graph& g, std::span<const Function> fns, const Emi
         programs.push_back(lower(g, fn));
     std::set<Op> helpers;
     for (const Program& p : programs)
-        for (const Kernel& k : p.kernels)
+        p.for_each_kernel([&](const Kernel& k) {
             for (const Value& v : k.body)
                 if (v.kind == Value::Kind::apply && !info(v.op).cpp_helper.empty())
                     helpers.insert(v.op);
+        });
     for (Op op : helpers) {
         std::string guard = "SYMDIFF_RT_" + std::string(name(op)) + "_V1";
         for (char& c : guard)

@@ -72,7 +72,9 @@ LoopPlan plan_loops(const Kernel& k) {
         p.mode = Mode::logsumexp;
         break;
     case Combine::sum:
-        p.mode = Mode::reduce_in_register;
+        p.mode = reduced.empty() ? Mode::assign : Mode::reduce_in_register; // a sum of one term
+        if (reduced.empty())
+            break;
         // Accumulating into memory pays when a kept axis is more contiguous than the
         // best reduced one (matrix products: i-k-j instead of i-j-k).
         if (!kept.empty() && !reduced.empty() && k.guards.empty() &&
@@ -103,6 +105,13 @@ std::string index_text(const Access& a) {
             s = c < 0 ? "-" + term : term;
         else
             s += (c < 0 ? " - " : " + ") + term;
+    }
+    for (int d = 0; d < max_loop_depth; ++d) {
+        const std::int64_t c = a.counter[u(d)];
+        if (c == 0)
+            continue;
+        const std::string term = cat("k", d, "_") + (c == 1 ? "" : cat(" * ", c));
+        s += s.empty() ? term : " + " + term;
     }
     if (s.empty())
         return std::to_string(a.base);
@@ -154,7 +163,7 @@ class Body {
         std::vector<int> uses(n, 0);
         for (std::size_t i = 0; i < n; ++i) {
             const Value& v = k.body[i];
-            if (v.kind == Value::Kind::load) {
+            if (v.kind == Value::Kind::load || v.kind == Value::Kind::seed) {
                 for (int j = 0; j < Shape::max_rank; ++j)
                     if (v.at.step[u(j)] != 0 && position[u(j)] >= 0)
                         level_[i] = std::max(level_[i], position[u(j)] + 1);
@@ -222,6 +231,9 @@ void KernelPrinter::print(const Kernel& k) {
                 e = spell(info(v.op).cpp, args);
                 break;
             }
+            case Value::Kind::seed: // one-hot: 1 at the current direction of its loop
+                e = cat("(", index(v.at), " == k", v.depth, "_ ? 1.0 : 0.0)");
+                break;
             }
             if (body.named(i)) {
                 const std::string name = cat("v", next_temp_++, "_");

@@ -1,10 +1,13 @@
 // Lowering a Function to loop kernels: decide which nodes get buffers, build each
-// kernel's fused body, and lay out the work array by liveness.
+// kernel's fused body, nest the bodies of Jacobian loops, and lay out the work array
+// by liveness.
 //
 // Placement is decided consumers-first (ids downward): a node is fused into its
-// consumer ("inlined") when it is element-wise, read exactly once per element, and the
-// fused expression stays shallow; views and reshapes are always index arithmetic; the
-// rest (reductions, guarded views, scalars, results, anything read twice) get buffers.
+// consumer ("inlined") when it is element-wise, read exactly once per element, in the
+// same loop region, and the fused expression stays shallow; views and reshapes are
+// always index arithmetic; the rest (reductions, guarded views, scalars, results,
+// anything read twice) get buffers. A node belongs to the innermost Jacobian loop whose
+// seed it depends on; everything else is computed once, before any loop.
 #include "codegen/lower.hpp"
 
 #include "core/error.hpp"
@@ -12,6 +15,7 @@
 #include "core/traverse.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <map>
 
 namespace symdiff::codegen {
@@ -19,7 +23,7 @@ namespace {
 
 constexpr int max_inline_depth = 32;
 
-enum class Place : std::uint8_t { buffer, inlined, constant };
+enum class Place : std::uint8_t { buffer, inlined, constant, seed };
 
 std::size_t u(std::int64_t k) { return static_cast<std::size_t>(k); }
 
@@ -63,15 +67,20 @@ class Lowering {
 
     Program run() {
         collect();
+        find_regions();
         place();
         assign_buffers();
-        build_kernels();
+        build_steps();
         assign_work_offsets();
         return std::move(prog_);
     }
 
   private:
-    // --- which nodes, and where each lives
+    using SeedMask = std::uint64_t;
+    static constexpr int top = -1; // the region outside every loop
+
+    // --- which nodes, and in which loop each is computed
+
     void collect() {
         std::vector<NodeId> roots;
         for (const auto& r : fn_.results)
@@ -82,9 +91,51 @@ class Lowering {
             slot_[nodes_[s]] = static_cast<int>(s);
         place_.assign(nodes_.size(), Place::buffer);
         buffer_.assign(nodes_.size(), -1);
+        region_.assign(nodes_.size(), top);
     }
 
     std::size_t slot(NodeId id) const { return static_cast<std::size_t>(slot_[id]); }
+
+    void find_regions() {
+        std::vector<SeedMask> seeds(nodes_.size(), 0);
+        std::map<SeedMask, int> loop_of_bit;
+        int bits = 0;
+        for (std::size_t s = 0; s < nodes_.size(); ++s) {
+            const Node& n = g_[nodes_[s]];
+            if (n.op == Op::Seed) {
+                if (bits == 64)
+                    throw Error("too many jacobian loops in '" + fn_.name + "'");
+                seeds[s] = SeedMask{1} << bits++;
+                continue;
+            }
+            for (NodeId a : n.operands())
+                seeds[s] |= seeds[slot(a)];
+            if (n.op != Op::SeedLoop)
+                continue;
+            const SeedMask own = seeds[slot(n.args[1])];
+            seeds[s] &= ~own;
+            Loop loop;
+            loop.node = nodes_[s];
+            loop.count = g_[n.args[1]].shape.size();
+            loop.depth = std::popcount(seeds[s]); // the loops around this one
+            if (loop.depth >= max_loop_depth)
+                throw Error("'" + fn_.name + "' nests jacobian loops more than " +
+                            std::to_string(max_loop_depth) + " deep");
+            loop_of_bit[own] = static_cast<int>(prog_.loops.size());
+            loop_index_[nodes_[s]] = static_cast<int>(prog_.loops.size());
+            prog_.loops.push_back(std::move(loop));
+        }
+        // A node runs in the deepest loop among those binding its seeds.
+        for (std::size_t s = 0; s < nodes_.size(); ++s) {
+            for (SeedMask m = seeds[s]; m; m &= m - 1) {
+                const auto it = loop_of_bit.find(m & -m);
+                if (it == loop_of_bit.end())
+                    throw Error("a result of '" + fn_.name + "' uses a jacobian seed outside its loop");
+                if (region_[s] == top || prog_.loops[u(it->second)].depth > prog_.loops[u(region_[s])].depth)
+                    region_[s] = it->second;
+            }
+        }
+    }
 
     // How many times one element of operand i is read per element computed by n.
     double read_factor(const Node& n, int i) const {
@@ -115,6 +166,8 @@ class Lowering {
             Place p = Place::buffer;
             if (n.op == Op::Const)
                 p = Place::constant;
+            else if (n.op == Op::Seed)
+                p = Place::seed;
             else if (n.op == Op::Input || root[s] || forced[s] || depth[s] >= max_inline_depth)
                 p = Place::buffer;
             else if (kind == OpKind::flat || (kind == OpKind::view && index_plan(g_, n).guard_count == 0))
@@ -126,6 +179,8 @@ class Lowering {
             for (int i = 0; i < n.arity; ++i) {
                 const NodeId a = n.args[u(i)];
                 const std::size_t sa = slot(a);
+                if (n.op == Op::SeedLoop && i == 1)
+                    continue; // the loop binds its seed; it does not read it
                 const double f = read_factor(n, i);
                 if (p == Place::inlined) {
                     uses[sa] += uses[s];
@@ -136,8 +191,14 @@ class Lowering {
                     reads[sa] = std::max(reads[sa], f);
                     depth[sa] = std::max(depth[sa], 1);
                 }
+                const Op op = g_[a].op;
                 // A reshape reads its operand by flat index: that needs a real buffer.
-                if (kind == OpKind::flat && g_[a].op != Op::Input && g_[a].op != Op::Const)
+                if (kind == OpKind::flat && op != Op::Input && op != Op::Const && op != Op::Seed)
+                    forced[sa] = 1;
+                // Work done outside a loop is not redone inside it. (A loop reads its
+                // body inside itself.)
+                const int reader = n.op == Op::SeedLoop ? loop_index_.at(nodes_[s]) : region_[s];
+                if (region_[sa] != reader && info(op).kind == OpKind::elementwise)
                     forced[sa] = 1;
             }
         }
@@ -182,7 +243,7 @@ class Lowering {
             const Node& n = g_[nodes_[s]];
             if (n.op == Op::Input)
                 buffer_[s] = add_buffer(Buffer::Kind::input, param_index(nodes_[s]), nodes_[s]);
-            else if (n.shape.is_scalar())
+            else if (n.shape.is_scalar() && n.op != Op::SeedLoop) // a loop fills it over iterations
                 buffer_[s] = add_buffer(Buffer::Kind::local, 0, nodes_[s]);
             else
                 buffer_[s] = add_buffer(Buffer::Kind::work, 0, nodes_[s]);
@@ -216,12 +277,24 @@ class Lowering {
         return push(k, v);
     }
 
+    // The seed `id` at the element whose flat index is map(loop) in row-major `shape`.
+    int seed(Kernel& k, NodeId id, const AffineMap& map, const Shape& shape) {
+        Value v;
+        v.kind = Value::Kind::seed;
+        v.at = linearize(-1, map, shape);
+        v.depth = prog_.loops[u(region_[slot(id)])].depth;
+        v.directions = prog_.loops[u(region_[slot(id)])].count;
+        return push(k, v);
+    }
+
     // The value of node `id` at index map(loop) inside kernel k.
     int value(Kernel& k, NodeId id, const AffineMap& map) {
         const std::size_t s = slot(id);
         switch (place_[s]) {
         case Place::constant:
             return constant(k, g_[id].value());
+        case Place::seed:
+            return seed(k, id, map, g_[id].shape);
         case Place::buffer:
             return load(k, buffer_[s], map, g_[id].shape);
         case Place::inlined:
@@ -256,12 +329,15 @@ class Lowering {
             const NodeId a = n.args[0];
             if (g_[a].op == Op::Const)
                 result = constant(k, g_[a].value());
+            else if (g_[a].op == Op::Seed)
+                result = seed(k, a, map, n.shape);
             else
                 result = load(k, buffer_[slot(a)], map, n.shape);
             break;
         }
         case OpKind::leaf:
         case OpKind::reduce:
+        case OpKind::loop:
             throw Error("internal error: cannot fuse " + std::string(name(n.op)));
         }
         memo_.push_back({id, map, result});
@@ -295,6 +371,18 @@ class Lowering {
                 k.result = a;
             }
             k.out = linearize(out, p.out, n.shape);
+        } else if (kind == OpKind::loop) { // the body's value for this direction, into its slice
+            const Shape body = g_[n.args[0]].shape;
+            const auto directions = g_[n.args[1]].shape.size();
+            const AffineMap id_map = AffineMap::identity(body.rank());
+            k.domain = body;
+            k.result = value(k, n.args[0], id_map);
+            k.out = linearize(out, id_map, body);
+            const bool last = n.loop().seed_axes_last;
+            if (last)
+                for (auto& step : k.out.step)
+                    step *= directions;
+            k.out.counter[u(prog_.loops[u(loop_index_.at(id))].depth)] = last ? 1 : body.size();
         } else {
             const AffineMap id_map = AffineMap::identity(n.shape.rank());
             k.domain = n.shape;
@@ -313,7 +401,7 @@ class Lowering {
                     step[u(j)] = 0;
         };
         for (Value& v : k.body)
-            if (v.kind == Value::Kind::load)
+            if (v.kind == Value::Kind::load || v.kind == Value::Kind::seed)
                 strip(v.at.step);
         strip(k.out.step);
         for (Guard& gd : k.guards)
@@ -324,6 +412,46 @@ class Lowering {
                 least += std::min<std::int64_t>(0, gd.coef[u(j)] * (k.domain[j] - 1));
             return least >= 0;
         });
+    }
+
+    // Inside a Jacobian loop, sum_j P(j) * e_k[j] = P(k): a reduced axis that a one-hot
+    // seed factor pins to the loop counter disappears (A @ e_k reads column k of A
+    // instead of a dot product per element).
+    void pin_one_hot_axes(Kernel& k) const {
+        if (k.combine != Combine::sum || k.result < 0)
+            return;
+        // Values the result is a product of (following Mul only).
+        std::vector<std::uint8_t> factor(k.body.size(), 0);
+        factor[u(k.result)] = 1;
+        for (std::size_t i = k.body.size(); i-- > 0;)
+            if (factor[i] && k.body[i].kind == Value::Kind::apply && k.body[i].op == Op::Mul)
+                for (int a = 0; a < 2; ++a)
+                    factor[u(k.body[i].args[u(a)])] = 1;
+        for (std::size_t i = 0; i < k.body.size(); ++i) {
+            const Value& v = k.body[i];
+            if (!factor[i] || v.kind != Value::Kind::seed || v.at.base != 0)
+                continue;
+            int axis = -1, terms = 0;
+            for (int j = 0; j < k.domain.rank(); ++j)
+                if (v.at.step[u(j)] != 0) {
+                    axis = j;
+                    ++terms;
+                }
+            if (terms != 1 || v.at.step[u(axis)] != 1 || !((k.reduced >> axis) & 1u) ||
+                k.domain[axis] != v.directions)
+                continue;
+            auto pin = [&](Access& a) { // index axis -> the loop counter
+                a.counter[u(v.depth)] += a.step[u(axis)];
+                a.step[u(axis)] = 0;
+            };
+            for (Value& w : k.body)
+                if (w.kind == Value::Kind::load || w.kind == Value::Kind::seed)
+                    pin(w.at);
+            k.body[i] = Value{}; // e_k[k] = 1
+            k.body[i].constant = 1.0;
+            k.domain = k.domain.with(axis, 1);
+            return;
+        }
     }
 
     Kernel copy_kernel(NodeId id, int out) {
@@ -338,40 +466,91 @@ class Lowering {
         return k;
     }
 
-    void build_kernels() {
-        for (std::size_t s = 0; s < nodes_.size(); ++s) {
-            const Op op = g_[nodes_[s]].op;
-            if (place_[s] == Place::buffer && op != Op::Input && op != Op::Const)
-                prog_.kernels.push_back(kernel_for(s));
-        }
-        for (const auto& [id, out] : copies_)
-            prog_.kernels.push_back(copy_kernel(id, out));
-        for (Kernel& k : prog_.kernels)
-            normalize(k);
+    std::vector<Step>& steps_of(int region) {
+        return region == top ? prog_.steps : prog_.loops[u(region)].steps;
     }
 
-    // --- work array: first fit by liveness, in kernel order
-    void assign_work_offsets() {
-        const std::size_t nb = prog_.buffers.size();
-        std::vector<std::int64_t> first(nb, -1), last(nb, -1);
-        for (std::size_t ki = 0; ki < prog_.kernels.size(); ++ki) {
-            const Kernel& k = prog_.kernels[ki];
-            const auto i = static_cast<std::int64_t>(ki);
-            if (first[u(k.out.buffer)] < 0)
-                first[u(k.out.buffer)] = i;
-            last[u(k.out.buffer)] = std::max(last[u(k.out.buffer)], i);
-            for (const Value& v : k.body)
-                if (v.kind == Value::Kind::load)
-                    last[u(v.at.buffer)] = std::max(last[u(v.at.buffer)], i);
-        }
-        std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> live; // offset -> (size, last)
-        for (std::size_t ki = 0; ki < prog_.kernels.size(); ++ki) {
-            const auto i = static_cast<std::int64_t>(ki);
-            const int b = prog_.kernels[ki].out.buffer;
-            Buffer& buf = prog_.buffers[u(b)];
-            if (buf.kind != Buffer::Kind::work || first[u(b)] != i)
+    void build_steps() {
+        for (std::size_t s = 0; s < nodes_.size(); ++s) {
+            const Op op = g_[nodes_[s]].op;
+            if (place_[s] != Place::buffer || op == Op::Input)
                 continue;
-            std::erase_if(live, [&](const auto& e) { return e.second.second < i; });
+            Kernel k = kernel_for(s);
+            if (region_[s] != top)
+                pin_one_hot_axes(k);
+            normalize(k);
+            if (op == Op::SeedLoop) { // the last step of its own body, then the loop itself
+                const int loop = loop_index_.at(nodes_[s]);
+                steps_of(loop).push_back({std::move(k), -1});
+                steps_of(region_[s]).push_back({Kernel{}, loop});
+            } else {
+                steps_of(region_[s]).push_back({std::move(k), -1});
+            }
+        }
+        for (const auto& [id, out] : copies_) {
+            Kernel k = copy_kernel(id, out);
+            normalize(k);
+            prog_.steps.push_back({std::move(k), -1});
+        }
+    }
+
+    // --- work array: first fit by liveness over the steps in execution order
+
+    struct Span {
+        std::int64_t first = -1, last = -1;
+    };
+
+    // Numbers kernels in execution order; a buffer read inside a loop but written before
+    // it lives to the loop's end, one written inside and read after lives from its start.
+    void time_steps(const std::vector<Step>& steps, std::int64_t& t, std::vector<Span>& life) {
+        for (const Step& step : steps) {
+            if (step.loop < 0) {
+                const Kernel& k = step.kernel;
+                Span& out = life[u(k.out.buffer)];
+                if (out.first < 0)
+                    out.first = t;
+                out.last = std::max(out.last, t);
+                for (const Value& v : k.body)
+                    if (v.kind == Value::Kind::load)
+                        life[u(v.at.buffer)].last = std::max(life[u(v.at.buffer)].last, t);
+                ++t;
+                continue;
+            }
+            const std::int64_t start = t;
+            std::vector<Span> inner(life.size());
+            time_steps(prog_.loops[u(step.loop)].steps, t, inner);
+            const std::int64_t end = t - 1;
+            for (std::size_t b = 0; b < life.size(); ++b) {
+                if (inner[b].last < 0)
+                    continue;
+                const bool outside_before = life[b].first >= 0;
+                if (!outside_before)
+                    life[b].first = inner[b].first;
+                life[b].last = std::max(life[b].last, outside_before ? end : inner[b].last);
+                if (!outside_before && inner[b].first >= 0)
+                    inner_written_[b] = {start, end};
+            }
+        }
+    }
+
+    void assign_work_offsets() {
+        std::vector<Span> life(prog_.buffers.size());
+        std::int64_t t = 0;
+        time_steps(prog_.steps, t, life);
+        for (const auto& [b, loop] : inner_written_) // read after its loop: live throughout it
+            if (life[b].last > loop.last)
+                life[b].first = loop.first;
+        std::vector<std::size_t> order;
+        for (std::size_t b = 0; b < prog_.buffers.size(); ++b)
+            if (prog_.buffers[b].kind == Buffer::Kind::work)
+                order.push_back(b);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return life[a].first < life[b].first; });
+        std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> live; // offset -> (size, last)
+        for (std::size_t b : order) {
+            Buffer& buf = prog_.buffers[b];
+            const std::int64_t now = life[b].first;
+            std::erase_if(live, [&](const auto& e) { return e.second.second < now; });
             std::int64_t offset = 0;
             for (const auto& [start, entry] : live) {
                 if (start - offset >= buf.size)
@@ -379,7 +558,7 @@ class Lowering {
                 offset = std::max(offset, start + entry.first);
             }
             buf.offset = offset;
-            live[offset] = {buf.size, last[u(b)]};
+            live[offset] = {buf.size, life[b].last};
             prog_.work_size = std::max(prog_.work_size, offset + buf.size);
         }
     }
@@ -396,7 +575,10 @@ class Lowering {
     std::vector<int> slot_;     // node id -> index into nodes_
     std::vector<Place> place_;
     std::vector<int> buffer_;   // per slot: the buffer holding the node's value
+    std::vector<int> region_;   // per slot: the loop it runs in, or `top`
+    std::map<NodeId, int> loop_index_; // SeedLoop node -> index into prog_.loops
     std::vector<std::pair<NodeId, int>> copies_; // results copied into output buffers
+    std::map<std::size_t, Span> inner_written_;  // buffers first written inside a loop
     std::vector<Memo> memo_;    // per kernel: fused values already built
     Program prog_;
 };

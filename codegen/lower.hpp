@@ -33,22 +33,35 @@ struct Buffer {
     NodeId node = no_node; // the node whose value it holds
 };
 
-// Flat element index into a buffer: base + sum_j step[j] * loop[j].
+// Jacobian loops nest at most this deep inside one function (their counters are k0_, k1_).
+inline constexpr int max_loop_depth = 2;
+
+// Flat element index into a buffer: base + sum_j step[j] * loop[j] + sum_d counter[d] * k_d,
+// where loop[j] are the kernel's loop indices and k_d the counters of enclosing
+// Jacobian loops.
 struct Access {
     int buffer = -1;
     std::int64_t base = 0;
     std::array<std::int64_t, Shape::max_rank> step{};
+    std::array<std::int64_t, max_loop_depth> counter{};
     friend bool operator==(const Access&, const Access&) = default;
 };
 
 // One scalar instruction of a kernel body; `args` index earlier values of the body.
 struct Value {
-    enum class Kind : std::uint8_t { load, constant, apply };
+    enum class Kind : std::uint8_t {
+        load,     // buffer element `at`
+        constant, // `constant`
+        apply,    // element-wise `op` of earlier values `args`
+        seed,     // 1 where the flat index `at` (no buffer) equals the counter of loop `depth`
+    };
     Kind kind = Kind::constant;
-    Op op{};                  // apply: an element-wise op of the table
-    std::array<int, 3> args{}; // apply
-    Access at;                // load
-    double constant = 0.0;    // constant
+    Op op{};
+    std::array<int, 3> args{};
+    Access at;
+    double constant = 0.0;
+    int depth = 0;                // seed: which loop's counter
+    std::int64_t directions = 0;  // seed: how many directions that loop runs
 };
 
 struct Kernel {
@@ -62,11 +75,39 @@ struct Kernel {
     Access out;            // where it is stored
 };
 
+// A step of a program: a kernel, or a Jacobian loop (`loop` indexes Program::loops).
+struct Step {
+    Kernel kernel;
+    int loop = -1;
+};
+
+// for (k_depth = 0; k_depth < count; ++k_depth) { steps }
+struct Loop {
+    NodeId node = no_node; // the SeedLoop
+    std::int64_t count = 0;
+    int depth = 0;
+    std::vector<Step> steps;
+};
+
 struct Program {
     std::vector<Buffer> buffers;
-    std::vector<Kernel> kernels;
-    std::int64_t work_size = 0;  // doubles
+    std::vector<Step> steps;
+    std::vector<Loop> loops;
+    std::int64_t work_size = 0;   // doubles
     std::vector<bool> param_used; // per parameter: does any kernel read it?
+
+    // Calls f(kernel) for every kernel, loops included, in execution order.
+    template <class F> void for_each_kernel(F&& f) const { visit_steps(steps, f); }
+
+  private:
+    template <class F> void visit_steps(const std::vector<Step>& s, F& f) const {
+        for (const Step& step : s) {
+            if (step.loop >= 0)
+                visit_steps(loops[static_cast<std::size_t>(step.loop)].steps, f);
+            else
+                f(step.kernel);
+        }
+    }
 };
 
 // Throws Error when a result depends on an input that is not a parameter.

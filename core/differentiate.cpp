@@ -285,6 +285,25 @@ Expr jvp(const Expr& y, const Expr& x, const Expr& tangent) {
     return ty ? *ty : zeros(g, y.shape());
 }
 
+Expr jacobian(const Expr& y, const Expr& x) {
+    if (x.is_literal())
+        throw Error("jacobian: the variable is not a node of a graph");
+    Graph& g = x.graph();
+    const Expr out = y.is_literal() ? constant(g, y.literal()) : y;
+    if (out.shape().size() < x.shape().size()) { // fewer rows than columns: reverse
+        const Expr s(g, g.seed(out.shape()));
+        return seed_loop(vjp(out, std::span<const Expr>(&x, 1), s)[0], s, LoopSpec{false});
+    }
+    const Expr t(g, g.seed(x.shape()));
+    return seed_loop(jvp(out, x, t), t, LoopSpec{true});
+}
+
+Expr hessian(const Expr& f, const Expr& x) {
+    if (!f.shape().is_scalar())
+        throw Error("hessian needs a scalar function, got shape " + f.shape().str());
+    return jacobian(grad(f, x), x);
+}
+
 Expr diff(const Expr& f, const Expr& x, int k) {
     if (k < 0)
         throw Error("derivative order must be non-negative, got " + std::to_string(k));

@@ -26,5 +26,11 @@ std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotan
 Expr jvp(const Expr& y, const Expr& x, const Expr& tangent);
 // k-th derivative of scalar f by scalar x (k >= 0), by k reverse sweeps.
 Expr diff(const Expr& f, const Expr& x, int k);
+// d y / d x: shape y.shape followed by x.shape. One sweep per direction, reverse mode
+// (a vjp per element of y) when y is smaller than x, else forward mode (a jvp per
+// element of x); the sweeps are a loop in the graph (ops::SeedLoop), not copies.
+Expr jacobian(const Expr& y, const Expr& x);
+// d^2 f / d x^2 = jacobian(grad(f, x), x): forward over reverse, one sweep per element of x.
+Expr hessian(const Expr& f, const Expr& x);
 
 } // namespace symdiff

@@ -1,10 +1,13 @@
 // Interpreter over node ids: mark what the roots need, evaluate upward, free early.
+// A seed loop evaluates its body once per basis direction of its seed; the nodes of a
+// body (those depending on the loop's seed) are skipped by the enclosing pass.
 #include "core/eval.hpp"
 
 #include "core/error.hpp"
 #include "core/ops.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace symdiff {
 
@@ -39,48 +42,178 @@ const Tensor* Bindings::get(int input) const {
     return v ? &*v : nullptr;
 }
 
-std::vector<Tensor> evaluate(const Graph& g, std::span<const NodeId> roots, const Bindings& inputs) {
-    if (roots.empty())
-        return {};
-    const NodeId hi = *std::max_element(roots.begin(), roots.end());
-    // last_use[id]: the largest id that reads id, hi + 1 for a root, 0 if unneeded
-    // (no node reads id 0, so 0 is free to mean "not needed").
-    std::vector<NodeId> last_use(hi + 1, 0);
-    for (NodeId r : roots)
-        last_use[r] = hi + 1;
-    for (NodeId id = hi + 1; id-- > 0;)
-        if (last_use[id])
-            for (NodeId a : g[id].operands())
-                last_use[a] = std::max(last_use[a], id);
+namespace {
 
-    std::vector<std::optional<Tensor>> value(hi + 1);
-    for (NodeId id = 0; id <= hi; ++id) {
-        if (!last_use[id])
-            continue;
-        const Node& n = g[id];
-        if (n.op == Op::Input) {
-            const Tensor* t = inputs.get(n.input_index());
-            if (!t)
-                throw Error("input '" + g.inputs()[static_cast<std::size_t>(n.input_index())].name +
-                            "' has no value");
-            value[id] = *t;
-        } else if (n.op == Op::Const) {
-            value[id] = Tensor(n.shape, n.value());
-        } else {
-            std::array<const Tensor*, 3> args{};
-            for (std::size_t k = 0; k < n.arity; ++k)
-                args[k] = &*value[n.args[k]];
-            value[id] = apply(n.op, std::span<const Tensor* const>(args.data(), n.arity), n.payload, n.shape);
+using SeedMask = std::uint64_t;
+
+class Interpreter {
+  public:
+    Interpreter(const Graph& g, std::span<const NodeId> roots, const Bindings& inputs)
+        : g_(g), inputs_(inputs), roots_(roots.begin(), roots.end()) {}
+
+    std::vector<Tensor> run() {
+        if (roots_.empty())
+            return {};
+        const NodeId hi = *std::max_element(roots_.begin(), roots_.end());
+        value_.resize(hi + 1);
+        mark_needed(hi);
+        mark_seeds(hi);
+        find_last_uses(hi);
+        std::vector<NodeId> top;
+        for (NodeId id = 0; id <= hi; ++id)
+            if (last_use_[id] && !seeds_[id])
+                top.push_back(id);
+        evaluate_all(top, true);
+        std::vector<Tensor> out;
+        out.reserve(roots_.size());
+        for (NodeId r : roots_)
+            out.push_back(*value_[r]);
+        return out;
+    }
+
+  private:
+    // last_use_[id]: the largest id that reads id, hi + 1 for a root, 0 if unneeded
+    // (no node reads id 0, so 0 is free to mean "not needed").
+    void mark_needed(NodeId hi) {
+        last_use_.assign(hi + 1, 0);
+        for (NodeId r : roots_)
+            last_use_[r] = hi + 1;
+        for (NodeId id = hi + 1; id-- > 0;)
+            if (last_use_[id])
+                for (NodeId a : g_[id].operands())
+                    last_use_[a] = std::max(last_use_[a], id);
+    }
+
+    // seeds_[id]: the seeds id depends on that no loop around it has bound yet.
+    void mark_seeds(NodeId hi) {
+        seeds_.assign(hi + 1, 0);
+        for (NodeId id = 0; id <= hi; ++id) {
+            if (!last_use_[id])
+                continue;
+            const Node& n = g_[id];
+            if (n.op == Op::Seed) {
+                if (bits_.size() == 64)
+                    throw Error("more than 64 nested jacobian loops in one evaluation");
+                const SeedMask bit = SeedMask{1} << bits_.size();
+                bits_[n.seed_id()] = bit;
+                seeds_[id] = bit;
+                continue;
+            }
             for (NodeId a : n.operands())
-                if (last_use[a] == id)
-                    value[a].reset();
+                seeds_[id] |= seeds_[a];
+            if (n.op == Op::SeedLoop)
+                seeds_[id] &= ~seeds_[n.args[1]];
         }
     }
-    std::vector<Tensor> out;
-    out.reserve(roots.size());
-    for (NodeId r : roots)
-        out.push_back(*value[r]);
-    return out;
+
+    // A value read inside a loop body must survive until the loop has finished.
+    void find_last_uses(NodeId hi) {
+        for (NodeId id = 0; id <= hi; ++id) {
+            const Node& n = g_[id];
+            if (n.op != Op::SeedLoop || !last_use_[id])
+                continue;
+            body_[id] = body_of(id);
+            for (NodeId b : body_[id])
+                for (NodeId a : g_[b].operands())
+                    last_use_[a] = std::max(last_use_[a], id);
+        }
+    }
+
+    // The nodes of loop `id`'s body: what its body root reaches through nodes that
+    // depend on its seed, in increasing id order.
+    std::vector<NodeId> body_of(NodeId id) const {
+        const Node& loop = g_[id];
+        const SeedMask bit = seeds_[loop.args[1]];
+        std::vector<std::uint8_t> in(id, 0);
+        in[loop.args[0]] = (seeds_[loop.args[0]] & bit) != 0;
+        std::vector<NodeId> body;
+        for (NodeId b = id; b-- > 0;) {
+            if (!in[b])
+                continue;
+            body.push_back(b);
+            for (NodeId a : g_[b].operands())
+                if (seeds_[a] & bit)
+                    in[a] = 1;
+        }
+        std::reverse(body.begin(), body.end());
+        return body;
+    }
+
+    void evaluate_all(std::span<const NodeId> ids, bool free_early) {
+        for (NodeId id : ids) {
+            if (seeds_[id] & ~bound_)
+                continue; // the body of a loop nested inside: that loop evaluates it
+            evaluate(id);
+            if (free_early)
+                for (NodeId a : g_[id].operands())
+                    if (last_use_[a] == id)
+                        value_[a].reset();
+        }
+    }
+
+    void evaluate(NodeId id) {
+        const Node& n = g_[id];
+        switch (info(n.op).kind) {
+        case OpKind::leaf:
+            if (n.op == Op::Input) {
+                const Tensor* t = inputs_.get(n.input_index());
+                if (!t)
+                    throw Error("input '" + g_.inputs()[static_cast<std::size_t>(n.input_index())].name +
+                                "' has no value");
+                value_[id] = *t;
+            } else if (n.op == Op::Const) {
+                value_[id] = Tensor(n.shape, n.value());
+            } // a Seed is set by its loop
+            return;
+        case OpKind::loop:
+            value_[id] = run_loop(id);
+            return;
+        default: {
+            std::array<const Tensor*, 3> args{};
+            for (std::size_t k = 0; k < n.arity; ++k)
+                args[k] = &*value_[n.args[k]];
+            value_[id] = apply(n.op, std::span<const Tensor* const>(args.data(), n.arity), n.payload, n.shape);
+        }
+        }
+    }
+
+    Tensor run_loop(NodeId id) {
+        const Node loop = g_[id];
+        const NodeId body = loop.args[0], seed = loop.args[1];
+        const Shape body_shape = g_[body].shape, seed_shape = g_[seed].shape;
+        const auto directions = static_cast<std::size_t>(seed_shape.size());
+        const auto width = static_cast<std::size_t>(body_shape.size());
+        Tensor out(loop.shape);
+        const SeedMask outer = bound_;
+        bound_ |= seeds_[seed];
+        for (std::size_t k = 0; k < directions; ++k) {
+            Tensor e(seed_shape, 0.0);
+            e[k] = 1.0;
+            value_[seed] = std::move(e);
+            evaluate_all(body_[id], false);
+            const Tensor& v = *value_[body];
+            for (std::size_t i = 0; i < width; ++i) // seed axes first: [k, i]; last: [i, k]
+                out[loop.loop().seed_axes_last ? i * directions + k : k * width + i] = v[i];
+        }
+        bound_ = outer;
+        return out;
+    }
+
+    const Graph& g_;
+    const Bindings& inputs_;
+    std::vector<NodeId> roots_;
+    std::vector<std::optional<Tensor>> value_;
+    std::vector<NodeId> last_use_;
+    std::vector<SeedMask> seeds_;
+    SeedMask bound_ = 0;                          // seeds the loops being run have bound
+    std::map<int, SeedMask> bits_;                // seed id -> its bit
+    std::map<NodeId, std::vector<NodeId>> body_;  // loop id -> its body
+};
+
+} // namespace
+
+std::vector<Tensor> evaluate(const Graph& g, std::span<const NodeId> roots, const Bindings& inputs) {
+    return Interpreter(g, roots, inputs).run();
 }
 
 } // namespace symdiff

@@ -130,6 +130,14 @@ Expr diag(const Expr& v) { return make1(Op::Diag, v); }
 Expr diag_part(const Expr& a) { return make1(Op::DiagPart, a); }
 Expr tril(const Expr& a) { return make1(Op::Tril, a); }
 
+Expr seed_loop(const Expr& body, const Expr& seed, const LoopSpec& spec) {
+    if (seed.is_literal() || seed.node().op != Op::Seed)
+        throw Error("internal error: seed_loop needs a seed");
+    Graph& g = seed.graph();
+    const Expr b = body.is_literal() ? constant(g, body.literal()) : body;
+    return Expr(g, g.make(Op::SeedLoop, {b.id(), seed.id()}, spec));
+}
+
 Expr matmul(const Expr& a, const Expr& b) {
     if (a.is_literal() || b.is_literal())
         throw Error("@ needs vectors or matrices, got a scalar");

@@ -102,6 +102,8 @@ Expr embed(const Expr& x, const SliceSpec& spec, const Shape& shape);
 Expr diag(const Expr& v);
 Expr diag_part(const Expr& a);
 Expr tril(const Expr& a);
+// The loop of ops::SeedLoop; `seed` must be a node made by Graph::seed.
+Expr seed_loop(const Expr& body, const Expr& seed, const LoopSpec& spec);
 
 // Built from the primitives (the model language's library). Axes may be negative,
 // counting from the end as in NumPy.

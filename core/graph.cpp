@@ -32,6 +32,10 @@ std::size_t hash_payload(const Payload& p) {
         return mix(h, std::bit_cast<std::uint64_t>(*x));
     if (const InputRef* r = boost::variant2::get_if<InputRef>(&p))
         return mix(h, static_cast<std::size_t>(r->index));
+    if (const SeedRef* r = boost::variant2::get_if<SeedRef>(&p))
+        return mix(h, static_cast<std::size_t>(r->id));
+    if (const LoopSpec* l = boost::variant2::get_if<LoopSpec>(&p))
+        return mix(h, l->seed_axes_last);
     if (const SliceSpec* s = boost::variant2::get_if<SliceSpec>(&p)) {
         for (std::size_t k = 0; k < s->start.size(); ++k)
             h = mix(mix(h, static_cast<std::size_t>(s->start[k])), static_cast<std::size_t>(s->stop[k]));
@@ -64,6 +68,14 @@ NodeId Graph::input(std::string_view name, const Shape& shape) {
     const NodeId id = intern(n);
     inputs_.push_back({std::string(name), shape, id});
     return id;
+}
+
+NodeId Graph::seed(const Shape& shape) {
+    Node n;
+    n.op = Op::Seed;
+    n.shape = shape;
+    n.payload = SeedRef{seeds_++};
+    return intern(n);
 }
 
 NodeId Graph::constant(double value, const Shape& shape) {

@@ -40,6 +40,8 @@ class Graph {
     NodeId input(std::string_view name, const Shape& shape);
     // A constant tensor of `shape` whose elements all equal `value`.
     NodeId constant(double value, const Shape& shape = {});
+    // A fresh seed of `shape`: a distinct placeholder each call (see ops::SeedLoop).
+    NodeId seed(const Shape& shape);
     // The node op(args), made or found. `target` is the result shape of the ops that
     // need one (broadcast, sum_to, logsumexp_to, reshape, embed). Throws Error when
     // operand shapes do not fit the op.
@@ -70,6 +72,7 @@ class Graph {
     std::vector<std::size_t> hashes_; // hash of nodes_[i]
     std::vector<NodeId> table_;       // open addressing; no_node marks an empty slot
     std::vector<InputInfo> inputs_;
+    std::int32_t seeds_ = 0;
 };
 
 // The index plan of a view or reduce node (core/index_plan.hpp).

@@ -37,9 +37,23 @@ struct InputRef {
     friend bool operator==(const InputRef&, const InputRef&) = default;
 };
 
+// A seed: the placeholder a Jacobian loop binds to one basis direction per iteration.
+struct SeedRef {
+    std::int32_t id = 0; // unique within a graph
+    friend bool operator==(const SeedRef&, const SeedRef&) = default;
+};
+
+// How a Jacobian loop lays out its result: the seed's axes first (rows of a reverse-mode
+// Jacobian: one vjp per output element) or last (columns: one jvp per input element).
+struct LoopSpec {
+    bool seed_axes_last = false;
+    friend bool operator==(const LoopSpec&, const LoopSpec&) = default;
+};
+
 // What a node carries besides op, shape and operands: the value of a constant, the
-// input it stands for, or the window of a slice.
-using Payload = boost::variant2::variant<boost::variant2::monostate, double, InputRef, SliceSpec>;
+// input it stands for, the window of a slice, a seed's identity, a loop's layout.
+using Payload = boost::variant2::variant<boost::variant2::monostate, double, InputRef, SliceSpec,
+                                         SeedRef, LoopSpec>;
 
 bool same_payload(const Payload& a, const Payload& b); // constants compared bitwise
 std::size_t hash_payload(const Payload& p);
@@ -57,6 +71,8 @@ struct Node {
     double value() const { return boost::variant2::get<double>(payload); }
     int input_index() const { return boost::variant2::get<InputRef>(payload).index; }
     const SliceSpec& slice() const { return boost::variant2::get<SliceSpec>(payload); }
+    int seed_id() const { return boost::variant2::get<SeedRef>(payload).id; }
+    const LoopSpec& loop() const { return boost::variant2::get<LoopSpec>(payload); }
 };
 
 } // namespace symdiff

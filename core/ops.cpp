@@ -295,6 +295,17 @@ IndexPlan Tril::plan(const Shape& out, const Payload&, std::span<const Shape>) {
     return p;
 }
 
+// --- SeedLoop
+Shape SeedLoop::shape(std::span<const Shape> a, const Payload& p, const Shape&) {
+    const Shape& body = a[0];
+    const Shape& seed = a[1];
+    if (body.rank() + seed.rank() > Shape::max_rank)
+        throw Error("a Jacobian of shape " + body.str() + " by " + seed.str() + " would have " +
+                    std::to_string(body.rank() + seed.rank()) + " dimensions; at most " +
+                    std::to_string(Shape::max_rank) + " are supported");
+    return boost::variant2::get<LoopSpec>(p).seed_axes_last ? body.concat(seed) : seed.concat(body);
+}
+
 } // namespace ops
 
 std::optional<Op> op_named(std::string_view name) {

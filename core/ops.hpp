@@ -49,6 +49,7 @@ enum class OpKind : std::uint8_t {
     view,        // each output element reads at most one element of one operand
     reduce,      // output elements combine several operand elements
     flat,        // Reshape: same elements, same row-major order
+    loop,        // SeedLoop: its body evaluated once per basis direction of its seed
 };
 
 struct Interval {
@@ -100,6 +101,7 @@ template <int N> using Domain = std::array<Interval, N>;
 
 struct Input : LeafOp { static constexpr std::string_view name = "input"; };
 struct Const : LeafOp { static constexpr std::string_view name = "const"; };
+struct Seed : LeafOp { static constexpr std::string_view name = "seed"; }; // see SeedLoop
 
 // ---------------------------------------------------------------------------------
 // Element-wise, one operand
@@ -550,6 +552,32 @@ struct Tril : StructuralOp { // lower triangle of a matrix, diagonal kept; adjoi
     }
     template <class T> static T jvp(std::span<const T>, const T&, Tangents<T> t, const Payload&) {
         return tril(*t[0]);
+    }
+};
+
+// ---------------------------------------------------------------------------------
+// Higher order
+
+// seed_loop(body, seed): stacks body(seed = e_k) over every basis direction e_k of the
+// seed's shape, the seed's axes first or last (LoopSpec). With body = vjp(y, x, seed) it
+// is the Jacobian of y row by row; with body = jvp(y, x, seed), column by column. Code
+// generation emits one loop over k around the body, so code size stays proportional to
+// the graph, not to the number of directions.
+struct SeedLoop : StructuralOp {
+    static constexpr std::string_view name = "seed_loop";
+    static constexpr int arity = 2; // (body, seed)
+    static constexpr OpKind kind = OpKind::loop;
+    static bool is_identity(const Shape&, const Payload&, const Shape&) { return false; }
+    static Shape shape(std::span<const Shape> a, const Payload& p, const Shape& target);
+    // d<G, J(z)>/dz would need a sum over the loop; forward mode is the supported way.
+    template <class T> static T vjp(int, std::span<const T>, const T&, const T&, const Payload&) {
+        throw Error("reverse-mode derivatives of a jacobian or hessian are not available; "
+                    "take them in forward mode (jvp) instead");
+    }
+    // The seed does not depend on the variable: the tangent of the loop is the loop of
+    // the body's tangent.
+    template <class T> static T jvp(std::span<const T> x, const T&, Tangents<T> t, const Payload& p) {
+        return seed_loop(*t[0], x[1], boost::variant2::get<LoopSpec>(p));
     }
 };
 

@@ -8,7 +8,7 @@
 // clang-format off
 #define SYMDIFF_OPS(X)                                                                     \
     /* leaves */                                                                           \
-    X(Input) X(Const)                                                                      \
+    X(Input) X(Const) X(Seed)                                                              \
     /* element-wise, one operand */                                                        \
     X(Neg) X(Exp) X(Log) X(Sqrt) X(Sin) X(Cos) X(Tan) X(Tanh) X(Sigmoid) X(Relu) X(Abs)    \
     X(Log1p) X(Expm1) X(Softplus)                                                          \
@@ -19,7 +19,9 @@
     X(Where)                                                                               \
     /* structural */                                                                       \
     X(Broadcast) X(SumTo) X(LogSumExpTo) X(Reshape) X(Transpose) X(MatMul)                 \
-    X(Slice) X(Embed) X(Diag) X(DiagPart) X(Tril)
+    X(Slice) X(Embed) X(Diag) X(DiagPart) X(Tril)                                          \
+    /* higher order */                                                                     \
+    X(SeedLoop)
 // clang-format on
 
 namespace symdiff {

@@ -462,6 +462,9 @@ Tape::Impl::Impl(const Graph& g, NodeId y, std::span<const NodeId> xs) {
     steps.reserve(ids.size());
     for (NodeId id : ids) {
         const Node& n = g[id];
+        if (n.op == Op::Seed || n.op == Op::SeedLoop)
+            throw Error("the tape does not record jacobian or hessian loops; tape their "
+                        "rows or columns (vjp or jvp) instead");
         Step st;
         st.op = n.op;
         st.kind = info(n.op).kind;

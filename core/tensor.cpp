@@ -247,6 +247,8 @@ Tensor apply(Op op, std::span<const Tensor* const> args, const Payload& payload,
         shapes[k] = args[k]->shape();
     const std::span<const Shape> in(shapes.data(), args.size());
     const Shape out = structural_shape(op, in, payload, target);
+    if (oi.kind == OpKind::loop)
+        return seed_loop(*args[0], *args[1], boost::variant2::get<LoopSpec>(payload));
     if (oi.kind == OpKind::flat)
         return Tensor(out, std::vector<double>(args[0]->data().begin(), args[0]->data().end()));
     return run_plan(index_plan(op, out, payload, in), out, args);
@@ -272,5 +274,8 @@ Tensor embed(const Tensor& x, const SliceSpec& spec, const Shape& s) { return ap
 Tensor diag(const Tensor& v) { return apply(Op::Diag, {&v}); }
 Tensor diag_part(const Tensor& a) { return apply(Op::DiagPart, {&a}); }
 Tensor tril(const Tensor& a) { return apply(Op::Tril, {&a}); }
+Tensor seed_loop(const Tensor&, const Tensor&, const LoopSpec&) {
+    throw Error("a jacobian loop is evaluated by the interpreter, not as a function of numbers");
+}
 
 } // namespace symdiff

@@ -58,5 +58,7 @@ Tensor embed(const Tensor& x, const SliceSpec& spec, const Shape& shape);
 Tensor diag(const Tensor& v);
 Tensor diag_part(const Tensor& a);
 Tensor tril(const Tensor& a);
+// Always throws: a loop's value needs its body re-evaluated per direction (see eval.hpp).
+Tensor seed_loop(const Tensor& body, const Tensor& seed, const LoopSpec& spec);
 
 } // namespace symdiff

@@ -104,10 +104,11 @@ Value build_diff(Graph&, const Builtin&, std::span<const CallArg> a) {
     const int k = static_cast<int>(a[2].integer);
     return derivative(diff(x0(a), a[1].value.expr, k), DerivativeSpec::Kind::diff, a, k);
 }
-// jacobian and hessian arrive with core's jacobian(); wiring one is replacing its
-// builder in the table below.
-Value not_available(Graph&, const Builtin& fn, std::span<const CallArg>) {
-    throw Error(std::string(fn.name) + " is not available yet");
+Value build_jacobian(Graph&, const Builtin&, std::span<const CallArg> a) {
+    return derivative(jacobian(x0(a), a[1].value.expr), DerivativeSpec::Kind::jacobian, a);
+}
+Value build_hessian(Graph&, const Builtin&, std::span<const CallArg> a) {
+    return derivative(hessian(x0(a), a[1].value.expr), DerivativeSpec::Kind::hessian, a);
 }
 
 // The element-wise functions of the language; each must name an element-wise op.
@@ -146,8 +147,8 @@ std::vector<Builtin> make_table() {
         {"grad",      {A::expr, A::variable},  A::expr, 2, 2,  build_grad},
         {"jvp",       {A::expr, A::variable, A::expr}, A::expr, 3, 3, build_jvp},
         {"diff",      {A::expr, A::variable, A::order}, A::expr, 3, 3, build_diff},
-        {"jacobian",  {A::expr, A::variable},  A::expr, 2, 2,  not_available},
-        {"hessian",   {A::expr, A::variable},  A::expr, 2, 2,  not_available},
+        {"jacobian",  {A::expr, A::variable},  A::expr, 2, 2,  build_jacobian},
+        {"hessian",   {A::expr, A::variable},  A::expr, 2, 2,  build_hessian},
     };
     // clang-format on
     t.insert(t.end(), rest.begin(), rest.end());

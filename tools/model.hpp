@@ -27,6 +27,8 @@ struct DerivativeSpec {
         grad, // d function / d variable; function is scalar
         jvp,  // forward derivative of function along `tangent` (variable's shape)
         diff, // order-th derivative of scalar function by scalar variable
+        jacobian, // d function / d variable, function's shape followed by variable's
+        hessian,  // jacobian of the gradient of scalar function
     };
     Kind kind = Kind::grad;
     NodeId function = no_node;

@@ -3,6 +3,7 @@
 // from element-wise ops read from the op table and structural ops of the Expr API.
 #pragma once
 
+#include "core/differentiate.hpp"
 #include "core/expr.hpp"
 #include "core/ops.hpp"
 #include "tests/support/eval_helpers.hpp"
@@ -32,6 +33,7 @@ struct RandomExprOptions {
     std::int64_t max_dim = 3;      // of every fresh dimension
     bool structural = true;        // reductions, matmul, transpose, reshape, slices, ...
     bool kinks = true;             // relu, abs, max, min, where (FD must skip their kinks)
+    bool jacobians = false;        // jacobian(y, x) loops (reverse mode cannot cross them)
     double leaf_probability = 0.2; // stop early at a leaf
 };
 
@@ -261,7 +263,30 @@ class RandomExprGenerator {
                 options.push_back([&] { return embed_of(s, depth); });
                 break;
             }
+        if (opt_.jacobians)
+            for (const Expr& x : inputs_) // s = y's shape followed by x's shape
+                if (x.shape().rank() <= r && !x.shape().is_scalar() && ends_with(s, x.shape())) {
+                    const Expr v = x;
+                    options.push_back([&, v] {
+                        return jacobian(make(leading(s, v.shape().rank()), depth), v);
+                    });
+                }
         return rng_.pick(options)();
+    }
+
+    static bool ends_with(const Shape& s, const Shape& tail) {
+        for (int k = 0; k < tail.rank(); ++k)
+            if (s[s.rank() - tail.rank() + k] != tail[k])
+                return false;
+        return true;
+    }
+
+    // s without its last `count` axes.
+    static Shape leading(const Shape& s, int count) {
+        Shape out = s;
+        for (int k = 0; k < count; ++k)
+            out = out.without(out.rank() - 1);
+        return out;
     }
 
     int maybe_negative(int axis, int rank) { return rng_.chance(0.5) ? axis - rank : axis; }

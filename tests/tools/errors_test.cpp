@@ -45,8 +45,7 @@
 //   the axis of 'F' must be an integer literal  the dimensions of 'F' must be integer literals
 //   the order of 'diff' must be an integer literal
 //   the order of 'diff' must be non-negative, got N
-//   the order of 'diff' is at most 16, got N    jacobian is not available yet
-//   hessian is not available yet
+//   the order of 'diff' is at most 16, got N
 // indexing
 //   indices must be integer literals or slices a:b, got T
 //   an index must be an integer literal         too many indices for shape S
@@ -57,6 +56,10 @@
 //   @ needs vectors or matrices, got S @ S      shapes S and S do not broadcast
 //   grad needs a scalar function, got shape S   axis N is out of range for shape S
 //   diff needs a scalar function of a scalar variable
+//   hessian needs a scalar function, got shape S
+//   a Jacobian of shape S by S would have N dimensions; at most 4 are supported
+//   reverse-mode derivatives of a jacobian or hessian are not available; take them in
+//   forward mode (jvp) instead
 //   jvp: the tangent has shape S, the variable has S
 //   cannot reshape S (N elements) to S (N elements)
 #include "tools/tools_test_util.hpp"
@@ -423,9 +426,23 @@ TEST_CASE("error: order of diff is at most 16") {
                   16);
 }
 
-TEST_CASE("error: jacobian and hessian are not available yet") {
-    require_error("input x[2]\nf = jacobian(x * x, x)\n", "jacobian is not available yet", 2, 5);
-    require_error("input x[2]\nf = hessian(sum(x * x), x)\n", "hessian is not available yet", 2, 5);
+TEST_CASE("error: hessian needs a scalar function") {
+    require_error("input x[2]\nf = hessian(x * x, x)\n", "hessian needs a scalar function, got shape [2]",
+                  2, 5);
+}
+
+TEST_CASE("error: a jacobian has at most four dimensions") {
+    require_error("input x[2,2], A[2,2,2]\nf = jacobian(A * sum(x), x)\n",
+                  "a Jacobian of shape [2,2,2] by [2,2] would have 5 dimensions; at most 4 are "
+                  "supported",
+                  2, 5);
+}
+
+TEST_CASE("error: reverse mode does not cross a jacobian loop") {
+    require_error("input x[2]\nh = hessian(sum(exp(x)), x)\nf = grad(sum(h), x)\n",
+                  "reverse-mode derivatives of a jacobian or hessian are not available; take them in "
+                  "forward mode (jvp) instead",
+                  3, 5);
 }
 
 // --- indexing
