@@ -3,6 +3,8 @@
 // stride or a swapped extent shows up as a wrong value rather than a lucky match.
 #include "tests/codegen/zoo.hpp"
 
+#include "tests/codegen/random_model.hpp"
+
 #include "codegen/emit.hpp"
 #include "core/differentiate.hpp"
 #include "core/error.hpp"
@@ -903,6 +905,14 @@ const std::vector<ZooEntry>& zoo() {
         {"edge_results", edge_results},
         {"special_constants", special_constants},
         {"large", large},
+        {"fuzz_1", [] { return random_model("fuzz_1", 1); }},
+        {"fuzz_2", [] { return random_model("fuzz_2", 2); }},
+        {"fuzz_3", [] { return random_model("fuzz_3", 3); }},
+        {"fuzz_4", [] { return random_model("fuzz_4", 4); }},
+        {"fuzz_5", [] { return random_model("fuzz_5", 5); }},
+        {"fuzz_6", [] { return random_model("fuzz_6", 6); }},
+        {"fuzz_7", [] { return random_model("fuzz_7", 7); }},
+        {"fuzz_8", [] { return random_model("fuzz_8", 8); }},
     };
     return entries;
 }
