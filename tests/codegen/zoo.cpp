@@ -128,7 +128,9 @@ Model circuit() {
 Model neuron() {
     ModelBuilder b("neuron");
     const Expr w = b.in("w", {3}), x = b.in("x", {2});
-    const Expr f = sigmoid(dot(index(w, {range(0, 2)}), x) + index(w, {at(2)}));
+    const Expr weighted = dot(index(w, {range(0, 2)}), x);
+    const Expr bias = index(w, {at(2)});
+    const Expr f = sigmoid(weighted + bias);
     const auto d = grad(f, std::vector<Expr>{w, x});
     b.fn("neuron", {w, x}, {{"f", f}});
     b.fn("neuron_grad", {w, x}, {{"f", f}, {"dw", d[0]}, {"dx", d[1]}});
@@ -216,7 +218,9 @@ Model small_tensor() {
     ModelBuilder b("small_tensor");
     const Expr X = b.in("X", {2, 3}), v = b.in("v", {2});
     const Expr P = softmax(X, -1);
-    const Expr f = sum(matmul(transpose(P), v) * sum(X, 0));
+    const Expr Pv = matmul(transpose(P), v);
+    const Expr col_sums = sum(X, 0);
+    const Expr f = sum(Pv * col_sums);
     b.fn("f_grad", {X, v}, {{"P", P}, {"f", f}, {"dX", grad(f, X)}});
     return b.done();
 }
