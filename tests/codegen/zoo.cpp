@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <utility>
 
 namespace symdiff::test {
@@ -794,12 +795,13 @@ Model derivatives() {
     return b.done();
 }
 
-// Scalars only: every value lives in a local, and nothing loops.
+// Scalars only: every value lives in a local, and nothing loops (and the literal pi).
 Model scalar_only() {
     ModelBuilder b("scalar_only");
     const Expr a = b.in("a", {}, positive), c = b.in("c"), k = b.in("k");
     const Expr f = log1p(exp(a * c)) + tanh(k) / sqrt(a * a + 1.0) + where(a < c, a, c) +
-                   max(a, k) * pow(c * c + 1.0, k) + logsumexp(a * k) + softmax(c) * k;
+                   max(a, k) * pow(c * c + 1.0, k) + logsumexp(a * k) + softmax(c) * k +
+                   std::numbers::pi * a;
     const auto d = grad(f, std::vector<Expr>{a, c, k});
     b.fn("f", {a, c, k}, {{"f", f}});
     b.fn("f_grad", {a, c, k},
