@@ -208,10 +208,7 @@ const std::string test_prefix = "compiled vs interpreter: ";
 // Zoo models whose test fails because of an emitter bug already reported to the
 // architect; their test cases are tagged [!mayfail] until the fix lands.
 const std::map<std::string, std::string>& known_emitter_bugs() {
-    static const std::map<std::string, std::string> bugs = {
-        {"broadcasts", "a loop-invariant value hoisted out of a scalar sum is declared at "
-                       "function scope, so two such kernels redeclare `const double v1_`"},
-    };
+    static const std::map<std::string, std::string> bugs = {};
     return bugs;
 }
 

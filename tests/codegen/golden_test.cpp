@@ -1,10 +1,7 @@
-// Golden files: the exact header text of a few small zoo models is checked in under
-// tests/codegen/golden/ and compared byte for byte with what the emitter writes now.
-//
-// After an intended change of the emitter's output, rewrite them with one command:
-//   cmake --build <build> --target update_codegen_golden
-// or  SYMDIFF_UPDATE_GOLDEN=1 <build>/tests/codegen/codegen_tests "[golden]"
-// then review `git diff tests/codegen/golden/` and commit it.
+// Golden files: the exact header text of a few small zoo models, checked in under
+// tests/codegen/golden/, is compared byte for byte with what the emitter writes now.
+// To accept an intended change: cmake --build <build> --target update_codegen_golden
+// (or SYMDIFF_UPDATE_GOLDEN=1 <build>/tests/codegen/codegen_tests "[golden]"); commit it.
 #include "tests/codegen/zoo.hpp"
 
 #include <catch2/catch.hpp>

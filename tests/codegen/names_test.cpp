@@ -193,6 +193,26 @@ TEST_CASE("a function named like the namespace, or like another function's param
     require_compiles("function_like_namespace", n.emit("names"));
 }
 
+TEST_CASE("a parameter named like the namespace compiles", "[names][probe]") {
+    require_compiles("param_like_namespace", emit_one("names", "y", "f", "names"));
+}
+
+TEST_CASE("a header without functions compiles", "[names][probe]") {
+    Names n;
+    n.in("x");
+    require_compiles("no_functions", n.emit());
+}
+
+// The source name is printed into the header's opening comment.
+TEST_CASE("a source name with a line break still gives a valid header",
+          "[names][probe][!mayfail]") {
+    Names n;
+    const Expr x = n.in("x", {2});
+    n.fn("f", {x}, {{"y", sin(x)}});
+    require_compiles("source_name_newline",
+                     codegen::emit_header(n.g, n.fns, {"names", "odd\nname.sd"}));
+}
+
 // The allocating overload calls its function, which a parameter or result of the same
 // name would hide from an unqualified call.
 TEST_CASE("a parameter named like its function compiles, or is rejected", "[names][probe]") {
@@ -248,9 +268,9 @@ TEST_CASE("a function without parameters or results compiles, or is rejected",
     require_compiles("no_params_no_results", header);
 }
 
-// Emitter bug (reported): a loop-invariant value hoisted out of a scalar sum is declared
-// at function scope as `v1_`, so two such kernels in one function redeclare it.
-TEST_CASE("temporaries of two hoisting kernels do not clash", "[names][probe][!mayfail]") {
+// Loop-invariant values hoisted out of two kernels of one function must not share a
+// name (fixed in 870c151).
+TEST_CASE("temporaries of two hoisting kernels do not clash", "[names][probe]") {
     Names n;
     const Expr s = n.in("s");
     const Expr f = sum(sin(broadcast(s, {3}))) + sum(cos(broadcast(s, {2})));

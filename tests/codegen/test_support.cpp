@@ -1,4 +1,5 @@
-// Helpers shared by the codegen tests (see test_support.hpp).
+// Helpers shared by the codegen tests (see test_support.hpp): random inputs, the
+// interpreter's reference values, the comparison rule, and compile probes.
 #include "tests/codegen/test_support.hpp"
 
 #include "core/error.hpp"

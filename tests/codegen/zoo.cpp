@@ -3,6 +3,8 @@
 // stride or a swapped extent shows up as a wrong value rather than a lucky match.
 #include "tests/codegen/zoo.hpp"
 
+#include "tests/codegen/random_model.hpp"
+
 #include "codegen/emit.hpp"
 #include "core/differentiate.hpp"
 #include "core/error.hpp"
@@ -10,6 +12,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <utility>
 
 namespace symdiff::test {
@@ -126,7 +129,9 @@ Model circuit() {
 Model neuron() {
     ModelBuilder b("neuron");
     const Expr w = b.in("w", {3}), x = b.in("x", {2});
-    const Expr f = sigmoid(dot(index(w, {range(0, 2)}), x) + index(w, {at(2)}));
+    const Expr weighted = dot(index(w, {range(0, 2)}), x);
+    const Expr bias = index(w, {at(2)});
+    const Expr f = sigmoid(weighted + bias);
     const auto d = grad(f, std::vector<Expr>{w, x});
     b.fn("neuron", {w, x}, {{"f", f}});
     b.fn("neuron_grad", {w, x}, {{"f", f}, {"dw", d[0]}, {"dx", d[1]}});
@@ -214,7 +219,9 @@ Model small_tensor() {
     ModelBuilder b("small_tensor");
     const Expr X = b.in("X", {2, 3}), v = b.in("v", {2});
     const Expr P = softmax(X, -1);
-    const Expr f = sum(matmul(transpose(P), v) * sum(X, 0));
+    const Expr Pv = matmul(transpose(P), v);
+    const Expr col_sums = sum(X, 0);
+    const Expr f = sum(Pv * col_sums);
     b.fn("f_grad", {X, v}, {{"P", P}, {"f", f}, {"dX", grad(f, X)}});
     return b.done();
 }
@@ -788,12 +795,13 @@ Model derivatives() {
     return b.done();
 }
 
-// Scalars only: every value lives in a local, and nothing loops.
+// Scalars only: every value lives in a local, and nothing loops (and the literal pi).
 Model scalar_only() {
     ModelBuilder b("scalar_only");
     const Expr a = b.in("a", {}, positive), c = b.in("c"), k = b.in("k");
     const Expr f = log1p(exp(a * c)) + tanh(k) / sqrt(a * a + 1.0) + where(a < c, a, c) +
-                   max(a, k) * pow(c * c + 1.0, k) + logsumexp(a * k) + softmax(c) * k;
+                   max(a, k) * pow(c * c + 1.0, k) + logsumexp(a * k) + softmax(c) * k +
+                   std::numbers::pi * a;
     const auto d = grad(f, std::vector<Expr>{a, c, k});
     b.fn("f", {a, c, k}, {{"f", f}});
     b.fn("f_grad", {a, c, k},
@@ -903,6 +911,14 @@ const std::vector<ZooEntry>& zoo() {
         {"edge_results", edge_results},
         {"special_constants", special_constants},
         {"large", large},
+        {"fuzz_1", [] { return random_model("fuzz_1", 1); }},
+        {"fuzz_2", [] { return random_model("fuzz_2", 2); }},
+        {"fuzz_3", [] { return random_model("fuzz_3", 3); }},
+        {"fuzz_4", [] { return random_model("fuzz_4", 4); }},
+        {"fuzz_5", [] { return random_model("fuzz_5", 5); }},
+        {"fuzz_6", [] { return random_model("fuzz_6", 6); }},
+        {"fuzz_7", [] { return random_model("fuzz_7", 7); }},
+        {"fuzz_8", [] { return random_model("fuzz_8", 8); }},
     };
     return entries;
 }

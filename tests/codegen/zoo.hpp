@@ -47,7 +47,10 @@ Model build_model(std::string_view name);
 // size grows with the graph and not with tensor sizes (not part of the zoo).
 Model build_scalable(std::int64_t n);
 
-// The models whose headers are checked in under tests/codegen/golden/.
+// The models whose headers are checked in under tests/codegen/golden/. Their builders
+// make one node per statement: C++ leaves the order in which the operands of `a + b`
+// are evaluated unspecified, so a graph built as `f(x) + g(x)` numbers its nodes
+// differently under g++ and clang++, and so would its header.
 const std::vector<std::string_view>& golden_models();
 
 // Functions of a zoo model in the order they are emitted.

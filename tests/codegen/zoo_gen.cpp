@@ -1,13 +1,8 @@
 // Build-time generator of the codegen tests: emits every zoo model to <model>.hpp and
-// writes zoo_adapter.cpp, which includes them and registers a uniform wrapper of both
-// overloads of every generated function (compiled_registry.hpp). Files are only
-// rewritten when their text changes, so an unchanged emitter rebuilds nothing.
-// A header the compiler rejects (tried with the adapter's own compiler and flags) is left
-// out of the adapter and registered with the compiler's messages, so one emitter bug
-// fails that model's test instead of the whole build.
-//
-//   zoo_gen OUT_DIR CXX "FLAGS" MODEL...  the models must equal the zoo (CMake lists them)
-//   zoo_gen --golden DIR                  rewrites the golden headers (tests/codegen/golden/)
+// writes zoo_adapter.cpp, which registers both overloads of every function (see
+// compiled_registry.hpp). Headers the compiler rejects are left out and registered with
+// its messages, so that one emitter bug fails one model's test instead of the build.
+//   usage: zoo_gen OUT_DIR CXX "FLAGS" MODEL...  |  zoo_gen --golden DIR
 #include "tests/codegen/zoo.hpp"
 
 #include "core/error.hpp"
@@ -29,6 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Files keep their time stamp when their text is unchanged, so nothing recompiles.
 void write_if_changed(const fs::path& path, const std::string& text) {
     {
         std::ifstream in(path, std::ios::binary);

@@ -221,3 +221,20 @@ TEST_CASE("check: strict mode keeps only exact rules") {
     t.check_strict(sum_to(broadcast(a, {2, 3}), {3}), sum_to(broadcast(a, {2, 3}), {3}));
     t.check_strict(sum_to(-a, {}), -sum_to(a, {}));
 }
+
+TEST_CASE("check: a rule does not copy an inner node that other nodes share") {
+    Graph g;
+    const Expr x = input(g, "x"), y = input(g, "y"), z = input(g, "z");
+    const Expr n = -x;
+    // alone, (-x) y becomes -(x y); with -x used three times, pushing the sign out of
+    // each product would add two negations on net, so the products stay
+    const NodeId alone = (n * y).id();
+    CHECK(simplify(g, std::span<const NodeId>(&alone, 1))[0] == (-(x * y)).id());
+    const std::vector<NodeId> shared{(n * y).id(), (n * z).id(), n.id()};
+    Stats s;
+    CHECK(simplify(g, shared, {}, &s) == shared);
+    CHECK(s.rewrites == 0);
+    // where the shared node dies anyway (both uses rewritten), the rewrite goes ahead
+    const std::vector<NodeId> pair{((n * y) + (n * z)).id()};
+    CHECK(simplify(g, pair)[0] == (-(x * (y + z))).id());
+}

@@ -43,7 +43,7 @@ inline void neuron(const double* w, const double* x, double* f, [[maybe_unused]]
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         t0_ += (w[i0_] * x[i0_]);
     }
-    const double t1_ = (w[2] + t0_);
+    const double t1_ = (t0_ + w[2]);
     f[0] = ::symdiff_rt::sigmoid(t1_);
 }
 
@@ -75,25 +75,25 @@ inline void neuron_grad(const double* w, const double* x, double* f, double* dw,
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         t0_ += (w[i0_] * x[i0_]);
     }
-    const double t1_ = (w[2] + t0_);
+    const double t1_ = (t0_ + w[2]);
     f[0] = ::symdiff_rt::sigmoid(t1_);
     const double t2_ = (1.0 - f[0]);
     const double t3_ = (f[0] * t2_);
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        dx[i0_] = (w[i0_] * t3_);
-    }
     double* const t4_ = work_ + 0;
     for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
-        if (i0_ <= 1) {
-            t4_[i0_] = (x[i0_] * t3_);
+        if (i0_ >= 2) {
+            t4_[i0_] = t3_;
         } else {
             t4_[i0_] = 0.0;
         }
     }
+    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
+        dx[i0_] = (w[i0_] * t3_);
+    }
     double* const t5_ = work_ + 3;
     for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
-        if (i0_ >= 2) {
-            t5_[i0_] = t3_;
+        if (i0_ <= 1) {
+            t5_[i0_] = (x[i0_] * t3_);
         } else {
             t5_[i0_] = 0.0;
         }

@@ -51,16 +51,16 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
     }
     double* const t1_ = work_ + 0;
     for (std::ptrdiff_t i_ = 0; i_ < 3; ++i_) t1_[i_] = 0.0;
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
-            t1_[i1_] += X[i0_ * 3 + i1_];
+    for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
+        for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
+            t1_[i0_] += (P[i0_ + i1_ * 3] * v[i1_]);
         }
     }
     double* const t2_ = work_ + 3;
     for (std::ptrdiff_t i_ = 0; i_ < 3; ++i_) t2_[i_] = 0.0;
-    for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
-        for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
-            t2_[i0_] += (P[i0_ + i1_ * 3] * v[i1_]);
+    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
+        for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
+            t2_[i1_] += X[i0_ * 3 + i1_];
         }
     }
     {
@@ -74,7 +74,7 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
     for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
         for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
             double acc_ = 0.0;
-            acc_ += (t1_[i0_] * v[i1_]);
+            acc_ += (t2_[i0_] * v[i1_]);
             t3_[i0_ * 2 + i1_] = acc_;
         }
     }
@@ -84,7 +84,7 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
             t4_[i0_ * 3 + i1_] = (P[i0_ * 3 + i1_] * t3_[i0_ + i1_ * 2]);
         }
     }
-    double* const t5_ = work_ + 0;
+    double* const t5_ = work_ + 3;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         double acc_ = 0.0;
         for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
@@ -94,7 +94,7 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
     }
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
-            dX[i0_ * 3 + i1_] = ((t2_[i1_] + t4_[i0_ * 3 + i1_]) + (P[i0_ * 3 + i1_] * t5_[i0_]));
+            dX[i0_ * 3 + i1_] = ((t1_[i1_] + t4_[i0_ * 3 + i1_]) + (P[i0_ * 3 + i1_] * t5_[i0_]));
         }
     }
 }
