@@ -5,22 +5,18 @@
 // generated code).
 #pragma once
 
+#include "core/cpp_names.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace symdiff {
 
-// Why `name` cannot be a C++ identifier of generated code, or nullopt if it can.
-std::optional<std::string> cpp_name_problem(std::string_view name);
-
 // Why `name` cannot be defined in a model (input, value, export or result name).
 std::optional<std::string> model_name_problem(std::string_view name);
 
 bool is_language_keyword(std::string_view name); // input, export, pi
 
-// 'name', as messages show names. (Built by appending: g++ 12 warns falsely about
-// "'" + std::string(...) at -O3.)
-std::string in_quotes(std::string_view name);
 
 } // namespace symdiff

@@ -205,7 +205,7 @@ TEST_CASE("a header without functions compiles", "[names][probe]") {
 
 // The source name is printed into the header's opening comment.
 TEST_CASE("a source name with a line break still gives a valid header",
-          "[names][probe][!mayfail]") {
+          "[names][probe]") {
     Names n;
     const Expr x = n.in("x", {2});
     n.fn("f", {x}, {{"y", sin(x)}});
@@ -254,7 +254,7 @@ TEST_CASE("a parameter named FN_work_size compiles, or is rejected", "[names][pr
 
 // Emitter bug (reported): the allocating overload calls `::names::nothing(, nullptr)`.
 TEST_CASE("a function without parameters or results compiles, or is rejected",
-          "[names][probe][!mayfail]") {
+          "[names][probe]") {
     Names n;
     n.in("x");
     n.fn("nothing", {}, {});
@@ -281,7 +281,7 @@ TEST_CASE("temporaries of two hoisting kernels do not clash", "[names][probe]") 
 // <cmath> and <cstddef>, which every header includes, define these as macros; the
 // emitter neither rejects them nor avoids them (reported).
 TEST_CASE("macro names of the included standard headers compile as names, or are rejected",
-          "[names][probe][!mayfail]") {
+          "[names][probe]") {
     for (const char* name :
          {"NAN", "INFINITY", "HUGE_VAL", "FP_NAN", "math_errhandling", "NULL", "offsetof"}) {
         INFO("parameter named " << name);

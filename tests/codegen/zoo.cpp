@@ -100,17 +100,6 @@ Expr sin_total(std::initializer_list<Expr> xs) {
     return t;
 }
 
-// d y / d x with shape y.shape ++ x.shape, one reverse sweep per element of y.
-Expr jacobian(const Expr& y, const Expr& x) {
-    if (y.shape().is_scalar())
-        return grad(y, x);
-    const Expr flat = reshape(y, Shape{y.shape().size()});
-    std::vector<Expr> rows;
-    for (int i = 0; i < flat.shape()[0]; ++i)
-        rows.push_back(grad(index(flat, {at(i)}), x));
-    return reshape(stack(rows), y.shape().concat(x.shape()));
-}
-
 // --- the lecture examples ------------------------------------------------------
 
 // f = (x + y) z and its gradient: scalars only.
@@ -147,7 +136,7 @@ Model norm_wx() {
     const auto d = grad(f, std::vector<Expr>{W, x});
     b.fn("loss", {W, x}, {{"f", f}});
     b.fn("loss_grad", {W, x}, {{"f", f}, {"dW", d[0]}, {"dx", d[1]}});
-    b.fn("loss_hess", {W, x}, {{"H", jacobian(grad(f, x), x)}});
+    b.fn("loss_hess", {W, x}, {{"H", hessian(f, x)}});
     return b.done();
 }
 
@@ -781,7 +770,7 @@ Model derivatives() {
     const Expr y = softmax(matmul(A, x));
     const Expr g2 = grad(sum(grad(f, A) * A), A); // a mixed second derivative by a matrix
     b.fn("hvp", {A, x, v}, {{"f", f}, {"g", gx}, {"hvp", hvp}, {"g2", g2}});
-    b.fn("hess", {A, x}, {{"H", jacobian(gx, x)}, {"J", jacobian(y, x)}});
+    b.fn("hess", {A, x}, {{"H", hessian(f, x)}, {"J", jacobian(y, x)}, {"JA", jacobian(y, A)}});
     b.fn("forward", {A, x, t},
          {{"jvp_y", jvp(y, x, t)}, {"jvp_f", jvp(f, x, t)}, {"jvp_g", jvp(gx, x, t)}});
     const Expr h = sin(s) * exp(s / 2.0);

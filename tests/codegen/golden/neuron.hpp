@@ -71,6 +71,8 @@ constexpr std::size_t neuron_grad_work_size = neuron_grad_info::work_size;
 
 // Allocation-free: `work_` must hold neuron_grad_work_size doubles.
 inline void neuron_grad(const double* w, const double* x, double* f, double* dw, double* dx, double* work_) {
+    double* const t4_ = work_ + 0;
+    double* const t5_ = work_ + 3;
     double t0_ = 0.0;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         t0_ += (w[i0_] * x[i0_]);
@@ -79,7 +81,6 @@ inline void neuron_grad(const double* w, const double* x, double* f, double* dw,
     f[0] = ::symdiff_rt::sigmoid(t1_);
     const double t2_ = (1.0 - f[0]);
     const double t3_ = (f[0] * t2_);
-    double* const t4_ = work_ + 0;
     for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
         if (i0_ >= 2) {
             t4_[i0_] = t3_;
@@ -90,7 +91,6 @@ inline void neuron_grad(const double* w, const double* x, double* f, double* dw,
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         dx[i0_] = (w[i0_] * t3_);
     }
-    double* const t5_ = work_ + 3;
     for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
         if (i0_ <= 1) {
             t5_[i0_] = (x[i0_] * t3_);

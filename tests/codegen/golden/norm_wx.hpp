@@ -71,6 +71,7 @@ constexpr std::size_t loss_grad_work_size = loss_grad_info::work_size;
 // Allocation-free: `work_` must hold loss_grad_work_size doubles.
 inline void loss_grad(const double* W, const double* x, double* f, double* dW, double* dx, double* work_) {
     double* const t0_ = work_ + 0;
+    double* const t1_ = work_ + 2;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         double acc_ = 0.0;
         for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
@@ -85,15 +86,12 @@ inline void loss_grad(const double* W, const double* x, double* f, double* dW, d
         }
         f[0] = acc_;
     }
-    double* const t1_ = work_ + 2;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         t1_[i0_] = (2.0 * std::pow(t0_[i0_], 1.0));
     }
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
-            double acc_ = 0.0;
-            acc_ += (t1_[i0_] * x[i1_]);
-            dW[i0_ * 2 + i1_] = acc_;
+            dW[i0_ * 2 + i1_] = (t1_[i0_] * x[i1_]);
         }
     }
     for (std::ptrdiff_t i_ = 0; i_ < 2; ++i_) dx[i_] = 0.0;
@@ -117,7 +115,7 @@ struct loss_hess_info {
     static constexpr std::array<const char*, 1> outputs{{"H"}};
     static constexpr std::array<std::size_t, 2> input_sizes{{4, 2}};
     static constexpr std::array<std::size_t, 1> output_sizes{{4}};
-    static constexpr std::size_t work_size = 14;
+    static constexpr std::size_t work_size = 6;
     // shape of each parameter and result (row-major; empty for a scalar)
     static constexpr std::array<std::size_t, 2> W_shape{{2, 2}};
     static constexpr std::array<std::size_t, 1> x_shape{{2}};
@@ -128,6 +126,10 @@ constexpr std::size_t loss_hess_work_size = loss_hess_info::work_size;
 // Allocation-free: `work_` must hold loss_hess_work_size doubles.
 inline void loss_hess(const double* W, const double* x, double* H, double* work_) {
     double* const t0_ = work_ + 0;
+    double* const t1_ = work_ + 0;
+    double* const t2_ = work_ + 2;
+    double* const t3_ = work_ + 4;
+    double* const t4_ = work_ + 0;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         double acc_ = 0.0;
         for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
@@ -135,87 +137,25 @@ inline void loss_hess(const double* W, const double* x, double* H, double* work_
         }
         t0_[i0_] = acc_;
     }
-    double* const t1_ = work_ + 2;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        if (i0_ <= 0) {
-            t1_[i0_] = 1.0;
-        } else {
-            t1_[i0_] = 0.0;
-        }
+        t2_[i0_] = (1.0 * std::pow(t0_[i0_], 0.0));
     }
-    double* const t2_ = work_ + 4;
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        double acc_ = 0.0;
-        for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
-            acc_ += (W[i0_ * 2 + i1_] * t1_[i1_]);
-        }
-        t2_[i0_] = acc_;
-    }
-    double* const t3_ = work_ + 2;
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        t3_[i0_] = (1.0 * std::pow(t0_[i0_], 0.0));
-    }
-    double* const t4_ = work_ + 0;
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        t4_[i0_] = ((2.0 * t2_[i0_]) * t3_[i0_]);
-    }
-    double* const t5_ = work_ + 4;
-    for (std::ptrdiff_t i_ = 0; i_ < 2; ++i_) t5_[i_] = 0.0;
-    for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
+    // one direction of a Jacobian per iteration
+    for (std::ptrdiff_t k0_ = 0; k0_ < 2; ++k0_) {
         for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-            t5_[i0_] += (W[i0_ + i1_ * 2] * t4_[i1_]);
+            t1_[i0_] = (W[i0_ * 2 + k0_] * 1.0);
         }
-    }
-    double* const t6_ = work_ + 0;
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        if (i0_ >= 1) {
-            t6_[i0_] = 1.0;
-        } else {
-            t6_[i0_] = 0.0;
-        }
-    }
-    double* const t7_ = work_ + 6;
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        double acc_ = 0.0;
-        for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
-            acc_ += (W[i0_ * 2 + i1_] * t6_[i1_]);
-        }
-        t7_[i0_] = acc_;
-    }
-    double* const t8_ = work_ + 0;
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        t8_[i0_] = (t3_[i0_] * (2.0 * t7_[i0_]));
-    }
-    double* const t9_ = work_ + 2;
-    for (std::ptrdiff_t i_ = 0; i_ < 2; ++i_) t9_[i_] = 0.0;
-    for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
         for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-            t9_[i0_] += (W[i0_ + i1_ * 2] * t8_[i1_]);
+            t3_[i0_] = (2.0 * (t1_[i0_] * t2_[i0_]));
         }
-    }
-    double* const t10_ = work_ + 6;
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
+        for (std::ptrdiff_t i_ = 0; i_ < 2; ++i_) t4_[i_] = 0.0;
         for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
-            if (i0_ <= 0) {
-                t10_[i0_ * 2 + i1_] = t5_[i0_ * 2 + i1_];
-            } else {
-                t10_[i0_ * 2 + i1_] = 0.0;
+            for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
+                t4_[i0_] += (W[i0_ + i1_ * 2] * t3_[i1_]);
             }
         }
-    }
-    double* const t11_ = work_ + 10;
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
-            if (i0_ >= 1) {
-                t11_[i0_ * 2 + i1_] = t9_[i0_ * 2 + i1_ - 2];
-            } else {
-                t11_[i0_ * 2 + i1_] = 0.0;
-            }
-        }
-    }
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
-            H[i0_ * 2 + i1_] = (t10_[i0_ * 2 + i1_] + t11_[i0_ * 2 + i1_]);
+        for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
+            H[i0_ * 2 + k0_] = t4_[i0_];
         }
     }
 }

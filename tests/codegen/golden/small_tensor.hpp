@@ -31,6 +31,11 @@ constexpr std::size_t f_grad_work_size = f_grad_info::work_size;
 // Allocation-free: `work_` must hold f_grad_work_size doubles.
 inline void f_grad(const double* X, const double* v, double* P, double* f, double* dX, double* work_) {
     double* const t0_ = work_ + 0;
+    double* const t1_ = work_ + 0;
+    double* const t2_ = work_ + 3;
+    double* const t3_ = work_ + 6;
+    double* const t4_ = work_ + 12;
+    double* const t5_ = work_ + 3;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         double max_ = -std::numeric_limits<double>::infinity();
         for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
@@ -49,14 +54,12 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
             P[i0_ * 3 + i1_] = std::exp((X[i0_ * 3 + i1_] - t0_[i0_]));
         }
     }
-    double* const t1_ = work_ + 0;
     for (std::ptrdiff_t i_ = 0; i_ < 3; ++i_) t1_[i_] = 0.0;
     for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
         for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
             t1_[i0_] += (P[i0_ + i1_ * 3] * v[i1_]);
         }
     }
-    double* const t2_ = work_ + 3;
     for (std::ptrdiff_t i_ = 0; i_ < 3; ++i_) t2_[i_] = 0.0;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
@@ -70,21 +73,16 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
         }
         f[0] = acc_;
     }
-    double* const t3_ = work_ + 6;
     for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
         for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
-            double acc_ = 0.0;
-            acc_ += (t2_[i0_] * v[i1_]);
-            t3_[i0_ * 2 + i1_] = acc_;
+            t3_[i0_ * 2 + i1_] = (t2_[i0_] * v[i1_]);
         }
     }
-    double* const t4_ = work_ + 12;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
             t4_[i0_ * 3 + i1_] = (P[i0_ * 3 + i1_] * t3_[i0_ + i1_ * 2]);
         }
     }
-    double* const t5_ = work_ + 3;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         double acc_ = 0.0;
         for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
