@@ -2,8 +2,8 @@
 # Installs the Debian packages symdiff needs for building and testing, if missing.
 # Safe to run repeatedly; uses sudo only when not already root.
 set -eu
-packages="cmake ninja-build g++ clang libclang-rt-14-dev libboost-dev libboost-graph-dev catch2
-          libbenchmark-dev graphviz python3"
+packages="cmake ninja-build make g++ clang libclang-rt-14-dev libboost-dev libboost-graph-dev catch2
+          libbenchmark-dev libadolc-dev graphviz python3"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
