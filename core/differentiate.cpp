@@ -88,6 +88,28 @@ bool is_masked(const Expr& e, int depth = 0) {
 
 constexpr int max_distribution_depth = 32;
 
+// True if e may be exactly zero where a where-mask selected zero, below its top: a
+// linear or structural op of a masked value (sum_to(where(c, a, 0)), its transpose, a
+// product with it, ...). Such zeros must beat an infinite partial: see chain().
+bool carries_mask(const Expr& e, int depth = 0) {
+    if (e.is_literal() || depth > 8)
+        return false;
+    if (is_masked(e))
+        return true;
+    const Node n = e.node();
+    const OpKind kind = info(n.op).kind;
+    const bool passes_zero = kind == OpKind::view || kind == OpKind::reduce ||
+                             kind == OpKind::flat || n.op == Op::Add || n.op == Op::Sub ||
+                             n.op == Op::Neg || n.op == Op::Mul || n.op == Op::StrongMul ||
+                             n.op == Op::Div;
+    if (!passes_zero)
+        return false;
+    for (NodeId a : n.operands())
+        if (carries_mask(Expr(e.graph(), a), depth + 1))
+            return true;
+    return false;
+}
+
 // The contribution of cotangent (or tangent) `g` through local partial `p`.
 Expr chain(const Expr& g, const Expr& p, int depth = 0) {
     if (is_zero(p) || is_zero(g))
@@ -117,6 +139,8 @@ Expr chain(const Expr& g, const Expr& p, int depth = 0) {
     }
     if (p.is_constant(-1.0)) // after the mask cases: -where(c, a, 0) would hide the mask
         return -g;
+    if (!p.is_literal() && !p.node().is_const() && carries_mask(g))
+        return strong_mul(g, p); // the mask is out of reach: let its zeros win
     return g * p;
 }
 

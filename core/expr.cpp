@@ -100,6 +100,7 @@ Expr log1p(const Expr& x) { return elementwise(Op::Log1p, {x}); }
 Expr expm1(const Expr& x) { return elementwise(Op::Expm1, {x}); }
 Expr softplus(const Expr& x) { return elementwise(Op::Softplus, {x}); }
 Expr pow(const Expr& a, const Expr& b) { return elementwise(Op::Pow, {a, b}); }
+Expr strong_mul(const Expr& a, const Expr& b) { return elementwise(Op::StrongMul, {a, b}); }
 Expr max(const Expr& a, const Expr& b) { return elementwise(Op::Max, {a, b}); }
 Expr min(const Expr& a, const Expr& b) { return elementwise(Op::Min, {a, b}); }
 

@@ -74,6 +74,7 @@ Expr log1p(const Expr& x);
 Expr expm1(const Expr& x);
 Expr softplus(const Expr& x);
 Expr pow(const Expr& a, const Expr& b);
+Expr strong_mul(const Expr& a, const Expr& b); // a * b, except that 0 times anything is 0
 Expr max(const Expr& a, const Expr& b);
 Expr min(const Expr& a, const Expr& b);
 

@@ -284,6 +284,23 @@ struct Mul : ElementwiseOp {                                    // d(ab) = (b, a
     template <class T> static std::array<T, 2> partials(const T& a, const T& b, const T&) { return {b, a}; }
 };
 
+// A product in which an exact zero wins: 0 * inf = 0 * NaN = 0. Differentiation uses it
+// where a cotangent carries a where-mask below its top (e.g. a sum of a masked value),
+// so the derivative of a branch not taken stays exactly zero (docs/float-policy.md).
+struct StrongMul : ElementwiseOp {                              // d(ab) = (b, a)
+    static constexpr std::string_view name = "strong_mul";
+    static constexpr int arity = 2;
+    static constexpr bool commutative = true;
+    static constexpr std::string_view cpp = "::symdiff_rt::strong_mul({0}, {1})";
+    static constexpr std::string_view cpp_helper =
+        "inline double strong_mul(double a, double b) {\n"
+        "    return a == 0.0 || b == 0.0 ? 0.0 : a * b;\n"
+        "}\n";
+    static constexpr Domain<2> test_domain{{{-3, 3}, {-3, 3}}};
+    static double eval(double a, double b) { return a == 0.0 || b == 0.0 ? 0.0 : a * b; }
+    template <class T> static std::array<T, 2> partials(const T& a, const T& b, const T&) { return {b, a}; }
+};
+
 struct Div : ElementwiseOp {                                    // d(a/b) = (1/b, -(a/b)/b)
     static constexpr std::string_view name = "div";
     static constexpr int arity = 2;

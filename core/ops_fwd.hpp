@@ -13,7 +13,7 @@
     X(Neg) X(Exp) X(Log) X(Sqrt) X(Sin) X(Cos) X(Tan) X(Tanh) X(Sigmoid) X(Relu) X(Abs)    \
     X(Log1p) X(Expm1) X(Softplus)                                                          \
     /* element-wise, two operands */                                                       \
-    X(Add) X(Sub) X(Mul) X(Div) X(Pow) X(Max) X(Min)                                       \
+    X(Add) X(Sub) X(Mul) X(StrongMul) X(Div) X(Pow) X(Max) X(Min)                          \
     X(Lt) X(Le) X(Gt) X(Ge) X(Eq) X(Ne)                                                    \
     /* element-wise, three operands */                                                     \
     X(Where)                                                                               \

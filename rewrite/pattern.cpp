@@ -220,6 +220,7 @@ Pat log1p(const Pat& x) { return apply(Op::Log1p, {x}); }
 Pat expm1(const Pat& x) { return apply(Op::Expm1, {x}); }
 Pat softplus(const Pat& x) { return apply(Op::Softplus, {x}); }
 Pat pow(const Pat& a, const Pat& b) { return apply(Op::Pow, {a, b}); }
+Pat strong_mul(const Pat& a, const Pat& b) { return apply(Op::StrongMul, {a, b}); }
 Pat max(const Pat& a, const Pat& b) { return apply(Op::Max, {a, b}); }
 Pat min(const Pat& a, const Pat& b) { return apply(Op::Min, {a, b}); }
 Pat lt(const Pat& a, const Pat& b) { return apply(Op::Lt, {a, b}); }

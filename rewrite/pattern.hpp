@@ -162,6 +162,7 @@ Pat log1p(const Pat& x);
 Pat expm1(const Pat& x);
 Pat softplus(const Pat& x);
 Pat pow(const Pat& a, const Pat& b);
+Pat strong_mul(const Pat& a, const Pat& b);
 Pat max(const Pat& a, const Pat& b);
 Pat min(const Pat& a, const Pat& b);
 Pat lt(const Pat& a, const Pat& b);

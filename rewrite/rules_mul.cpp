@@ -30,6 +30,11 @@ std::vector<Rule> mul_rules() {
         // (x / y) y = x
         {"mul-div-cancel",  (x / y) * y,        x,                  real_algebra},
 
+        // strong_mul(x, 1) = x (0 wins only where x is 0 anyway: up to the sign of zero)
+        {"strong-mul-one",  strong_mul(x, 1),   x},
+        // strong_mul(x, 0) = 0: an exact zero wins over inf and NaN by definition
+        {"strong-mul-zero", strong_mul(x, 0),   lit(0)},
+
         // x / 1 = x
         {"div-one",         x / 1,              x},
         // x / (-1) = -x

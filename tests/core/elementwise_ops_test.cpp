@@ -50,6 +50,7 @@ const std::map<std::string_view, Formula>& reference_formulas() {
         {"add",      [](auto x) { return x[0] + x[1]; }},
         {"sub",      [](auto x) { return x[0] - x[1]; }},
         {"mul",      [](auto x) { return x[0] * x[1]; }},
+        {"strong_mul", [](auto x) { return x[0] == 0 || x[1] == 0 ? 0.0 : x[0] * x[1]; }},
         {"div",      [](auto x) { return x[0] / x[1]; }},
         {"pow",      [](auto x) { return std::exp(x[1] * std::log(x[0])); }},
         {"max",      [](auto x) { return std::fmax(x[0], x[1]); }},
