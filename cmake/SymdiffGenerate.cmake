@@ -29,26 +29,26 @@
 # Argument mistakes stop the configuration with a message naming the problem.
 include_guard(GLOBAL)
 
-# C++20 keywords and the names generated code reserves: what symdiff gen refuses as a
-# namespace (core/cpp_names.cpp; it also refuses the standard library's macros, which
-# it reports at build time).
-set(_symdiff_cpp_keywords
-  alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t
-  char16_t char32_t class compl concept const consteval constexpr constinit const_cast
-  continue co_await co_return co_yield decltype default delete do double dynamic_cast
-  else enum explicit export extern false float for friend goto if inline int long
-  mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected
-  public register reinterpret_cast requires return short signed sizeof static
-  static_assert static_cast struct switch template this thread_local throw true try
-  typedef typeid typename union unsigned using virtual void volatile wchar_t while xor
-  xor_eq)
-
 # Sets <out> to why <name> cannot be a namespace of generated code, or to "" if it can.
+# The keyword list lives in the function: functions are global, variables are not.
 function(_symdiff_namespace_problem name out)
+  # C++20 keywords and the names generated code reserves: what symdiff gen refuses as a
+  # namespace (core/cpp_names.cpp; it also refuses the standard library's macros, which
+  # it reports at build time).
+  set(cpp_keywords
+    alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t
+    char16_t char32_t class compl concept const consteval constexpr constinit const_cast
+    continue co_await co_return co_yield decltype default delete do double dynamic_cast
+    else enum explicit export extern false float for friend goto if inline int long
+    mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected
+    public register reinterpret_cast requires return short signed sizeof static
+    static_assert static_cast struct switch template this thread_local throw true try
+    typedef typeid typename union unsigned using virtual void volatile wchar_t while xor
+    xor_eq)
   set(problem "")
   if(NOT name MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
     set(problem "'${name}' is not a C++ identifier (letters, digits and '_', not starting with a digit)")
-  elseif(name IN_LIST _symdiff_cpp_keywords)
+  elseif(name IN_LIST cpp_keywords)
     set(problem "'${name}' is a C++ keyword")
   elseif(name STREQUAL "std" OR name STREQUAL "symdiff_rt")
     set(problem "'${name}' is reserved: generated code uses the namespace ${name}")

@@ -39,6 +39,7 @@ misspelt_keyword|'NAMSPACE' is not a model file.*misspelt keyword
 missing_file|model 'absent.sd' not found
 bad_stem|namespace 'my-model' \(the file name\), but 'my-model' is not a C\+\+ +identifier.*NAMESPACE
 keyword_stem|but 'class' is a C\+\+ keyword
+keyword_stem_sibling|symdiff_generate\(app_b\): .* but 'class' is a C\+\+ keyword
 bad_namespace|cannot use NAMESPACE '2x': '2x' is not a C\+\+ identifier
 reserved_namespace|cannot use NAMESPACE 'std': 'std' is reserved
 same_stem|two models named 'model.sd'

@@ -1,12 +1,14 @@
 #!/bin/sh
-# Builds one of examples/ out of tree against the installed package, as its README
-# says, runs it and checks what it prints; the expected numbers are computed here
-# (awk), independently of the example's own checks.
+# Builds (a copy of) one of examples/ out of tree against the installed package, as its
+# README says, runs it and checks what it prints; the expected numbers are computed here
+# (awk), independently of the example's own checks. train_mlp is then edited as its
+# README suggests and rebuilt.
 # Usage: example.sh train_mlp|cpp_api
 . "$(dirname "$0")/common.sh"
 name=$1
 fresh_work
-configure build "$SYMDIFF_SOURCE_DIR/examples/$name" Ninja -DCMAKE_PREFIX_PATH="$SYMDIFF_TEST_PREFIX"
+cp -R "$SYMDIFF_SOURCE_DIR/examples/$name" src # train_mlp edits its model below
+configure build src Ninja -DCMAKE_PREFIX_PATH="$SYMDIFF_TEST_PREFIX"
 shows build/CMakeCache.txt "^symdiff_DIR:PATH=$SYMDIFF_TEST_PREFIX/lib/cmake/symdiff\$" \
     "the example must use the installed package"
 must build.log "$CMAKE" --build build
@@ -33,6 +35,18 @@ train_mlp)
         fail "train_mlp did not learn"
     }
     cat check.log
+    # Its README's suggestion: 12 hidden units. The header follows, and so does main.cpp.
+    later_than build/symdiff_generated/two_layer.hpp
+    sed 's/W1\[8, 2\], b1\[8, 1\], w2\[1, 8\]/W1[12, 2], b1[12, 1], w2[1, 12]/' \
+        src/two_layer.sd >two_layer.sd
+    mv two_layer.sd src/two_layer.sd
+    grep -q 'W1\[12, 2\]' src/two_layer.sd || fail "could not edit the model as the README says"
+    must rebuild.log "$CMAKE" --build build
+    shows rebuild.log "Generating symdiff_generated/two_layer.hpp" "the edited model is regenerated"
+    shows build/symdiff_generated/two_layer.hpp 'W1\[12, 2\]' "the header has 12 hidden units"
+    must run12.log build/train_mlp
+    shows run12.log '^OK: the loss fell below a tenth' "12 hidden units train too"
+    tail -n 2 run12.log
     ;;
 cpp_api)
     shows build.log "Emitting derivatives.hpp with cpp_api" "cpp_api emits at build time"
