@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_map>
 
 namespace symdiff {
 namespace {
@@ -88,61 +89,77 @@ bool is_masked(const Expr& e, int depth = 0) {
 
 constexpr int max_distribution_depth = 32;
 
-// True if e may be exactly zero where a where-mask selected zero, below its top: a
-// linear or structural op of a masked value (sum_to(where(c, a, 0)), its transpose, a
-// product with it, ...). Such zeros must beat an infinite partial: see chain().
-bool carries_mask(const Expr& e, int depth = 0) {
-    if (e.is_literal() || depth > 8)
-        return false;
-    if (is_masked(e))
-        return true;
-    const Node n = e.node();
-    const OpKind kind = info(n.op).kind;
-    const bool passes_zero = kind == OpKind::view || kind == OpKind::reduce ||
-                             kind == OpKind::flat || n.op == Op::Add || n.op == Op::Sub ||
-                             n.op == Op::Neg || n.op == Op::Mul || n.op == Op::StrongMul ||
-                             n.op == Op::Div;
-    if (!passes_zero)
-        return false;
-    for (NodeId a : n.operands())
-        if (carries_mask(Expr(e.graph(), a), depth + 1))
-            return true;
-    return false;
-}
+// The chain rule's product, one per sweep: it remembers which cotangents carry a mask.
+class Chain {
+  public:
+    // The contribution of cotangent (or tangent) `g` through local partial `p`.
+    Expr operator()(const Expr& g, const Expr& p, int depth = 0) {
+        if (is_zero(p) || is_zero(g))
+            return Expr(0.0);
+        if (p.is_constant(1.0))
+            return g;
+        if (g.is_constant(1.0)) // the seed of a reverse sweep
+            return p;
+        if (!p.is_literal() && p.node().op == Op::Where) { // partials of kinks: where(c, 1, 0)
+            const Node w = p.node(); // copies: the calls below append to the graph
+            Graph& gr = p.graph();
+            if (gr[w.args[1]].is_const() || gr[w.args[2]].is_const())
+                return where(Expr(gr, w.args[0]), (*this)(g, Expr(gr, w.args[1]), depth),
+                             (*this)(g, Expr(gr, w.args[2]), depth));
+        }
+        if (is_masked(g)) {
+            const Node w = g.node();
+            Graph& gr = g.graph();
+            return where(Expr(gr, w.args[0]), (*this)(Expr(gr, w.args[1]), p, depth),
+                         (*this)(Expr(gr, w.args[2]), p, depth));
+        }
+        if (!g.is_literal() && g.node().op == Op::Add && depth < max_distribution_depth) {
+            Graph& gr = g.graph();
+            const Expr u(gr, g.node().args[0]), v(gr, g.node().args[1]);
+            if (is_masked(u) || is_masked(v)) // keep each mask outside its own product
+                return (*this)(u, p, depth + 1) + (*this)(v, p, depth + 1);
+        }
+        if (p.is_constant(-1.0)) // after the mask cases: -where(c, a, 0) would hide the mask
+            return -g;
+        if (!p.is_literal() && !p.node().is_const() && carries_mask(g))
+            return strong_mul(g, p); // the mask is out of reach: let its zeros win
+        return g * p;
+    }
 
-// The contribution of cotangent (or tangent) `g` through local partial `p`.
-Expr chain(const Expr& g, const Expr& p, int depth = 0) {
-    if (is_zero(p) || is_zero(g))
-        return Expr(0.0);
-    if (p.is_constant(1.0))
-        return g;
-    if (g.is_constant(1.0)) // the seed of a reverse sweep
-        return p;
-    if (!p.is_literal() && p.node().op == Op::Where) { // partials of kinks: where(c, 1, 0)
-        const Node w = p.node(); // copies: the calls below append to the graph
-        Graph& gr = p.graph();
-        if (gr[w.args[1]].is_const() || gr[w.args[2]].is_const())
-            return where(Expr(gr, w.args[0]), chain(g, Expr(gr, w.args[1]), depth),
-                         chain(g, Expr(gr, w.args[2]), depth));
+  private:
+    // True if e may be exactly zero where a where-mask selected zero, below its top: a
+    // linear or structural op of a masked value (sum_to(where(c, a, 0)), its transpose, a
+    // product with it, ...). Such zeros must beat an infinite partial. Memoised: a
+    // node's answer never changes, and without the memo the search fans out.
+    bool carries_mask(const Expr& e, int depth = 0) {
+        if (e.is_literal())
+            return false;
+        if (const auto it = masks_.find(e.id()); it != masks_.end())
+            return it->second;
+        if (depth > 8) {
+            cut_ = true; // a "no" found under this cut-off is not remembered
+            return false;
+        }
+        const bool cut_before = cut_;
+        cut_ = false;
+        bool carries = is_masked(e);
+        const Node n = e.node();
+        const OpKind kind = info(n.op).kind;
+        const bool passes_zero = kind == OpKind::view || kind == OpKind::reduce ||
+                                 kind == OpKind::flat || n.op == Op::Add || n.op == Op::Sub ||
+                                 n.op == Op::Neg || n.op == Op::Mul || n.op == Op::StrongMul ||
+                                 n.op == Op::Div;
+        for (std::size_t k = 0; k < n.arity && passes_zero && !carries; ++k)
+            carries = carries_mask(Expr(e.graph(), n.args[k]), depth + 1);
+        if (carries || !cut_)
+            masks_[e.id()] = carries;
+        cut_ = cut_ || cut_before;
+        return carries;
     }
-    if (is_masked(g)) {
-        const Node w = g.node();
-        Graph& gr = g.graph();
-        return where(Expr(gr, w.args[0]), chain(Expr(gr, w.args[1]), p, depth),
-                     chain(Expr(gr, w.args[2]), p, depth));
-    }
-    if (!g.is_literal() && g.node().op == Op::Add && depth < max_distribution_depth) {
-        Graph& gr = g.graph();
-        const Expr u(gr, g.node().args[0]), v(gr, g.node().args[1]);
-        if (is_masked(u) || is_masked(v)) // keep each mask outside its own product
-            return chain(u, p, depth + 1) + chain(v, p, depth + 1);
-    }
-    if (p.is_constant(-1.0)) // after the mask cases: -where(c, a, 0) would hide the mask
-        return -g;
-    if (!p.is_literal() && !p.node().is_const() && carries_mask(g))
-        return strong_mul(g, p); // the mask is out of reach: let its zeros win
-    return g * p;
-}
+
+    std::unordered_map<NodeId, bool> masks_;
+    bool cut_ = false;
+};
 
 Expr add_nonzero(const Expr& a, const Expr& b) {
     if (is_zero(a))
@@ -221,6 +238,7 @@ std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotan
                     y.shape().str());
     const Region r = region(g, y.id(), xs);
     std::vector<std::optional<Expr>> adjoint(r.hi - r.lo + 1);
+    Chain chain;
     adjoint.back() = cotangent.is_literal() ? constant(g, cotangent.literal(), y.shape()) : cotangent;
 
     for (NodeId id = r.hi + 1; id-- > r.lo;) {
@@ -275,6 +293,7 @@ Expr jvp(const Expr& y, const Expr& x, const Expr& tangent) {
     require_variables(std::span<const Expr>(&x, 1), y.graph(), "jvp");
     const Region r = region(g, y.id(), std::span<const Expr>(&x, 1));
     std::vector<std::optional<Expr>> t(r.hi - r.lo + 1);
+    Chain chain;
     t.front() = tangent.is_literal() ? constant(g, tangent.literal(), x.shape()) : tangent;
 
     for (NodeId id = r.lo + 1; id <= r.hi; ++id) {

@@ -74,8 +74,9 @@ Expr elementwise(Op op, std::initializer_list<Expr> args) {
     std::array<NodeId, 3> ids{};
     std::size_t k = 0;
     for (const Expr& a : args)
-        ids[k++] = a.is_literal() ? g.constant(a.literal(), shape)
-                                  : g.make(Op::Broadcast, {a.id()}, {}, shape);
+        ids[k++] = a.is_literal()           ? g.constant(a.literal(), shape)
+                   : a.shape() == shape ? a.id()
+                                        : g.make(Op::Broadcast, {a.id()}, {}, shape);
     return Expr(g, g.make(op, std::span<const NodeId>(ids.data(), args.size())));
 }
 

@@ -15,6 +15,14 @@ std::size_t mix(std::size_t h, std::size_t v) {
     return (h ^ v) * 0x100000001b3ull + (h >> 29); // FNV-style step, cheap and adequate
 }
 
+// The splitmix64 finaliser: every output bit depends on every input bit, so the low bits
+// that pick a slot of the intern table are as good as the high ones.
+std::size_t avalanche(std::size_t h) {
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+}
+
 } // namespace
 
 bool same_payload(const Payload& a, const Payload& b) {
@@ -48,7 +56,7 @@ std::size_t hash_node(const Node& n) {
     std::size_t h = mix(static_cast<std::size_t>(n.op), hash_value(n.shape));
     for (NodeId a : n.operands())
         h = mix(h, a);
-    return mix(h, hash_payload(n.payload));
+    return avalanche(mix(h, hash_payload(n.payload)));
 }
 
 bool same_node(const Node& a, const Node& b) {

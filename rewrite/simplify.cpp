@@ -19,6 +19,59 @@ namespace {
 constexpr int max_depth = 4;   // nesting of right sides rewritten while being built
 constexpr int max_rounds = 16; // rules applied in a row at one node
 
+// What a rule's left side demands of the root's direct operands: a test of a few loads
+// that rejects most rules before the matcher runs (most left sides name an operand op).
+struct OperandNeed {
+    enum class Kind : std::uint8_t { any, constant, op } kind = Kind::any;
+    Op op{};
+    bool holds(const Node& n) const {
+        return kind == Kind::any || (kind == Kind::constant ? n.is_const() : n.op == op);
+    }
+};
+
+struct QuickTest {
+    std::array<OperandNeed, 3> need;
+    bool commutative = false;
+};
+
+QuickTest quick_test(const Rule& r) {
+    namespace v2 = boost::variant2;
+    QuickTest q;
+    const Apply& root = v2::get<Apply>(r.lhs.node().kind); // validate() guarantees an op
+    q.commutative = root.args.size() == 2 && info(root.op).commutative;
+    for (std::size_t i = 0; i < root.args.size(); ++i) {
+        const PatKind& k = root.args[i].node().kind;
+        if (const Apply* a = v2::get_if<Apply>(&k))
+            q.need[i] = {OperandNeed::Kind::op, a->op};
+        else if (v2::holds_alternative<ConstWild>(k) || v2::holds_alternative<Lit>(k))
+            q.need[i] = {OperandNeed::Kind::constant, {}};
+    }
+    return q;
+}
+
+// quick_tests()[rule_index(r)], built once.
+const std::vector<QuickTest>& quick_tests() {
+    static const std::vector<QuickTest> tests = [] {
+        std::vector<QuickTest> t;
+        for (const Rule& r : all_rules())
+            t.push_back(quick_test(r));
+        return t;
+    }();
+    return tests;
+}
+
+bool may_match(const QuickTest& q, const Graph& g, const Node& n) {
+    const auto holds = [&](std::size_t need, std::size_t arg) {
+        return q.need[need].holds(g[n.args[arg]]);
+    };
+    if (q.commutative)
+        return (holds(0, 0) && holds(1, 1)) || (holds(0, 1) && holds(1, 0));
+    for (std::size_t i = 0; i < n.arity; ++i)
+        if (!holds(i, i))
+            return false;
+    return true;
+}
+
 class Simplifier {
   public:
     Simplifier(Graph& g, const Options& options)
@@ -89,9 +142,12 @@ class Simplifier {
     // The first rule of cur's op that matches, changes cur, and does not grow the graph
     // on net (unless marked `grows`), applied.
     std::optional<NodeId> apply_first(NodeId cur, int depth) {
-        const Op op = g_[cur].op;
-        for (const Rule* rule : rules_for(op)) {
+        const Node node = g_[cur]; // a copy: building right sides appends to g_
+        const auto& quick = quick_tests();
+        for (const Rule* rule : rules_for(node.op)) {
             if (options_.strict && rule->category() != Category::exact)
+                continue;
+            if (!may_match(quick[rule_index(*rule)], g_, node))
                 continue;
             Match m(g_, cur);
             if (!match(*rule, cur, m))
