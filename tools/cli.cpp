@@ -4,6 +4,7 @@
 #include "tools/cli.hpp"
 
 #include "tools/atomic_file.hpp"
+#include "tools/dot_command.hpp"
 #include "tools/model.hpp"
 #include "tools/names.hpp"
 #include "tools/values.hpp"
@@ -78,7 +79,7 @@ struct OptionSpec {
 constexpr OptionSpec option_specs[] = {
     {"--set", true, true},   {"--set-file", true, false},  {"--json", false, false},
     {"-o", true, false},     {"--namespace", true, false}, {"--points", true, false},
-    {"--seed", true, false}, {"--help", false, false},
+    {"--seed", true, false}, {"--help", false, false},     {"--simplify", false, false},
 };
 
 struct Args {
@@ -107,7 +108,8 @@ struct Command {
 
 int gen_command(const Args& a, std::ostream& out);
 int eval_command(const Args& a, std::ostream& out);
-// check, compare and dot land in later changes: each then gets a runner in the table.
+int dot_command(const Args& a, std::ostream& out);
+// check and compare land in later changes: each then gets a runner in the table.
 constexpr auto not_available = nullptr;
 
 const std::vector<Command>& commands() {
@@ -138,11 +140,12 @@ const std::vector<Command>& commands() {
          {"--set", "--set-file", "--json"},
          not_available},
         {"dot",
-         "MODEL.sd FN [--set NAME=VALUE ...] [-o OUT.dot]",
-         "write a Graphviz picture of an export's graph (not available yet)",
+         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--simplify] [-o OUT.dot]",
+         "write a Graphviz picture of an export's graph; with values, edges carry forward "
+         "values and nodes gradients (docs/pictures.md)",
          {"MODEL.sd", "FN"},
-         {"--set", "--set-file", "-o"},
-         not_available},
+         {"--set", "--set-file", "--simplify", "-o"},
+         dot_command},
     };
     return table;
 }
@@ -173,6 +176,7 @@ std::string help_text() {
          "  --json             print one JSON object {\"function\": FN, \"outputs\": {...}}\n"
          "  -o FILE            the output file, replaced atomically\n"
          "  --namespace NS     the namespace of generated code (default: the model's stem)\n"
+         "  --simplify         dot: draw the simplified graph, not the one differentiation built\n"
          "  --help             this text, or a command's usage: symdiff eval --help\n"
          "  --version          the version\n"
          "\nexit status: 0 success, 1 a check failed, 2 bad input (a message on stderr)\n";
@@ -415,6 +419,34 @@ int eval_command(const Args& a, std::ostream& out) {
         }
     }
     out << text.str();
+    return 0;
+}
+
+// --------------------------------------------------------------------------------
+// dot (what the picture shows: tools/dot_command.cpp)
+
+int dot_command(const Args& a, std::ostream& out) {
+    const std::string& path = a.positional[0];
+    const std::string& fn = a.positional[1];
+    Model m = load(path);
+    const Function* f = m.find_export(fn);
+    if (!f) {
+        std::vector<std::string> names;
+        for (const Function& e : m.exports)
+            names.push_back(e.name);
+        throw UsageError("'" + path + "' has no export '" + fn + "'",
+                         "its exports: " + names_list(names));
+    }
+    std::optional<Bindings> bindings; // values only when some are given; then all of them
+    if (a.has("--set") || a.has("--set-file"))
+        bindings.emplace(bind_params(*m.graph, *f, given_values(a)));
+    const std::string text = in_file(path, m.source, [&] {
+        return dot_picture(m, *f, bindings ? &*bindings : nullptr, a.has("--simplify"));
+    });
+    if (const auto output = a.value("-o"))
+        write_file_atomically(*output, text);
+    else
+        out << text;
     return 0;
 }
 

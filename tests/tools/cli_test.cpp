@@ -133,12 +133,10 @@ TEST_CASE("cli error: unexpected argument") {
                     "OUT.hpp [--namespace NS]\n");
 }
 
-TEST_CASE("cli error: check, compare and dot are not available yet") {
+TEST_CASE("cli error: check and compare are not available yet") {
     require_failure({"check", example("circuit.sd")}, "error: 'check' is not available yet\n");
     require_failure({"compare", example("circuit.sd"), "f_grad"},
                     "error: 'compare' is not available yet\n");
-    require_failure({"dot", example("circuit.sd"), "f_grad", "-o", "x.dot"},
-                    "error: 'dot' is not available yet\n");
 }
 
 // --- reading the model
