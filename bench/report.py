@@ -208,7 +208,17 @@ def main():
                 prev = e
             else:
                 why = e.get("skipped") or "timeout after %.0f s" % sc["timeout_s"]
-                srows.append(["%d" % e["n"], "not run: " + why, "-", "-", "-", "-", "-", "-", "-"])
+                if "probe_wall_s" in e:  # parse + differentiate + simplify only
+                    nodes = ph.get("nodes_final")
+                    srows.append([
+                        "%d" % e["n"], "not run: %s; without emit: %.1f s" % (why, e["probe_wall_s"]), "-",
+                        "%.0f (no emit)" % (e["probe_peak_rss_kib"] / 1024),
+                        "%.0f (no emit)" % (e["probe_peak_rss_kib"] * 1024 / e["n"]),
+                        "%s / %s" % (fmt_count(ph.get("nodes_parsed")), fmt_count(nodes)),
+                        "%.0f (no emit)" % (e["probe_peak_rss_kib"] * 1024 / nodes) if nodes else "-",
+                        "%.2f / %.2f / -" % (ph.get("parse_differentiate_s", 0), ph.get("simplify_s", 0)), "-"])
+                else:
+                    srows.append(["%d" % e["n"], "not run: " + why, "-", "-", "-", "-", "-", "-", "-"])
                 prev = None
         scale_md = table(["N (ops)", "gen wall s", "t(N)/t(N/2)", "peak MiB", "bytes/op",
                           "graph nodes parsed / final", "bytes/final node",

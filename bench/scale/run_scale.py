@@ -2,7 +2,8 @@
 # The scale test: chain models of N element-wise ops (gen_chain) through `symdiff gen`,
 # timed as a user runs it (wall time and peak memory of the process, via wait4), with
 # the in-process phase breakdown of scale_probe. Sizes: a small ladder that always runs,
-# then N = 5e5 and 1e6 under a timeout (skipped when the ladder predicts far more).
+# then N = 5e5 and 1e6 under a timeout (when the ladder predicts far more, only
+# parse + differentiate + simplify run, via scale_probe --skip-emit).
 import argparse
 import json
 import os
@@ -59,8 +60,19 @@ def main():
             entry["predicted_s"] = predicted
             if predicted > 2 * a.timeout:
                 entry["skipped"] = "ladder predicts %.0f s (exponent %.2f)" % (predicted, exponent)
+                # What does run: parse with differentiation and simplification.
+                probe = run([os.path.join(bench, "scale_probe"), model, "--skip-emit"], a.timeout)
+                if probe and probe[2] == 0:
+                    entry["phases"] = json.loads(probe[3])
+                    entry["probe_wall_s"] = probe[0]
+                    entry["probe_peak_rss_kib"] = probe[1]
+                else:
+                    entry["probe_timeout"] = True
                 results["sizes"].append(entry)
-                print("scale N=%d: skipped, %s" % (n, entry["skipped"]), flush=True)
+                print("scale N=%d: gen skipped, %s; parse+simplify %s" % (
+                    n, entry["skipped"], "timeout" if "probe_timeout" in entry else
+                    "%.1f s, peak %.0f MiB" % (entry["probe_wall_s"], entry["probe_peak_rss_kib"] / 1024)),
+                    flush=True)
                 continue
         walls, rss = [], []
         for rep in range(a.reps):

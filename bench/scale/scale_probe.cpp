@@ -1,7 +1,8 @@
 // The phases of `symdiff gen` on one model, timed in-process (what the command does:
 // parse with differentiation, simplify each export, emit the header), with graph sizes
 // and the peak resident memory (getrusage), as one JSON line. The header is written
-// to OUT when given. Usage: scale_probe MODEL.sd [OUT.hpp]
+// to OUT when given; --skip-emit stops after simplification.
+// Usage: scale_probe MODEL.sd [OUT.hpp] [--skip-emit]
 #include "codegen/emit.hpp"
 #include "rewrite/simplify.hpp"
 #include "tools/model.hpp"
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -28,17 +30,25 @@ long peak_kib() {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: scale_probe MODEL.sd [OUT.hpp]\n");
+    std::vector<std::string> args;
+    bool skip_emit = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--skip-emit")
+            skip_emit = true;
+        else
+            args.emplace_back(argv[i]);
+    }
+    if (args.empty()) {
+        std::fprintf(stderr, "usage: scale_probe MODEL.sd [OUT.hpp] [--skip-emit]\n");
         return 2;
     }
     using namespace symdiff;
     try {
         auto t = std::chrono::steady_clock::now();
-        const std::string source = read_source(argv[1]);
+        const std::string source = read_source(args[0]);
         const double t_read = seconds_since(t);
         t = std::chrono::steady_clock::now();
-        Model m = parse_model(source, argv[1]);
+        Model m = parse_model(source, args[0]);
         const double t_parse = seconds_since(t);
         const std::size_t nodes_parsed = m.graph->size();
         const long rss_parse = peak_kib();
@@ -57,10 +67,11 @@ int main(int argc, char** argv) {
         }
         const double t_simplify = seconds_since(t);
         t = std::chrono::steady_clock::now();
-        const std::string header = codegen::emit_header(*m.graph, m.exports, {"chain", "chain.sd"});
-        const double t_emit = seconds_since(t);
-        if (argc > 2)
-            std::ofstream(argv[2], std::ios::binary) << header;
+        const std::string header =
+            skip_emit ? std::string() : codegen::emit_header(*m.graph, m.exports, {"chain", "chain.sd"});
+        const double t_emit = skip_emit ? -1.0 : seconds_since(t);
+        if (args.size() > 1 && !skip_emit)
+            std::ofstream(args[1], std::ios::binary) << header;
         std::printf("{\"read_s\": %.4f, \"parse_differentiate_s\": %.4f, \"simplify_s\": %.4f, "
                     "\"emit_s\": %.4f, \"nodes_parsed\": %zu, \"nodes_final\": %u, "
                     "\"graph_bytes\": %zu, \"nodes_before_simplify\": %zu, "
