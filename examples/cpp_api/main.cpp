@@ -55,7 +55,7 @@ int main(int argc, char** argv) try {
     // Rosenbrock's function of two scalars.
     const Expr x = input(g, "x"), y = input(g, "y");
     const Expr f = pow(1 - x, 2) + 100 * pow(y - x * x, 2);
-    const Expr fx = grad(f, x), fy = grad(f, y);                    // first derivatives
+    const Expr fx = grad(f, x), fy = grad(f, y);                        // first derivatives
     const Expr fxx = grad(fx, x), fxy = grad(fx, y), fyy = grad(fy, y); // differentiated again
 
     // log-sum-exp of a vector: gradient (softmax) and Hessian, as tensors.

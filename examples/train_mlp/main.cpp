@@ -75,8 +75,8 @@ int main() {
     for (int step = 0; step <= steps; ++step) {
         // 2.-4. forward pass, loss and backpropagation in one generated call.
         two_layer::loss_grad(w.W1.data(), w.b1.data(), w.w2.data(), &w.b2, train.X.data(),
-                             train.y.data(), &loss, g.W1.data(), g.b1.data(), g.w2.data(),
-                             &g.b2, work.data());
+                             train.y.data(), &loss, g.W1.data(), g.b1.data(), g.w2.data(), &g.b2,
+                             work.data());
         if (!std::isfinite(loss)) {
             std::printf("step %4d  loss is not finite\n", step);
             return 1;
