@@ -110,8 +110,12 @@ std::string index_text(const Access& a) {
         const std::int64_t c = a.counter[u(d)];
         if (c == 0)
             continue;
-        const std::string term = cat("k", d, "_") + (c == 1 ? "" : cat(" * ", c));
-        s += s.empty() ? term : " + " + term;
+        const std::string term =
+            cat("k", d, "_") + (c == 1 || c == -1 ? "" : cat(" * ", std::llabs(c)));
+        if (s.empty())
+            s = c < 0 ? "-" + term : term;
+        else
+            s += (c < 0 ? " - " : " + ") + term;
     }
     if (s.empty())
         return std::to_string(a.base);
@@ -131,20 +135,22 @@ std::string KernelPrinter::access(const Access& a) const {
 namespace {
 
 // One guard as C++: "i0_ >= 2" or "i1_ <= 4" when it bounds one loop index.
-std::string guard_text(const Guard& gd) {
+std::string guard_text(const KernelGuard& gd) {
     int axis = -1, terms = 0;
     for (int j = 0; j < Shape::max_rank; ++j)
         if (gd.coef[u(j)] != 0) {
             axis = j;
             ++terms;
         }
-    if (terms == 1 && gd.coef[u(axis)] == 1)
+    const bool counters = gd.counter != decltype(gd.counter){};
+    if (terms == 1 && !counters && gd.coef[u(axis)] == 1)
         return loop_var(axis) + " >= " + std::to_string(-gd.constant);
-    if (terms == 1 && gd.coef[u(axis)] == -1)
+    if (terms == 1 && !counters && gd.coef[u(axis)] == -1)
         return loop_var(axis) + " <= " + std::to_string(gd.constant);
-    Access a; // the index printer spells sum_j coef[j] * loop[j] + constant
+    Access a; // the index printer spells the linear form
     a.base = gd.constant;
     a.step = gd.coef;
+    a.counter = gd.counter;
     return index_text(a) + " >= 0";
 }
 
@@ -231,8 +237,9 @@ void KernelPrinter::print(const Kernel& k) {
                 e = spell(info(v.op).cpp, args);
                 break;
             }
-            case Value::Kind::seed: // one-hot: 1 at the current direction of its loop
-                e = cat("(", index(v.at), " == k", v.depth, "_ ? 1.0 : 0.0)");
+            case Value::Kind::seed: // 1 at the current direction (or colour) of its loop
+                e = v.colours ? cat("((", index(v.at), ") % ", v.colours, " == k", v.depth, "_ ? 1.0 : 0.0)")
+                              : cat("(", index(v.at), " == k", v.depth, "_ ? 1.0 : 0.0)");
                 break;
             }
             if (body.named(i)) {
@@ -268,13 +275,15 @@ void KernelPrinter::print(const Kernel& k) {
             w_.line((local ? "const double " : "") + out + " = " + root() + ";");
         } else {
             std::string cond;
-            for (const Guard& gd : k.guards)
+            for (const KernelGuard& gd : k.guards)
                 cond += (cond.empty() ? "" : " && ") + guard_text(gd);
             w_.open("if (" + cond + ")");
             emit_level(static_cast<int>(depth));
             w_.line(out + " = " + root() + ";");
-            w_.reopen("else");
-            w_.line(out + " = 0.0;");
+            if (!k.skip) { // a view: zero where it reads nothing
+                w_.reopen("else");
+                w_.line(out + " = 0.0;");
+            }
             w_.close();
         }
         close_loops(depth);

@@ -104,7 +104,7 @@ class Lowering {
             const Node& n = g_[nodes_[s]];
             if (n.op == Op::Seed) {
                 if (bits == 64)
-                    throw Error("too many jacobian loops in '" + fn_.name + "'");
+                    throw Error("too many jacobian loops in '" + fn_.name + "'", fn_.loc);
                 seeds[s] = SeedMask{1} << bits++;
                 continue;
             }
@@ -116,11 +116,12 @@ class Lowering {
             seeds[s] &= ~own;
             Loop loop;
             loop.node = nodes_[s];
-            loop.count = g_[n.args[1]].shape.size();
+            loop.count = n.loop().colours ? n.loop().colours : g_[n.args[1]].shape.size();
             loop.depth = std::popcount(seeds[s]); // the loops around this one
             if (loop.depth >= max_loop_depth)
                 throw Error("'" + fn_.name + "' nests jacobian loops more than " +
-                            std::to_string(max_loop_depth) + " deep");
+                                std::to_string(max_loop_depth) + " deep",
+                            fn_.loc);
             loop_of_bit[own] = static_cast<int>(prog_.loops.size());
             loop_index_[nodes_[s]] = static_cast<int>(prog_.loops.size());
             prog_.loops.push_back(std::move(loop));
@@ -130,7 +131,8 @@ class Lowering {
             for (SeedMask m = seeds[s]; m; m &= m - 1) {
                 const auto it = loop_of_bit.find(m & -m);
                 if (it == loop_of_bit.end())
-                    throw Error("a result of '" + fn_.name + "' uses a jacobian seed outside its loop");
+                    throw Error("a result of '" + fn_.name + "' uses a jacobian seed outside its loop",
+                                fn_.loc);
                 if (region_[s] == top || prog_.loops[u(it->second)].depth > prog_.loops[u(region_[s])].depth)
                     region_[s] = it->second;
             }
@@ -192,6 +194,13 @@ class Lowering {
                     depth[sa] = std::max(depth[sa], 1);
                 }
                 const Op op = g_[a].op;
+                // A compressed loop reads its body at shifted indices: a real buffer.
+                if (n.op == Op::SeedLoop && i == 0 && n.loop().colours) {
+                    const NodeId held = flat_source(a);
+                    const Op held_op = g_[held].op;
+                    if (held_op != Op::Const && held_op != Op::Seed && held_op != Op::Input)
+                        forced[slot(held)] = 1;
+                }
                 // A reshape reads its operand by flat index: that needs a real buffer.
                 if (kind == OpKind::flat && op != Op::Input && op != Op::Const && op != Op::Seed)
                     forced[sa] = 1;
@@ -284,6 +293,7 @@ class Lowering {
         v.at = linearize(-1, map, shape);
         v.depth = prog_.loops[u(region_[slot(id)])].depth;
         v.directions = prog_.loops[u(region_[slot(id)])].count;
+        v.colours = g_[prog_.loops[u(region_[slot(id)])].node].loop().colours;
         return push(k, v);
     }
 
@@ -359,7 +369,12 @@ class Lowering {
             for (int j = 0; j < p.domain.rank(); ++j)
                 if (p.combine != Combine::assign && p.is_reduced(j))
                     k.reduced |= static_cast<std::uint8_t>(1u << j);
-            k.guards.assign(p.guards.begin(), p.guards.begin() + p.guard_count);
+            for (int gi = 0; gi < p.guard_count; ++gi) {
+                KernelGuard kg;
+                kg.coef = p.guards[u(gi)].coef;
+                kg.constant = p.guards[u(gi)].constant;
+                k.guards.push_back(kg);
+            }
             const int a = value(k, n.args[0], p.in[0]);
             if (p.body == Body::product) {
                 Value v;
@@ -371,6 +386,8 @@ class Lowering {
                 k.result = a;
             }
             k.out = linearize(out, p.out, n.shape);
+        } else if (kind == OpKind::loop && n.loop().colours) {
+            k = recovery_kernel(id, out);
         } else if (kind == OpKind::loop) { // the body's value for this direction, into its slice
             const Shape body = g_[n.args[0]].shape;
             const auto directions = g_[n.args[1]].shape.size();
@@ -392,6 +409,77 @@ class Lowering {
         return k;
     }
 
+    // A compressed Jacobian loop's store: iteration k holds, at body element i, the
+    // column (or row) j of colour k for every j within the band of i. Loops run over
+    // (m, w) with j = k + colours m and i = j - band + w; out-of-range pairs are skipped.
+    Kernel recovery_kernel(NodeId id, int out) {
+        const Node n = g_[id];
+        const LoopSpec& spec = n.loop();
+        const NodeId body = n.args[0];
+        const std::int64_t seeds = g_[n.args[1]].shape.size(), width = g_[body].shape.size();
+        const std::int64_t c = spec.colours, b = spec.band;
+        const auto depth = u(prog_.loops[u(loop_index_.at(id))].depth);
+        Kernel k;
+        k.node = id;
+        k.domain = Shape{(seeds + c - 1) / c, 2 * b + 1};
+        k.skip = true;
+        KernelGuard j_in, i_low, i_high; // j < seeds, 0 <= i < width
+        j_in.coef = {-c, 0, 0, 0};
+        j_in.counter[depth] = -1;
+        j_in.constant = seeds - 1;
+        i_low.coef = {c, 1, 0, 0};
+        i_low.counter[depth] = 1;
+        i_low.constant = -b;
+        i_high.coef = {-c, -1, 0, 0};
+        i_high.counter[depth] = -1;
+        i_high.constant = width - 1 + b;
+        k.guards = {j_in, i_low, i_high};
+        Access at_i; // body element i = c m + w + k - b
+        at_i.base = -b;
+        at_i.step = {c, 1, 0, 0};
+        at_i.counter[depth] = 1;
+        const NodeId held = flat_source(body); // same elements, same order
+        const std::size_t sb = slot(held);
+        if (place_[sb] == Place::constant) {
+            k.result = constant(k, g_[held].value());
+        } else if (place_[sb] == Place::seed) {
+            Value v;
+            v.kind = Value::Kind::seed;
+            v.at = at_i;
+            v.depth = static_cast<int>(depth);
+            v.directions = c;
+            v.colours = c;
+            k.result = push(k, v);
+        } else {
+            Value v;
+            v.kind = Value::Kind::load;
+            v.at = at_i;
+            v.at.buffer = buffer_[sb];
+            if (prog_.buffers[u(buffer_[sb])].kind == Buffer::Kind::input)
+                prog_.param_used[u(prog_.buffers[u(buffer_[sb])].index)] = true;
+            k.result = push(k, v);
+        }
+        // Result element (i, j): [j, i] with the seed's axis first, [i, j] with it last.
+        k.out.buffer = out;
+        if (spec.seed_axes_last) {
+            k.out.base = -b * seeds;
+            k.out.step = {c * seeds + c, seeds, 0, 0};
+            k.out.counter[depth] = seeds + 1;
+        } else {
+            k.out.base = -b;
+            k.out.step = {c * width + c, 1, 0, 0};
+            k.out.counter[depth] = width + 1;
+        }
+        return k;
+    }
+
+    // The node whose elements `id` holds in the same row-major order (through reshapes).
+    NodeId flat_source(NodeId id) const {
+        while (info(g_[id].op).kind == OpKind::flat)
+            id = g_[id].args[0];
+        return id;
+    }
+
     // Axes of extent 1 have index 0: drop them from every access and guard; guards that
     // hold on the whole domain are dropped too.
     static void normalize(Kernel& k) {
@@ -404,9 +492,11 @@ class Lowering {
             if (v.kind == Value::Kind::load || v.kind == Value::Kind::seed)
                 strip(v.at.step);
         strip(k.out.step);
-        for (Guard& gd : k.guards)
+        for (KernelGuard& gd : k.guards)
             strip(gd.coef);
-        std::erase_if(k.guards, [&](const Guard& gd) {
+        std::erase_if(k.guards, [&](const KernelGuard& gd) {
+            if (gd.counter != decltype(gd.counter){})
+                return false; // depends on a Jacobian loop's counter: keep
             std::int64_t least = gd.constant; // the guard's minimum over the domain
             for (int j = 0; j < k.domain.rank(); ++j)
                 least += std::min<std::int64_t>(0, gd.coef[u(j)] * (k.domain[j] - 1));
@@ -429,7 +519,7 @@ class Lowering {
                     factor[u(k.body[i].args[u(a)])] = 1;
         for (std::size_t i = 0; i < k.body.size(); ++i) {
             const Value& v = k.body[i];
-            if (!factor[i] || v.kind != Value::Kind::seed || v.at.base != 0)
+            if (!factor[i] || v.kind != Value::Kind::seed || v.at.base != 0 || v.colours)
                 continue;
             int axis = -1, terms = 0;
             for (int j = 0; j < k.domain.rank(); ++j)
@@ -452,6 +542,16 @@ class Lowering {
             k.domain = k.domain.with(axis, 1);
             return;
         }
+    }
+
+    Kernel fill_kernel(NodeId id, int out, double value) {
+        Kernel k;
+        k.node = id;
+        const AffineMap id_map = AffineMap::identity(g_[id].shape.rank());
+        k.domain = g_[id].shape;
+        k.result = constant(k, value);
+        k.out = linearize(out, id_map, g_[id].shape);
+        return k;
     }
 
     Kernel copy_kernel(NodeId id, int out) {
@@ -482,6 +582,11 @@ class Lowering {
             if (op == Op::SeedLoop) { // the last step of its own body, then the loop itself
                 const int loop = loop_index_.at(nodes_[s]);
                 steps_of(loop).push_back({std::move(k), -1});
+                if (g_[nodes_[s]].loop().colours) { // the band is all a compressed loop writes
+                    Kernel zero = fill_kernel(nodes_[s], buffer_[s], 0.0);
+                    normalize(zero);
+                    steps_of(region_[s]).push_back({std::move(zero), -1});
+                }
                 steps_of(region_[s]).push_back({Kernel{}, loop});
             } else {
                 steps_of(region_[s]).push_back({std::move(k), -1});

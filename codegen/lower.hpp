@@ -62,6 +62,14 @@ struct Value {
     double constant = 0.0;
     int depth = 0;                // seed: which loop's counter
     std::int64_t directions = 0;  // seed: how many directions that loop runs
+    std::int64_t colours = 0;     // seed: compressed, 1 where index mod colours == counter
+};
+
+// sum_j coef[j] * loop[j] + sum_d counter[d] * k_d + constant >= 0
+struct KernelGuard {
+    std::array<std::int64_t, Shape::max_rank> coef{};
+    std::array<std::int64_t, max_loop_depth> counter{};
+    std::int64_t constant = 0;
 };
 
 struct Kernel {
@@ -69,7 +77,8 @@ struct Kernel {
     Shape domain;          // loop extents, outermost first
     std::uint8_t reduced = 0; // bit j: loop axis j is combined (summed or logsumexp'd)
     Combine combine = Combine::assign;
-    std::vector<Guard> guards; // the value is 0 where any guard fails
+    std::vector<KernelGuard> guards; // where any fails: the value is 0 (or, if `skip`, nothing is stored)
+    bool skip = false;
     std::vector<Value> body;
     int result = -1;       // the body value stored
     Access out;            // where it is stored

@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "core/ops.hpp"
+#include "core/sparsity.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -333,12 +334,19 @@ Expr jacobian(const Expr& y, const Expr& x) {
         throw Error("jacobian: the variable is not a node of a graph");
     Graph& g = x.graph();
     const Expr out = y.is_literal() ? constant(g, y.literal()) : y;
-    if (out.shape().size() < x.shape().size()) { // fewer rows than columns: reverse
-        const Expr s(g, g.seed(out.shape()));
-        return seed_loop(vjp(out, std::span<const Expr>(&x, 1), s)[0], s, LoopSpec{false});
+    const bool reverse = out.shape().size() < x.shape().size(); // fewer rows than columns
+    const Expr seed(g, g.seed(reverse ? out.shape() : x.shape()));
+    const Expr body = reverse ? vjp(out, std::span<const Expr>(&x, 1), seed)[0] : jvp(out, x, seed);
+    LoopSpec spec{!reverse};
+    const Expr b = body.is_literal() ? constant(g, body.literal(), reverse ? x.shape() : out.shape()) : body;
+    if (const auto band = jacobian_band(g, b.id(), seed.id())) { // compressed sweeps pay
+        const std::int64_t colours = 2 * std::int64_t{*band} + 1;
+        if (colours < seed.shape().size()) {
+            spec.colours = static_cast<std::int32_t>(colours);
+            spec.band = *band;
+        }
     }
-    const Expr t(g, g.seed(x.shape()));
-    return seed_loop(jvp(out, x, t), t, LoopSpec{true});
+    return seed_loop(b, seed, spec);
 }
 
 Expr hessian(const Expr& f, const Expr& x) {

@@ -179,21 +179,37 @@ class Interpreter {
 
     Tensor run_loop(NodeId id) {
         const Node loop = g_[id];
+        const LoopSpec& spec = loop.loop();
         const NodeId body = loop.args[0], seed = loop.args[1];
         const Shape body_shape = g_[body].shape, seed_shape = g_[seed].shape;
-        const auto directions = static_cast<std::size_t>(seed_shape.size());
+        const auto seeds = static_cast<std::size_t>(seed_shape.size());
         const auto width = static_cast<std::size_t>(body_shape.size());
+        const auto colours = static_cast<std::size_t>(spec.colours);
+        // Element [i of the body, j of the seed] of the result.
+        auto at = [&](std::size_t i, std::size_t j) {
+            return spec.seed_axes_last ? i * seeds + j : j * width + i;
+        };
         Tensor out(loop.shape);
         const SeedMask outer = bound_;
         bound_ |= seeds_[seed];
-        for (std::size_t k = 0; k < directions; ++k) {
-            Tensor e(seed_shape, 0.0);
-            e[k] = 1.0;
+        for (std::size_t k = 0; k < (colours ? colours : seeds); ++k) {
+            Tensor e(seed_shape, 0.0); // a basis direction, or every direction of colour k
+            for (std::size_t j = k; j < seeds; j += colours ? colours : seeds)
+                e[j] = 1.0;
             value_[seed] = std::move(e);
             evaluate_all(body_[id], false);
             const Tensor& v = *value_[body];
-            for (std::size_t i = 0; i < width; ++i) // seed axes first: [k, i]; last: [i, k]
-                out[loop.loop().seed_axes_last ? i * directions + k : k * width + i] = v[i];
+            if (!colours) {
+                for (std::size_t i = 0; i < width; ++i)
+                    out[at(i, k)] = v[i];
+                continue;
+            }
+            // Column j of colour k is v inside its band (no other column of the colour
+            // reaches there), zero outside.
+            const auto band = static_cast<std::size_t>(spec.band);
+            for (std::size_t j = k; j < seeds; j += colours)
+                for (std::size_t i = j > band ? j - band : 0; i < width && i <= j + band; ++i)
+                    out[at(i, j)] = v[i];
         }
         bound_ = outer;
         return out;

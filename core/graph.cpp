@@ -43,7 +43,8 @@ std::size_t hash_payload(const Payload& p) {
     if (const SeedRef* r = boost::variant2::get_if<SeedRef>(&p))
         return mix(h, static_cast<std::size_t>(r->id));
     if (const LoopSpec* l = boost::variant2::get_if<LoopSpec>(&p))
-        return mix(h, l->seed_axes_last);
+        return mix(mix(mix(h, l->seed_axes_last), static_cast<std::size_t>(l->colours)),
+                   static_cast<std::size_t>(l->band));
     if (const SliceSpec* s = boost::variant2::get_if<SliceSpec>(&p)) {
         for (std::size_t k = 0; k < s->start.size(); ++k)
             h = mix(mix(h, static_cast<std::size_t>(s->start[k])), static_cast<std::size_t>(s->stop[k]));

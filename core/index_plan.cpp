@@ -37,4 +37,28 @@ bool IndexPlan::is_reduced(int axis) const {
     return true;
 }
 
+LinearMap linearize(const AffineMap& m, const Shape& shape) {
+    LinearMap l;
+    const auto strides = shape.strides();
+    for (int k = 0; k < m.rank; ++k) {
+        const auto sk = strides[static_cast<std::size_t>(k)];
+        l.base += sk * m.offset[static_cast<std::size_t>(k)];
+        for (std::size_t j = 0; j < l.step.size(); ++j)
+            l.step[j] += sk * m.coef[static_cast<std::size_t>(k)][j];
+    }
+    return l;
+}
+
+bool guards_hold(const IndexPlan& p, const LoopIndex& idx) {
+    for (int g = 0; g < p.guard_count; ++g) {
+        const Guard& gd = p.guards[static_cast<std::size_t>(g)];
+        std::int64_t v = gd.constant;
+        for (std::size_t j = 0; j < idx.size(); ++j)
+            v += gd.coef[j] * idx[j];
+        if (v < 0)
+            return false;
+    }
+    return true;
+}
+
 } // namespace symdiff

@@ -56,4 +56,46 @@ struct IndexPlan {
     bool is_reduced(int axis) const;
 };
 
+// --- Walking a plan's loop domain (the interpreter, the tape, the sparsity analysis)
+
+using LoopIndex = std::array<std::int64_t, Shape::max_rank>;
+
+// A tensor's flat offset as a linear function of the loop index: base + sum_j step[j] loop[j].
+struct LinearMap {
+    std::int64_t base = 0;
+    LoopIndex step{};
+};
+
+// The flat offsets into a row-major tensor of `shape` that map `m` reads.
+LinearMap linearize(const AffineMap& m, const Shape& shape);
+
+// True if every guard of the plan holds at loop index idx.
+bool guards_hold(const IndexPlan& p, const LoopIndex& idx);
+
+// Walks every loop index of `domain` in row-major order, calling f(offsets, index) where
+// offsets[t] is the flat offset given by lin[t].
+template <std::size_t N, class F>
+void for_each_index(const Shape& domain, const std::array<LinearMap, N>& lin, F&& f) {
+    const int rank = domain.rank();
+    LoopIndex idx{};
+    std::array<std::int64_t, N> off{};
+    for (std::size_t t = 0; t < N; ++t)
+        off[t] = lin[t].base;
+    const std::int64_t total = domain.size();
+    for (std::int64_t n = 0; n < total; ++n) {
+        f(off, idx);
+        for (int j = rank - 1; j >= 0; --j) { // odometer step
+            const auto ju = static_cast<std::size_t>(j);
+            ++idx[ju];
+            for (std::size_t t = 0; t < N; ++t)
+                off[t] += lin[t].step[ju];
+            if (idx[ju] < domain[j])
+                break;
+            for (std::size_t t = 0; t < N; ++t)
+                off[t] -= lin[t].step[ju] * idx[ju];
+            idx[ju] = 0;
+        }
+    }
+}
+
 } // namespace symdiff

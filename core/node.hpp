@@ -45,8 +45,13 @@ struct SeedRef {
 
 // How a Jacobian loop lays out its result: the seed's axes first (rows of a reverse-mode
 // Jacobian: one vjp per output element) or last (columns: one jvp per input element).
+// A banded Jacobian (|i - j| <= band) runs `colours` = 2 band + 1 compressed directions:
+// iteration k seeds every element j with j mod colours == k, and the result keeps only
+// the band (core/sparsity.hpp). colours == 0: one basis direction per iteration.
 struct LoopSpec {
     bool seed_axes_last = false;
+    std::int32_t colours = 0;
+    std::int32_t band = 0;
     friend bool operator==(const LoopSpec&, const LoopSpec&) = default;
 };
 

@@ -15,67 +15,9 @@ namespace {
 
 constexpr int max_axes = Shape::max_rank;
 
-// Flat offset of an affine-mapped tensor as a linear function of the loop index:
-// base + sum_j step[j] * loop[j].
-struct Linear {
-    std::int64_t base = 0;
-    std::array<std::int64_t, max_axes> step{};
-};
-
-Linear linearize(const AffineMap& m, const Shape& tensor) {
-    Linear l;
-    const auto strides = tensor.strides();
-    for (int k = 0; k < m.rank; ++k) {
-        const auto sk = strides[static_cast<std::size_t>(k)];
-        l.base += sk * m.offset[static_cast<std::size_t>(k)];
-        for (int j = 0; j < max_axes; ++j)
-            l.step[static_cast<std::size_t>(j)] +=
-                sk * m.coef[static_cast<std::size_t>(k)][static_cast<std::size_t>(j)];
-    }
-    return l;
-}
-
-// Walks every loop index of `domain` in row-major order, calling f(offsets, index)
-// where offsets[t] is the flat offset of each linearized tensor t.
-template <std::size_t N, class F>
-void for_each_index(const Shape& domain, const std::array<Linear, N>& lin, F&& f) {
-    const int rank = domain.rank();
-    std::array<std::int64_t, max_axes> idx{};
-    std::array<std::int64_t, N> off{};
-    for (std::size_t t = 0; t < N; ++t)
-        off[t] = lin[t].base;
-    const std::int64_t total = domain.size();
-    for (std::int64_t n = 0; n < total; ++n) {
-        f(off, idx);
-        for (int j = rank - 1; j >= 0; --j) { // odometer step
-            const auto ju = static_cast<std::size_t>(j);
-            ++idx[ju];
-            for (std::size_t t = 0; t < N; ++t)
-                off[t] += lin[t].step[ju];
-            if (idx[ju] < domain[j])
-                break;
-            for (std::size_t t = 0; t < N; ++t)
-                off[t] -= lin[t].step[ju] * idx[ju];
-            idx[ju] = 0;
-        }
-    }
-}
-
-bool guards_pass(const IndexPlan& p, const std::array<std::int64_t, max_axes>& idx) {
-    for (int g = 0; g < p.guard_count; ++g) {
-        const Guard& gd = p.guards[static_cast<std::size_t>(g)];
-        std::int64_t v = gd.constant;
-        for (std::size_t j = 0; j < max_axes; ++j)
-            v += gd.coef[j] * idx[j];
-        if (v < 0)
-            return false;
-    }
-    return true;
-}
-
 // The axis along which the tensors are most contiguous (2 points for a unit stride, 1
 // for a tensor that does not move, 0 for a stride); the last axis on ties.
-int innermost_axis(const Shape& domain, const std::array<Linear, 3>& lin, int tensors) {
+int innermost_axis(const Shape& domain, const std::array<LinearMap, 3>& lin, int tensors) {
     int best = domain.rank() - 1, best_score = -1;
     for (int j = 0; j < domain.rank(); ++j) {
         int score = 0;
@@ -93,12 +35,12 @@ int innermost_axis(const Shape& domain, const std::array<Linear, 3>& lin, int te
 
 // Plans without guards that assign or sum: an odometer over all axes but one, and a
 // tight strided loop over the most contiguous axis (matrix products run i-k-j).
-void run_plan_fast(const IndexPlan& p, const std::array<Linear, 3>& lin, std::span<const double> x,
+void run_plan_fast(const IndexPlan& p, const std::array<LinearMap, 3>& lin, std::span<const double> x,
                    std::span<const double> y, std::span<double> o) {
     const int tensors = 1 + p.operands;
     const int inner = innermost_axis(p.domain, lin, tensors);
     std::array<std::int64_t, max_axes> outer_dims{};
-    std::array<Linear, 3> outer = lin;
+    std::array<LinearMap, 3> outer = lin;
     int rank = 0;
     for (int j = 0; j < p.domain.rank(); ++j) {
         if (j == inner)
@@ -147,8 +89,8 @@ void run_plan_fast(const IndexPlan& p, const std::array<Linear, 3>& lin, std::sp
 
 Tensor run_plan(const IndexPlan& p, const Shape& out_shape, std::span<const Tensor* const> args) {
     Tensor out(out_shape, p.combine == Combine::logsumexp ? -std::numeric_limits<double>::infinity() : 0.0);
-    const std::array<Linear, 3> lin = {linearize(p.out, out_shape), linearize(p.in[0], args[0]->shape()),
-                                       p.operands > 1 ? linearize(p.in[1], args[1]->shape()) : Linear{}};
+    const std::array<LinearMap, 3> lin = {linearize(p.out, out_shape), linearize(p.in[0], args[0]->shape()),
+                                       p.operands > 1 ? linearize(p.in[1], args[1]->shape()) : LinearMap{}};
     if (p.guard_count == 0 && p.combine != Combine::logsumexp) {
         run_plan_fast(p, lin, args[0]->data(), p.operands > 1 ? args[1]->data() : args[0]->data(),
                       out.data());
@@ -164,12 +106,12 @@ Tensor run_plan(const IndexPlan& p, const Shape& out_shape, std::span<const Tens
     switch (p.combine) {
     case Combine::assign:
         for_each_index(p.domain, lin, [&](const auto& off, const auto& idx) {
-            o[static_cast<std::size_t>(off[0])] = guards_pass(p, idx) ? value(off) : 0.0;
+            o[static_cast<std::size_t>(off[0])] = guards_hold(p, idx) ? value(off) : 0.0;
         });
         break;
     case Combine::sum:
         for_each_index(p.domain, lin, [&](const auto& off, const auto& idx) {
-            if (guards_pass(p, idx))
+            if (guards_hold(p, idx))
                 o[static_cast<std::size_t>(off[0])] += value(off);
         });
         break;

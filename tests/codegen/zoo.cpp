@@ -784,6 +784,25 @@ Model derivatives() {
     return b.done();
 }
 
+// Banded Jacobians, computed by compressed sweeps (one per colour, not per direction):
+// the extended Rosenbrock Hessian (band 1: three colours, forward over reverse), a
+// tridiagonal Jacobian in forward mode, and a banded one in reverse mode.
+Model banded() {
+    ModelBuilder b("banded");
+    const Expr x = b.in("x", {10});
+    const Expr pairs = reshape(x, Shape{5, 2});
+    const Expr a = index(pairs, {all, at(0)}), c = index(pairs, {all, at(1)});
+    const Expr f = sum(100.0 * pow(c - a * a, 2.0) + pow(1.0 - a, 2.0));
+    const Expr left = index(x, {range(0, 8)}), mid = index(x, {range(1, 9)}),
+               right = index(x, {range(2, 10)});
+    const Expr tri = concat_of({index(x, {range(0, 1)}), sin(left) * mid + right * right,
+                                index(x, {range(9, 10)})});
+    const Expr few = index(exp(x * 0.5) * x, {range(0, 4)});
+    b.fn("hess", {x}, {{"f", f}, {"H", hessian(f, x)}});
+    b.fn("jac", {x}, {{"J", jacobian(tri, x)}, {"R", jacobian(few, x)}});
+    return b.done();
+}
+
 // Scalars only: every value lives in a local, and nothing loops (and the literal pi).
 Model scalar_only() {
     ModelBuilder b("scalar_only");
@@ -896,6 +915,7 @@ const std::vector<ZooEntry>& zoo() {
         {"unit_axes", unit_axes},
         {"deep_chain", deep_chain},
         {"derivatives", derivatives},
+        {"banded", banded},
         {"scalar_only", scalar_only},
         {"edge_results", edge_results},
         {"special_constants", special_constants},

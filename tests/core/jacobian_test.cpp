@@ -198,3 +198,50 @@ TEST_CASE("what jacobian loops do not support is an error with a clear message")
         CHECK_THROWS_WITH(hessian(x, x), Catch::Contains("hessian needs a scalar function"));
     }
 }
+
+TEST_CASE("banded jacobians run one compressed sweep per colour and recover exactly") {
+    Graph g;
+    const Expr x = input(g, "x", {20});
+    const Expr pairs = reshape(x, {10, 2});
+    SliceSpec col0, col1;
+    col0.stop = {10, 1, 0, 0};
+    col0.drop = 0b10;
+    col1.start = {0, 1, 0, 0};
+    col1.stop = {10, 2, 0, 0};
+    col1.drop = 0b10;
+    const Expr a = slice(pairs, col0), b = slice(pairs, col1);
+    const Expr f = sum(100.0 * pow(b - a * a, 2.0) + pow(1.0 - a, 2.0));
+    Rng rng(77);
+    const Values at{random_tensor(rng, Shape{20}, -1.5, 1.5)};
+
+    SECTION("the extended Rosenbrock Hessian: band 1, three colours, forward mode") {
+        const Expr h = hessian(f, x);
+        CHECK(loop_of(h).loop().colours == 3);
+        CHECK(loop_of(h).loop().band == 1);
+        const Tensor hv = eval(h, at);
+        for (std::size_t i = 0; i < 20; ++i)
+            for (std::size_t j = 0; j < 20; ++j) {
+                const std::size_t p = i / 2;
+                const double av = at[0][2 * p], bv = at[0][2 * p + 1];
+                double want = 0.0;
+                if (i / 2 == j / 2)
+                    want = i != j ? -400 * av : i % 2 ? 200.0 : 1200 * av * av - 400 * bv + 2;
+                CHECK(hv[i * 20 + j] == Approx(want).margin(1e-12));
+            }
+    }
+    SECTION("a banded jacobian in reverse mode (rows compressed)") {
+        SliceSpec head;
+        head.stop[0] = 8; // 8 outputs of 20 inputs: reverse mode
+        const Expr y = slice(sin(x) * x + exp(x * 0.1), head);
+        const Expr j = jacobian(y, x);
+        CHECK_FALSE(loop_of(j).loop().seed_axes_last);
+        CHECK(loop_of(j).loop().colours == 1);
+        FdTally tally;
+        check_against_fd(y, x, j, at, tally);
+        CHECK(tally.compared == 160);
+    }
+    SECTION("a dense jacobian is not compressed") {
+        const Expr j = jacobian(sin(x) * sum(x), x);
+        CHECK(loop_of(j).loop().colours == 0);
+    }
+}
