@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/ops.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
@@ -138,7 +139,9 @@ class FunctionPrinter {
         names_array("outputs", out_names);
         sizes_array("input_sizes", in_shapes);
         sizes_array("output_sizes", out_shapes);
-        w_.line("static constexpr std::size_t work_size = " + std::to_string(prog_.work_size) + ";");
+        // At least 1, so that `double work[FN_work_size];` is always a valid array.
+        w_.line(cat("static constexpr std::size_t work_size = ", std::max<std::int64_t>(1, prog_.work_size),
+                    ";"));
         w_.line("// shape of each parameter and result (row-major; empty for a scalar)");
         auto shape_member = [&](const std::string& n, const Shape& s) {
             w_.line("static constexpr std::array<std::size_t, " + std::to_string(s.rank()) + "> " + n +

@@ -18,7 +18,7 @@ struct f_info {
     static constexpr std::array<const char*, 1> outputs{{"f"}};
     static constexpr std::array<std::size_t, 3> input_sizes{{1, 1, 1}};
     static constexpr std::array<std::size_t, 1> output_sizes{{1}};
-    static constexpr std::size_t work_size = 0;
+    static constexpr std::size_t work_size = 1;
     // shape of each parameter and result (row-major; empty for a scalar)
     static constexpr std::array<std::size_t, 0> x_shape{{}};
     static constexpr std::array<std::size_t, 0> y_shape{{}};
@@ -45,7 +45,7 @@ struct f_grad_info {
     static constexpr std::array<const char*, 4> outputs{{"f", "dx", "dy", "dz"}};
     static constexpr std::array<std::size_t, 3> input_sizes{{1, 1, 1}};
     static constexpr std::array<std::size_t, 4> output_sizes{{1, 1, 1, 1}};
-    static constexpr std::size_t work_size = 0;
+    static constexpr std::size_t work_size = 1;
     // shape of each parameter and result (row-major; empty for a scalar)
     static constexpr std::array<std::size_t, 0> x_shape{{}};
     static constexpr std::array<std::size_t, 0> y_shape{{}};

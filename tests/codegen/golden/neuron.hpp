@@ -29,7 +29,7 @@ struct neuron_info {
     static constexpr std::array<const char*, 1> outputs{{"f"}};
     static constexpr std::array<std::size_t, 2> input_sizes{{3, 2}};
     static constexpr std::array<std::size_t, 1> output_sizes{{1}};
-    static constexpr std::size_t work_size = 0;
+    static constexpr std::size_t work_size = 1;
     // shape of each parameter and result (row-major; empty for a scalar)
     static constexpr std::array<std::size_t, 1> w_shape{{3}};
     static constexpr std::array<std::size_t, 1> x_shape{{2}};
