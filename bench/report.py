@@ -73,8 +73,10 @@ def read_case(path):
     out = {}
     for mode, v in reps.items():
         med = statistics.median(v)
+        q = statistics.quantiles(v, n=4) if len(v) >= 2 else [med, med, med]
         out[mode] = {"median": med, "min": min(v), "max": max(v), "n": len(v),
-                     "spread": (max(v) - min(v)) / med if med else 0.0}
+                     "range": (max(v) - min(v)) / med if med else 0.0,
+                     "iqr": (q[2] - q[0]) / med if med else 0.0}
     return out, data.get("context", {})
 
 
@@ -109,6 +111,11 @@ def model_stats(build, src, stem, exports):
     return {d["export"]: d for d in (json.loads(l) for l in r.stdout.splitlines() if l.strip())}
 
 
+def benchmark_version():
+    r = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libbenchmark-dev"], capture_output=True, text=True)
+    return r.stdout.strip() or "?"
+
+
 def machine(context):
     cpu = "unknown CPU"
     try:
@@ -126,7 +133,7 @@ def machine(context):
     return ("%s, %s cores at %s MHz (%s); caches: %s; %s; Linux %s; Google Benchmark %s" %
             (cpu, context.get("num_cpus", os.cpu_count()), context.get("mhz_per_cpu", "?"),
              flags or "no AVX-512", caches, cxx, platform.release(),
-             context.get("library_version", "?")))
+             context.get("library_version") or benchmark_version()))
 
 
 def table(headers, rows):
@@ -136,14 +143,62 @@ def table(headers, rows):
                      [line(r) for r in rows])
 
 
+def targets_table(targets, scale):
+    """The architect's targets, checked against this run's figures."""
+    rows = []
+    def row(what, value, ok):
+        rows.append([what, value, "-" if ok is None else ("met" if ok else "NOT met")])
+    for case, med, size, ctime in targets:
+        e, h = med["emitted_deriv"], med["hand_deriv"]
+        if e and h:
+            row("%s: emitted ∂ ≤ %s× hand ∂" % (case, "2" if "hessian" in case else "1.0"),
+                "%.2f×" % (e / h), e / h <= (2.0 if "hessian" in case else 1.0))
+        if e and med["emitted_f"] and "hessian" not in case:
+            row("%s: emitted ∂ ≤ 3× emitted f" % case, "%.2f×" % (e / med["emitted_f"]),
+                e / med["emitted_f"] <= 3.0)
+        if med["tape"] and med["adolc"]:
+            row("%s: tape ≤ ADOL-C" % case, "%.2f×" % (med["tape"] / med["adolc"]),
+                med["tape"] <= med["adolc"])
+        row("%s: header compiles with g++ -O2 in < 3 s" % case, "%.2f s" % ctime, ctime < 3.0)
+    sizes = {case: size for case, _, size, _ in targets}
+    if "rosenbrock_1000" in sizes and "rosenbrock_100000" in sizes:
+        a, b = sizes["rosenbrock_1000"], sizes["rosenbrock_100000"]
+        row("header size does not grow with n (Rosenbrock 1000 vs 100000)", "%d vs %d bytes" % (a, b),
+            b - a < 0.05 * a)  # only the digits of the sizes differ
+    if scale:
+        by_n = {e["n"]: e for e in scale["sizes"]}
+        big = by_n.get(1000000, {})
+        if "gen_s" in big:
+            row("gen on 1e6 ops ≤ 2 s", "%.2f s" % big["gen_s"], big["gen_s"] <= 2.0)
+            row("gen on 1e6 ops ≤ 150 bytes/node (peak RSS / model ops)", "%.0f B/op" % (big["peak_rss_kib"] * 1024 / 1e6),
+                big["peak_rss_kib"] * 1024 / 1e6 <= 150)
+        else:
+            row("gen on 1e6 ops ≤ 2 s", "not run (%s)" % big.get("skipped", "timeout"), False)
+            if "probe_peak_rss_kib" in big:
+                row("gen on 1e6 ops ≤ 150 bytes/node (peak RSS / model ops)", "> %.0f B/op (before emit)" %
+                    (big["probe_peak_rss_kib"] * 1024 / 1e6), big["probe_peak_rss_kib"] * 1024 / 1e6 <= 150)
+        small, large = by_n.get(500000, {}), big
+        if "gen_s" in small and "gen_s" in large:
+            r = large["gen_s"] / small["gen_s"]
+            row("t(1e6) / t(5e5) ≤ 2.2", "%.2f" % r, r <= 2.2)
+        else:
+            done = [e for e in scale["sizes"] if "gen_s" in e]
+            if len(done) >= 2:
+                r = done[-1]["gen_s"] / done[-2]["gen_s"]
+                row("t(2N)/t(N) ≤ 2.2 (largest measured pair, N = %d)" % done[-2]["n"], "%.2f" % r, r <= 2.2)
+    return table(["target", "measured", ""], rows)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--results", required=True)
     ap.add_argument("--markdown")
     a = ap.parse_args()
+    a.build, a.results = os.path.abspath(a.build), os.path.abspath(a.results)
     src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    rows, spread_rows, work_rows, contexts, loads = [], [], [], [], []
+    rows, spread_rows, work_rows, contexts, loads, targets = [], [], [], [], [], []
+    nreps = 0
     for case, stem, fexp, dexp, what in CASES:
         path = os.path.join(a.results, case + ".json")
         if not os.path.exists(path):
@@ -169,10 +224,12 @@ def main():
             "%d→%d" % (sf["nodes_before"], sf["nodes_after"]),
             "%d→%d" % (sd["nodes_before"], sd["nodes_after"]),
             "%s / %s" % (fmt_count(sf["flops"]), fmt_count(sd["flops"])),
-            "%.0f%%" % (100 * max(v["spread"] for v in t.values())),
+            "%.0f%%" % (100 * max(v["iqr"] for v in t.values())),
         ])
-        spread_rows.append([case] + ["%.0f%% (n=%d)" % (100 * t[m]["spread"], t[m]["n"]) if m in t else "-"
+        spread_rows.append([case] + ["%.0f%% / %.0f%%" % (100 * t[m]["iqr"], 100 * t[m]["range"]) if m in t else "-"
                                      for m in MODES])
+        targets.append((case, med, size, ctime))
+        nreps = max([nreps] + [v["n"] for v in t.values()])
         work_rows.append([case, "%d / %d" % (sf["kernels"], sd["kernels"]),
                           "%s / %s" % (fmt_count(sf["transcendental"]), fmt_count(sd["transcendental"])),
                           "%s / %s" % (fmt_count(sf["loads"]), fmt_count(sd["loads"])),
@@ -225,7 +282,10 @@ def main():
                           "parse+diff / simplify / emit s", "header B"], srows)
         scale_md += "\n\nbaseline peak RSS of `symdiff --version`: %.0f MiB" % (sc["baseline_rss_kib"] / 1024)
 
+    target_md = targets_table(targets, json.load(open(scale_path)) if os.path.exists(scale_path) else None)
+
     print("\n" + main_table + "\n")
+    print(target_md + "\n")
     if scale_md:
         print(scale_md + "\n")
     if a.markdown and contexts:
@@ -234,7 +294,9 @@ def main():
                                 text=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", src, "status", "--porcelain", "--", "core", "codegen", "rewrite", "tools"],
                                capture_output=True, text=True).stdout.strip()
-        reps = max((r for r in (c.get("num_repetitions") for c in contexts) if r), default="?")
+        if not commit:  # an exported tree: its COMMIT file, if any
+            path = os.path.join(src, "COMMIT")
+            commit = open(path).read().strip() + " (exported tree)" if os.path.exists(path) else "unknown"
         md = f"""# symdiff benchmark results
 
 Generated by `bench/run.sh` on {now}, source commit {commit}{" (with uncommitted changes in core/codegen/rewrite/tools)" if dirty else ""}.
@@ -248,11 +310,15 @@ Times are per call, the median CPU time of the repetitions (Google Benchmark `cp
 repetitions interleaved at random); all ratios come from the same run. ∂ is the
 derivative export (gradient, Hessian or Jacobian, with the objective value where the
 export has it). Emitted code is called through its `work` overload (no allocation).
-"spread" is the largest (max - min) / median over the modes of the row.
+"spread" is the largest interquartile range / median over the modes of the row.
 
 {main_table}
 
-## Spread per mode, (max - min) / median over repetitions
+## Targets (architect's list), as measured in this run
+
+{target_md}
+
+## Spread per mode: interquartile range / median, and (max - min) / median, over {nreps} repetitions
 
 {spread_table}
 

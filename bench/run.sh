@@ -3,7 +3,8 @@
 # case (one process per case, Google Benchmark repetitions, medians), the header and
 # scale measurements, and prints one table, also written to bench/results.md.
 # Environment: REPS (repetitions, default 9), MIN_TIME (seconds per repetition, 0.2),
-# CASES (space-separated subset), SCALE_TIMEOUT (seconds per scale run, 300), JOBS (2).
+# CASES (space-separated subset), SCALE=0 (skip the scale test), SCALE_TIMEOUT (seconds
+# per scale run, 300), JOBS (2).
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build="$src/build-bench"
@@ -45,6 +46,9 @@ for prog in $programs; do
     done
 done
 
-python3 "$src/bench/scale/run_scale.py" --build "$build" --out "$out/scale.json" \
-    --timeout "${SCALE_TIMEOUT:-300}"
+rm -f "$out/scale.json"
+if [ "${SCALE:-1}" != 0 ]; then
+    python3 "$src/bench/scale/run_scale.py" --build "$build" --out "$out/scale.json" \
+        --timeout "${SCALE_TIMEOUT:-300}"
+fi
 python3 "$src/bench/report.py" --build "$build" --results "$out" --markdown "$src/bench/results.md"
