@@ -30,7 +30,6 @@ struct Work {
         zero_stores += w.zero_stores;
         return *this;
     }
-    Work scaled(double s) const { return {flops * s, transcendental * s, loads * s, stores * s, zero_stores * s}; }
 };
 
 // Ops that cost no arithmetic: selections and comparisons.
@@ -46,38 +45,53 @@ bool is_transcendental(std::string_view name) {
     return t.count(name) > 0;
 }
 
-// Domain points where every guard holds (the kernel computes its body there and stores
-// 0 elsewhere); enumerated, domains here are small enough.
-double guarded_points(const codegen::Kernel& k) {
+// Domain points where every guard holds, summed over the counter values of the enclosing
+// Jacobian loops (`counts`, outermost first): the kernel computes its body there and
+// elsewhere stores 0 (or nothing, for a `skip` kernel). Enumerated; domains are small.
+double guarded_points(const codegen::Kernel& k, const std::vector<std::int64_t>& counts) {
     const Shape& d = k.domain;
     const std::int64_t total = d.size();
+    std::int64_t runs = 1;
+    for (std::int64_t c : counts)
+        runs *= c;
     if (k.guards.empty())
-        return static_cast<double>(total);
+        return static_cast<double>(total * runs);
     std::int64_t pass = 0;
     std::array<std::int64_t, Shape::max_rank> idx{};
-    for (std::int64_t flat = 0; flat < total; ++flat) {
-        std::int64_t rest = flat;
-        for (int j = d.rank() - 1; j >= 0; --j) {
-            idx[static_cast<std::size_t>(j)] = rest % d[j];
-            rest /= d[j];
+    std::array<std::int64_t, codegen::max_loop_depth> ctr{};
+    for (std::int64_t run = 0; run < runs; ++run) {
+        std::int64_t rest = run;
+        for (std::size_t j = counts.size(); j-- > 0;) {
+            ctr[j] = rest % counts[j];
+            rest /= counts[j];
         }
-        bool ok = true;
-        for (const Guard& gd : k.guards) {
-            std::int64_t v = gd.constant;
-            for (int j = 0; j < d.rank(); ++j)
-                v += gd.coef[static_cast<std::size_t>(j)] * idx[static_cast<std::size_t>(j)];
-            ok = ok && v >= 0;
+        for (std::int64_t flat = 0; flat < total; ++flat) {
+            rest = flat;
+            for (int j = d.rank() - 1; j >= 0; --j) {
+                idx[static_cast<std::size_t>(j)] = rest % d[j];
+                rest /= d[j];
+            }
+            bool ok = true;
+            for (const codegen::KernelGuard& gd : k.guards) {
+                std::int64_t v = gd.constant;
+                for (int j = 0; j < d.rank(); ++j)
+                    v += gd.coef[static_cast<std::size_t>(j)] * idx[static_cast<std::size_t>(j)];
+                for (std::size_t c = 0; c < counts.size(); ++c)
+                    v += gd.counter[c] * ctr[c];
+                ok = ok && v >= 0;
+            }
+            pass += ok;
         }
-        pass += ok;
     }
     return static_cast<double>(pass);
 }
 
-// One run of a kernel: (apply values of the body) x (domain points where the guards
-// hold), no credit for values the printer hoists out of inner loops; a sum over
-// reduced axes adds one add per point; logsumexp evaluates the body twice (max pass,
-// then sum of exp) and adds sub + exp + add per point and a log per output element.
-Work count_kernel(const codegen::Kernel& k) {
+// All runs of a kernel (`counts`: its enclosing Jacobian loops): (apply values of the
+// body) x (points where the guards hold), no credit for values the printer hoists out
+// of inner loops; a sum over reduced axes adds one add per point; logsumexp evaluates
+// the body twice (max pass, then sum of exp) and adds sub + exp + add per point and a
+// log per output element.
+Work count_kernel(const codegen::Kernel& k, const std::vector<std::int64_t>& counts) {
     double arith = 0, trans = 0, loads = 0;
     for (const codegen::Value& v : k.body) {
         if (v.kind == codegen::Value::Kind::load)
@@ -91,16 +105,19 @@ Work count_kernel(const codegen::Kernel& k) {
         if (is_transcendental(n))
             ++trans;
     }
-    const double points = guarded_points(k);
-    const double all = static_cast<double>(k.domain.size());
+    double runs = 1;
+    for (std::int64_t c : counts)
+        runs *= static_cast<double>(c);
+    const double points = guarded_points(k, counts);
+    const double all = static_cast<double>(k.domain.size()) * runs;
     double outputs = all;
     for (int j = 0; j < k.domain.rank(); ++j)
         if ((k.reduced >> j) & 1u)
             outputs /= static_cast<double>(k.domain[j]);
     Work w;
     w.loads = loads * points;
-    w.stores = k.reduced ? outputs : all;
-    w.zero_stores = k.reduced ? 0 : all - points;
+    w.stores = k.reduced ? outputs : (k.skip ? points : all);
+    w.zero_stores = k.reduced || k.skip ? 0 : all - points;
     if (k.combine == Combine::logsumexp && k.reduced) {
         w.flops = (2 * arith + 3) * points + outputs;
         w.transcendental = (2 * trans + 1) * points + outputs;
@@ -119,21 +136,24 @@ std::string domain_text(const Shape& s) {
     return t + "]";
 }
 
-// Walks the program's steps; `times` is how often the enclosing Jacobian loops run.
+// Walks the program's steps; `counts` are the trip counts of the enclosing Jacobian loops.
 void walk(const Graph& g, const codegen::Program& p, const std::vector<codegen::Step>& steps,
-          double times, Work& total, int& kernels, bool list, int depth) {
+          std::vector<std::int64_t>& counts, Work& total, int& kernels, bool list) {
+    const int depth = static_cast<int>(counts.size());
     for (const codegen::Step& s : steps) {
         if (s.loop >= 0) {
             const codegen::Loop& l = p.loops[static_cast<std::size_t>(s.loop)];
             if (list)
                 std::printf("%*sloop x%lld {\n", 2 * depth + 2, "", static_cast<long long>(l.count));
-            walk(g, p, l.steps, times * static_cast<double>(l.count), total, kernels, list, depth + 1);
+            counts.push_back(l.count);
+            walk(g, p, l.steps, counts, total, kernels, list);
+            counts.pop_back();
             if (list)
                 std::printf("%*s}\n", 2 * depth + 2, "");
             continue;
         }
         const codegen::Kernel& k = s.kernel;
-        const Work w = count_kernel(k).scaled(times);
+        const Work w = count_kernel(k, counts);
         total += w;
         ++kernels;
         if (list)
@@ -141,8 +161,8 @@ void walk(const Graph& g, const codegen::Program& p, const std::vector<codegen::
                         "%-9.0f zero-stores %.0f\n",
                         2 * depth + 2, "", kernels, std::string(name(g[k.node].op)).c_str(),
                         domain_text(k.domain).c_str(), k.reduced ? "reduce " : "",
-                        k.guards.empty() ? "" : "guarded ", w.flops, w.loads, w.stores,
-                        w.zero_stores);
+                        k.guards.empty() ? "" : (k.skip ? "guarded(skip) " : "guarded "), w.flops,
+                        w.loads, w.stores, w.zero_stores);
     }
 }
 
@@ -183,7 +203,8 @@ int main(int argc, char** argv) {
             int kernels = 0;
             if (list)
                 std::printf("%s:\n", fn.name.c_str());
-            walk(*m.graph, p, p.steps, 1.0, total, kernels, list, 0);
+            std::vector<std::int64_t> counts;
+            walk(*m.graph, p, p.steps, counts, total, kernels, list);
             if (!list)
                 std::printf("{\"export\": \"%s\", \"nodes_before\": %zu, \"nodes_after\": %zu, "
                             "\"rewrites\": %zu, \"passes\": %d, \"kernels\": %d, "
