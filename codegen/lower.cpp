@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <map>
 
 namespace symdiff::codegen {
@@ -86,6 +87,12 @@ class Lowering {
         for (const auto& r : fn_.results)
             roots.push_back(r.node);
         nodes_ = reachable(g_, roots);
+        for (NodeId id : nodes_) // emitted index arithmetic is 32-bit (lower.hpp)
+            if (g_[id].shape.size() > std::numeric_limits<Index>::max())
+                throw Error("'" + fn_.name + "' computes a tensor of " +
+                                std::to_string(g_[id].shape.size()) +
+                                " elements; generated code supports fewer than 2^31",
+                            fn_.loc);
         slot_.assign(nodes_.empty() ? 0 : nodes_.back() + 1, -1);
         for (std::size_t s = 0; s < nodes_.size(); ++s)
             slot_[nodes_[s]] = static_cast<int>(s);
@@ -370,9 +377,10 @@ class Lowering {
                 if (p.combine != Combine::assign && p.is_reduced(j))
                     k.reduced |= static_cast<std::uint8_t>(1u << j);
             for (int gi = 0; gi < p.guard_count; ++gi) {
+                const Guard& pg = p.guards[u(gi)];
                 KernelGuard kg;
-                kg.coef = p.guards[u(gi)].coef;
-                kg.constant = p.guards[u(gi)].constant;
+                std::copy(pg.coef.begin(), pg.coef.end(), kg.coef.begin());
+                kg.constant = static_cast<Index>(pg.constant);
                 k.guards.push_back(kg);
             }
             const int a = value(k, n.args[0], p.in[0]);
@@ -416,8 +424,9 @@ class Lowering {
         const Node n = g_[id];
         const LoopSpec& spec = n.loop();
         const NodeId body = n.args[0];
-        const std::int64_t seeds = g_[n.args[1]].shape.size(), width = g_[body].shape.size();
-        const std::int64_t c = spec.colours, b = spec.band;
+        const auto seeds = static_cast<Index>(g_[n.args[1]].shape.size());
+        const auto width = static_cast<Index>(g_[body].shape.size());
+        const Index c = spec.colours, b = spec.band;
         const auto depth = u(prog_.loops[u(loop_index_.at(id))].depth);
         Kernel k;
         k.node = id;
@@ -483,7 +492,7 @@ class Lowering {
     // Axes of extent 1 have index 0: drop them from every access and guard; guards that
     // hold on the whole domain are dropped too.
     static void normalize(Kernel& k) {
-        auto strip = [&](std::array<std::int64_t, Shape::max_rank>& step) {
+        auto strip = [&](std::array<Index, Shape::max_rank>& step) {
             for (int j = 0; j < k.domain.rank(); ++j)
                 if (k.domain[j] == 1)
                     step[u(j)] = 0;

@@ -36,14 +36,19 @@ struct Buffer {
 // Jacobian loops nest at most this deep inside one function (their counters are k0_, k1_).
 inline constexpr int max_loop_depth = 2;
 
+// Index arithmetic of emitted code. 32 bits: lower() refuses tensors of 2^31 or more
+// elements, so every offset fits, and a program holds one value per graph node it
+// computes, so its size matters.
+using Index = std::int32_t;
+
 // Flat element index into a buffer: base + sum_j step[j] * loop[j] + sum_d counter[d] * k_d,
 // where loop[j] are the kernel's loop indices and k_d the counters of enclosing
 // Jacobian loops.
 struct Access {
     int buffer = -1;
-    std::int64_t base = 0;
-    std::array<std::int64_t, Shape::max_rank> step{};
-    std::array<std::int64_t, max_loop_depth> counter{};
+    Index base = 0;
+    std::array<Index, Shape::max_rank> step{};
+    std::array<Index, max_loop_depth> counter{};
     friend bool operator==(const Access&, const Access&) = default;
 };
 
@@ -55,21 +60,21 @@ struct Value {
         apply,    // element-wise `op` of earlier values `args`
         seed,     // 1 where the flat index `at` (no buffer) equals the counter of loop `depth`
     };
-    Kind kind = Kind::constant;
-    Op op{};
-    std::array<int, 3> args{};
     Access at;
     double constant = 0.0;
-    int depth = 0;                // seed: which loop's counter
-    std::int64_t directions = 0;  // seed: how many directions that loop runs
-    std::int64_t colours = 0;     // seed: compressed, 1 where index mod colours == counter
+    std::array<int, 3> args{};
+    Index directions = 0;     // seed: how many directions that loop runs
+    Index colours = 0;        // seed: compressed, 1 where index mod colours == counter
+    Kind kind = Kind::constant;
+    Op op{};
+    std::int8_t depth = 0;    // seed: which loop's counter
 };
 
 // sum_j coef[j] * loop[j] + sum_d counter[d] * k_d + constant >= 0
 struct KernelGuard {
-    std::array<std::int64_t, Shape::max_rank> coef{};
-    std::array<std::int64_t, max_loop_depth> counter{};
-    std::int64_t constant = 0;
+    std::array<Index, Shape::max_rank> coef{};
+    std::array<Index, max_loop_depth> counter{};
+    Index constant = 0;
 };
 
 struct Kernel {

@@ -159,13 +159,15 @@ std::optional<NodeId> Graph::fold(const Node& n) {
     return std::nullopt;
 }
 
-NodeId Graph::intern(const Node& n) {
-    const std::size_t h = hash_node(n);
+NodeId Graph::intern(const Node& node) {
+    Node n = node;
+    n.hash = static_cast<std::uint32_t>(hash_node(n));
+    const std::uint32_t h = n.hash;
     const std::size_t mask = table_.size() - 1;
     std::size_t slot = h & mask;
     while (table_[slot] != no_node) {
         const NodeId id = table_[slot];
-        if (hashes_[id] == h && same_node(nodes_[id], n))
+        if (nodes_[id].hash == h && same_node(nodes_[id], n))
             return id;
         slot = (slot + 1) & mask;
     }
@@ -173,7 +175,6 @@ NodeId Graph::intern(const Node& n) {
         throw Error("graph has too many nodes");
     const auto id = static_cast<NodeId>(nodes_.size());
     nodes_.push_back(n);
-    hashes_.push_back(h);
     table_[slot] = id;
     if (2 * nodes_.size() > table_.size())
         grow_table();
@@ -184,7 +185,7 @@ void Graph::grow_table() {
     table_.assign(table_.size() * 2, no_node);
     const std::size_t mask = table_.size() - 1;
     for (NodeId id = 0; id < size(); ++id) {
-        std::size_t slot = hashes_[id] & mask;
+        std::size_t slot = nodes_[id].hash & mask;
         while (table_[slot] != no_node)
             slot = (slot + 1) & mask;
         table_[slot] = id;
@@ -215,7 +216,7 @@ bool Graph::is_const(NodeId id, double value) const {
 }
 
 std::size_t Graph::memory_bytes() const {
-    return nodes_.capacity() * sizeof(Node) + hashes_.capacity() * sizeof(std::size_t) +
+    return nodes_.capacity() * sizeof(Node) +
            table_.capacity() * sizeof(NodeId);
 }
 

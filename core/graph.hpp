@@ -69,7 +69,6 @@ class Graph {
     void grow_table();
 
     std::vector<Node> nodes_;
-    std::vector<std::size_t> hashes_; // hash of nodes_[i]
     std::vector<NodeId> table_;       // open addressing; no_node marks an empty slot
     std::vector<InputInfo> inputs_;
     std::int32_t seeds_ = 0;

@@ -68,6 +68,7 @@ struct Node {
     std::uint8_t arity = 0;
     Shape shape;
     std::array<NodeId, 3> args{no_node, no_node, no_node};
+    std::uint32_t hash = 0; // set by the graph when interned (fills padding; not identity)
     Payload payload;
 
     std::span<const NodeId> operands() const { return {args.data(), arity}; }
