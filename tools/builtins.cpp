@@ -2,6 +2,7 @@
 // throw Error without a location (as core does); the parser locates it at the call.
 #include "tools/builtins.hpp"
 
+#include "core/cpp_names.hpp"
 #include "core/differentiate.hpp"
 #include "core/ops.hpp"
 
@@ -81,6 +82,14 @@ Value build_concat(Graph&, const Builtin&, std::span<const CallArg> a) {
     return plain(concat(exprs(a)));
 }
 
+// Refuses a derivative that added more than max_derivative_nodes nodes since `before`.
+void check_growth(const Graph& g, NodeId before, const Builtin& fn) {
+    if (g.size() - before > max_derivative_nodes)
+        throw Error(in_quotes(fn.name) + " would add more than " +
+                    std::to_string(max_derivative_nodes) +
+                    " nodes to the graph (each order of a derivative can double its size)");
+}
+
 // Derivatives record how they were made (DerivativeSpec) for the numeric modes.
 Value derivative(Expr result, DerivativeSpec::Kind kind, std::span<const CallArg> a,
                  int order = 1) {
@@ -94,21 +103,40 @@ Value derivative(Expr result, DerivativeSpec::Kind kind, std::span<const CallArg
     return Value{result, s, {}};
 }
 
-Value build_grad(Graph&, const Builtin&, std::span<const CallArg> a) {
-    return derivative(grad(x0(a), a[1].value.expr), DerivativeSpec::Kind::grad, a);
+Value build_grad(Graph& g, const Builtin& fn, std::span<const CallArg> a) {
+    const NodeId before = g.size();
+    const Expr d = grad(x0(a), a[1].value.expr);
+    check_growth(g, before, fn);
+    return derivative(d, DerivativeSpec::Kind::grad, a);
 }
-Value build_jvp(Graph&, const Builtin&, std::span<const CallArg> a) {
-    return derivative(jvp(x0(a), a[1].value.expr, a[2].value.expr), DerivativeSpec::Kind::jvp, a);
+Value build_jvp(Graph& g, const Builtin& fn, std::span<const CallArg> a) {
+    const NodeId before = g.size();
+    const Expr d = jvp(x0(a), a[1].value.expr, a[2].value.expr);
+    check_growth(g, before, fn);
+    return derivative(d, DerivativeSpec::Kind::jvp, a);
 }
-Value build_diff(Graph&, const Builtin&, std::span<const CallArg> a) {
+// One order at a time (as core's diff does), so a diff that outgrows the cap stops early.
+Value build_diff(Graph& g, const Builtin& fn, std::span<const CallArg> a) {
     const int k = static_cast<int>(a[2].integer);
-    return derivative(diff(x0(a), a[1].value.expr, k), DerivativeSpec::Kind::diff, a, k);
+    Expr d = diff(x0(a), a[1].value.expr, 0); // checks the shapes
+    for (int i = 0; i < k; ++i) {
+        const NodeId before = g.size();
+        d = diff(d, a[1].value.expr, 1);
+        check_growth(g, before, fn);
+    }
+    return derivative(d, DerivativeSpec::Kind::diff, a, k);
 }
-Value build_jacobian(Graph&, const Builtin&, std::span<const CallArg> a) {
-    return derivative(jacobian(x0(a), a[1].value.expr), DerivativeSpec::Kind::jacobian, a);
+Value build_jacobian(Graph& g, const Builtin& fn, std::span<const CallArg> a) {
+    const NodeId before = g.size();
+    const Expr d = jacobian(x0(a), a[1].value.expr);
+    check_growth(g, before, fn);
+    return derivative(d, DerivativeSpec::Kind::jacobian, a);
 }
-Value build_hessian(Graph&, const Builtin&, std::span<const CallArg> a) {
-    return derivative(hessian(x0(a), a[1].value.expr), DerivativeSpec::Kind::hessian, a);
+Value build_hessian(Graph& g, const Builtin& fn, std::span<const CallArg> a) {
+    const NodeId before = g.size();
+    const Expr d = hessian(x0(a), a[1].value.expr);
+    check_growth(g, before, fn);
+    return derivative(d, DerivativeSpec::Kind::hessian, a);
 }
 
 // The element-wise functions of the language; each must name an element-wise op.

@@ -56,5 +56,11 @@ ArgKind arg_kind(const Builtin& fn, std::size_t position);
 // A diff of higher order is refused: each order differentiates the previous derivative
 // graph, which (unsimplified) can grow geometrically.
 inline constexpr int max_diff_order = 16;
+// A derivative call (each order of a diff counted on its own) may add at most this many
+// nodes to the graph. Derivatives of derivatives grow geometrically (each order of
+// diff(exp(sin(x) x) / (1 + x^2), x, k) doubles the graph: order 16 made two million nodes
+// that took a minute and 2.5 GB to simplify), and so do nested grads; the cap refuses
+// such models in about a second and bounds the graphs the simplifier meets.
+inline constexpr std::size_t max_derivative_nodes = std::size_t{1} << 18;
 
 } // namespace symdiff

@@ -4,6 +4,7 @@
 #include "tools/cli.hpp"
 
 #include "tools/atomic_file.hpp"
+#include "tools/compare.hpp"
 #include "tools/dot_command.hpp"
 #include "tools/model.hpp"
 #include "tools/names.hpp"
@@ -109,8 +110,6 @@ struct Command {
 int gen_command(const Args& a, std::ostream& out);
 int eval_command(const Args& a, std::ostream& out);
 int dot_command(const Args& a, std::ostream& out);
-// check and compare land in later changes: each then gets a runner in the table.
-constexpr auto not_available = nullptr;
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -127,18 +126,27 @@ const std::vector<Command>& commands() {
          {"--set", "--set-file", "--json"},
          eval_command},
         {"check",
-         "MODEL.sd [--set NAME=VALUE ...] [--points N] [--seed S]",
-         "check every derivative against symbol-to-number mode and finite differences "
-         "(not available yet)",
+         "MODEL.sd [--set NAME=VALUE ...] [--set-file F.json] [--points N] [--seed S]",
+         "hold every result against the tape, the compiled code and finite differences, at N "
+         "random points (default 3, from seed S, default 1) and the --set point",
          {"MODEL.sd"},
          {"--set", "--set-file", "--points", "--seed"},
-         not_available},
+         [](const Args& a, std::ostream& out) {
+             return translate_errors<UsageError, FileError>([&] {
+                 return check_command({a.positional, a.options}, out);
+             });
+         }},
         {"compare",
-         "MODEL.sd FN [--set NAME=VALUE ...] [--json]",
-         "compare symbol-to-symbol and symbol-to-number mode on one export (not available yet)",
+         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json]",
+         "one export in symbol-to-symbol and symbol-to-number mode: agreement, node counts, "
+         "time per call, memory",
          {"MODEL.sd", "FN"},
          {"--set", "--set-file", "--json"},
-         not_available},
+         [](const Args& a, std::ostream& out) {
+             return translate_errors<UsageError, FileError>([&] {
+                 return compare_command({a.positional, a.options}, out);
+             });
+         }},
         {"dot",
          "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--simplify] [-o OUT.dot]",
          "write a Graphviz picture of an export's graph; with values, edges carry forward "

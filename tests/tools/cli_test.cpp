@@ -3,7 +3,7 @@
 // the atomic-write guarantee of gen. CLI messages covered here:
 //   no command given · unknown command 'C' · unknown option 'O' · unknown option 'O' for 'C'
 //   option 'O' is given twice · option 'O' takes no value · option 'O' needs a value
-//   missing argument A for 'C' · unexpected argument 'A' · 'C' is not available yet
+//   missing argument A for 'C' · unexpected argument 'A'
 //   gen needs the output file: -o OUT.hpp · cannot use 'NS' as the namespace: WHY
 //   cannot use the model's file name 'S' as the namespace: WHY · cannot write 'P': WHY
 //   cannot read 'P': WHY · cannot read 'P': it is a directory · 'M' has no export 'F'
@@ -131,12 +131,6 @@ TEST_CASE("cli error: unexpected argument") {
     require_failure({"gen", "m.sd", "extra", "-o", "x.hpp"},
                     "error: unexpected argument 'extra'\nhint: usage: symdiff gen MODEL.sd -o "
                     "OUT.hpp [--namespace NS]\n");
-}
-
-TEST_CASE("cli error: check and compare are not available yet") {
-    require_failure({"check", example("circuit.sd")}, "error: 'check' is not available yet\n");
-    require_failure({"compare", example("circuit.sd"), "f_grad"},
-                    "error: 'compare' is not available yet\n");
 }
 
 // --- reading the model

@@ -1,67 +1,100 @@
 // One test per error message of the model parser: message text, line:col, and the
-// caret display (require_error checks all three). The catalogue of messages:
+// caret display (require_error checks all three). The catalogue of messages (each one is
+// in docs/errors.md with an example; tests/tools/catalogue_test.cpp checks both lists):
+// clang-format off
 //
 // bytes and tokens
-//   unexpected character 'C'                    unexpected byte \xNN
+//   unexpected character 'C'
+//   unexpected byte \xNN
 //   non-ASCII byte \xNN (only comments may hold UTF-8 text)
-//   invalid UTF-8 byte \xNN                     malformed number 'T'
-//   number 'T' does not fit in a double         integer N is too large
+//   invalid UTF-8 byte \xNN
+//   malformed number 'T'
+//   number 'T' does not fit in a double
+//   integer N is too large
 // statements
 //   expected a statement ('input', 'export' or NAME = EXPR), got T
-//   expected '=' after 'NAME'                   expected the end of the statement, got T
-//   model defines no export                     'NAME' is not defined
+//   expected '=' after 'NAME'
+//   expected the end of the statement, got T
+//   model defines no export
+//   'NAME' is not defined
 //   'NAME' is already defined on line L
 // names
-//   'NAME' is a keyword of the model language   'NAME' is the name of a function
-//   'NAME' is a C++ keyword                     'std' is reserved: generated code uses the
-//   namespace std 'NAME' is reserved in C++ (names with '__' or starting with '_' and a capital)
+//   'NAME' is a keyword of the model language
+//   'NAME' is the name of a function
+//   'NAME' is a C++ keyword
+//   'std' is reserved: generated code uses the namespace std
+//   'NAME' is reserved in C++ (names with '__' or starting with '_' and a capital)
 //   'NAME' is a macro of the C++ standard library
 //   'NAME': names ending in '_' are reserved for generated code
 // inputs
-//   expected an input name, got T               an input has at most 4 dimensions
+//   expected an input name, got T
+//   an input has at most 4 dimensions
 //   the dimensions of an input must be integer literals
-//   dimension N must be positive                expected ',' or ']' after a dimension, got T
-//   unclosed '(' / unclosed '['                 (core) tensor with more than 2^40 elements
+//   dimension N must be positive
+//   expected ',' or ']' after a dimension, got T
+//   unclosed '(' / unclosed '['
+//   tensor with more than 2^40 elements
 // exports
-//   expected the name of the export, got T      export 'F' is already defined on line L
-//   expected '(' after the export name, got T   expected a parameter name, got T
-//   'NAME' is not an input                      parameter 'NAME' is listed twice
+//   expected the name of the export, got T
+//   export 'F' is already defined on line L
+//   expected '(' after the export name, got T
+//   expected a parameter name, got T
+//   'NAME' is not an input
+//   parameter 'NAME' is listed twice
 //   expected ',' or ')' after a parameter, got T
 //   expected '->' after the parameter list, got T
-//   export 'F' has no results                   a result must be a defined name or NAME = EXPR, got
-//   T result 'R' has the name of a parameter      result 'R' is listed twice result 'R' would hide
-//   'R' defined on line L result 'R' depends on input 'I', which is not a parameter of 'F'
+//   export 'F' has no results
+//   a result must be a defined name or NAME = EXPR, got T
+//   result 'R' has the name of a parameter
+//   result 'R' is listed twice
+//   result 'R' would hide 'R' defined on line L
+//   result 'R' depends on input 'I', which is not a parameter of 'F'
 //   parameter 'P' is not used by any result of 'F'
 // expressions
-//   expected an expression, got T               expected ')', got T
+//   expected an expression, got T
+//   expected ')', got T
 //   expression nested too deeply (more than 256 levels)
 //   comparisons are only allowed as the condition of where
-//   comparisons cannot be chained               the keyword 'K' cannot appear in an expression
-//   'F' is a function: call it as F(...)        'NAME' is not a function
-//   unknown function 'F'                        expected ',' or ')' after an argument of 'F', got T
-//   'F' takes N argument(s) / N or M / N to M / at least N arguments, got K
+//   comparisons cannot be chained
+//   the keyword 'K' cannot appear in an expression
+//   'F' is a function: call it as F(...)
+//   'NAME' is not a function
+//   unknown function 'F'
+//   expected ',' or ')' after an argument of 'F', got T
+//   'F' takes 1 argument, got K
+//   'F' takes N arguments, got K
+//   'F' takes N or M arguments, got K
+//   'F' takes N to M arguments, got K
+//   'F' takes at least 1 argument, got K
 //   the variable of 'F' must be the name of an input
 //   'NAME' is not an input ('F' differentiates by inputs)
-//   the axis of 'F' must be an integer literal  the dimensions of 'F' must be integer literals
+//   the axis of 'F' must be an integer literal
+//   the dimensions of 'F' must be integer literals
 //   the order of 'diff' must be an integer literal
 //   the order of 'diff' must be non-negative, got N
 //   the order of 'diff' is at most 16, got N
+//   'F' would add more than N nodes to the graph (each order of a derivative can double its size)
 // indexing
 //   indices must be integer literals or slices a:b, got T
-//   an index must be an integer literal         too many indices for shape S
+//   an index must be an integer literal
+//   too many indices for shape S
 //   index I is out of range for axis K of shape S
 //   slice A:B is out of range for axis K of shape S
-//   slice A:B of axis K is empty                expected ',' or ']' after an index, got T
+//   slice A:B of axis K is empty
+//   expected ',' or ']' after an index, got T
 // core errors, located at the operator or call that caused them (examples)
-//   @ needs vectors or matrices, got S @ S      shapes S and S do not broadcast
-//   grad needs a scalar function, got shape S   axis N is out of range for shape S
+//   @ needs vectors or matrices, got S @ S
+//   @: inner dimensions differ: S @ S
+//   shapes S and S do not broadcast
+//   grad needs a scalar function, got shape S
+//   axis N is out of range for shape S
 //   diff needs a scalar function of a scalar variable
 //   hessian needs a scalar function, got shape S
 //   a Jacobian of shape S by S would have N dimensions; at most 4 are supported
-//   reverse-mode derivatives of a jacobian or hessian are not available; take them in
-//   forward mode (jvp) instead
+//   reverse-mode derivatives of a jacobian or hessian are not available; take them in forward mode (jvp) instead
 //   jvp: the tangent has shape S, the variable has S
 //   cannot reshape S (N elements) to S (N elements)
+// clang-format on
 #include "tools/tools_test_util.hpp"
 
 #include <string>
@@ -427,8 +460,8 @@ TEST_CASE("error: order of diff is at most 16") {
 }
 
 TEST_CASE("error: hessian needs a scalar function") {
-    require_error("input x[2]\nf = hessian(x * x, x)\n", "hessian needs a scalar function, got shape [2]",
-                  2, 5);
+    require_error("input x[2]\nf = hessian(x * x, x)\n",
+                  "hessian needs a scalar function, got shape [2]", 2, 5);
 }
 
 TEST_CASE("error: a jacobian has at most four dimensions") {
@@ -439,10 +472,11 @@ TEST_CASE("error: a jacobian has at most four dimensions") {
 }
 
 TEST_CASE("error: reverse mode does not cross a jacobian loop") {
-    require_error("input x[2]\nh = hessian(sum(exp(x)), x)\nf = grad(sum(h), x)\n",
-                  "reverse-mode derivatives of a jacobian or hessian are not available; take them in "
-                  "forward mode (jvp) instead",
-                  3, 5);
+    require_error(
+        "input x[2]\nh = hessian(sum(exp(x)), x)\nf = grad(sum(h), x)\n",
+        "reverse-mode derivatives of a jacobian or hessian are not available; take them in "
+        "forward mode (jvp) instead",
+        3, 5);
 }
 
 // --- indexing

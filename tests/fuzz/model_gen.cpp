@@ -1,0 +1,649 @@
+// The random model writer: expressions are generated top-down for a requested shape, so
+// every choice fixes its operands' shapes; each value remembers which inputs it reads, so
+// an export lists exactly the parameters it needs (a parameter that the graph turns out not
+// to use - a derivative that no longer reads it - is dropped after a trial parse).
+#include "tests/fuzz/model_gen.hpp"
+
+#include "tests/support/random.hpp"
+#include "tools/model.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+namespace symdiff::fuzz {
+namespace {
+
+using Dims = std::vector<std::int64_t>;
+using Deps = std::set<std::string>;
+
+struct Val {
+    std::string text;
+    Deps deps;
+    bool atomic = false; // a name, number or call: needs no parentheses as an operand
+};
+
+struct Named {
+    std::string name;
+    Dims shape;
+    bool input = false;
+    Deps deps;
+};
+
+struct Export {
+    std::string name;
+    std::vector<std::string> params;
+    std::vector<std::string> results; // "f" or "NAME = EXPR"
+};
+
+std::int64_t numel(const Dims& d) {
+    std::int64_t n = 1;
+    for (auto x : d)
+        n *= x;
+    return n;
+}
+
+bool broadcasts_to(const Dims& a, const Dims& s) {
+    if (a.size() > s.size())
+        return false;
+    const std::size_t off = s.size() - a.size();
+    for (std::size_t k = 0; k < a.size(); ++k)
+        if (a[k] != 1 && a[k] != s[off + k])
+            return false;
+    return true;
+}
+
+std::string dims_text(const Dims& d) {
+    std::string s;
+    for (std::size_t k = 0; k < d.size(); ++k)
+        s += (k ? ", " : "") + std::to_string(d[k]);
+    return s;
+}
+
+Deps merge(const Deps& a, const Deps& b) {
+    Deps d = a;
+    d.insert(b.begin(), b.end());
+    return d;
+}
+
+std::string paren(const Val& v) { return v.atomic ? v.text : "(" + v.text + ")"; }
+
+class Writer {
+  public:
+    Writer(std::uint64_t seed, const ModelGenOptions& o) : rng_(seed), o_(o) {}
+
+    std::string model();
+
+  private:
+    // --- shapes
+    Dims random_shape(int max_rank) {
+        Dims d(static_cast<std::size_t>(rng_.integer(0, max_rank)));
+        for (auto& x : d)
+            x = rng_.integer(1, o_.max_dim);
+        return d;
+    }
+    Dims sub_shape(const Dims& s) {
+        if (rng_.chance(0.6))
+            return s;
+        Dims d(s.begin() + rng_.integer(0, static_cast<std::int64_t>(s.size())), s.end());
+        for (auto& x : d)
+            if (rng_.chance(0.3))
+                x = 1;
+        return d;
+    }
+    int inner_rank() const { return o_.max_rank + 1; }
+
+    // --- text pieces
+    std::string number() {
+        static const char* forms[] = {"2",   "3",    "0.5",  "1.5",  ".75", "1e-1",
+                                      "2.5", "0.25", "1E0",  "4",    "0.1", "1.25e+0"};
+        return forms[rng_.integer(0, 11)];
+    }
+    std::string op_space(const char* op) {
+        if (!o_.layout || rng_.chance(0.8))
+            return std::string(" ") + op + " ";
+        if (rng_.chance(0.3))
+            return op;
+        if (rng_.chance(0.5))
+            return std::string(" ") + op + " # continued\n    ";
+        return std::string(" ") + op + "\n\t";
+    }
+    Val squash(const Val& e, double lo, double hi) {
+        // lo + (hi - lo) sigmoid(e): inside [lo, hi] whatever e is
+        return {"(" + fmt(lo) + " + " + fmt(hi - lo) + " * sigmoid(" + e.text + "))", e.deps,
+                true};
+    }
+    static std::string fmt(double v) {
+        std::string s = std::to_string(v);
+        while (s.size() > 1 && s.back() == '0')
+            s.pop_back();
+        if (s.back() == '.')
+            s.pop_back();
+        return s;
+    }
+
+    // --- expressions
+    Val expr(const Dims& s, int depth);
+    Val leaf(const Dims& s);
+    Val unary(const Dims& s, int depth);
+    Val binary(const Dims& s, int depth);
+    Val branch(const Dims& s, int depth);
+    std::optional<Val> structural(const Dims& s, int depth);
+    std::optional<Val> derivative(const Dims& s, int depth);
+    Val objective(int depth);
+
+    std::string fresh_name(const std::string& stem) {
+        for (int k = 0;; ++k) {
+            std::string n = stem + (k ? std::to_string(k) : "");
+            if (!used_.count(n)) {
+                used_.insert(n);
+                return n;
+            }
+        }
+    }
+
+    std::vector<const Named*> inputs() const {
+        std::vector<const Named*> v;
+        for (const Named& n : names_)
+            if (n.input)
+                v.push_back(&n);
+        return v;
+    }
+
+    symdiff::test::Rng rng_;
+    ModelGenOptions o_;
+    std::vector<Named> names_;
+    std::set<std::string> used_;
+};
+
+Val Writer::expr(const Dims& s, int depth) {
+    if (depth <= 0 || rng_.chance(0.2))
+        return leaf(s);
+    const double r = rng_.real(0.0, 1.0);
+    if (r < 0.35)
+        if (auto v = structural(s, depth - 1))
+            return *v;
+    if (r < 0.6)
+        return unary(s, depth - 1);
+    if (r < 0.88 || !o_.kinks)
+        return binary(s, depth - 1);
+    return branch(s, depth - 1);
+}
+
+Val Writer::leaf(const Dims& s) {
+    std::vector<std::function<Val()>> options;
+    for (const Named& n : names_) {
+        const Val v{n.name, n.deps, true};
+        if (n.shape == s) {
+            options.insert(options.end(), 4, [v] { return v; });
+            continue;
+        }
+        if (!s.empty() && broadcasts_to(n.shape, s)) {
+            options.push_back([this, v, s] {
+                return rng_.chance(0.5) ? Val{"(" + v.text + " * ones(" + dims_text(s) + "))", v.deps}
+                                        : Val{"(zeros(" + dims_text(s) + ") + " + v.text + ")", v.deps};
+            });
+        }
+        // (d, s...) -> s: an index of the first axis, or a reduction over it
+        if (n.shape.size() == s.size() + 1 && Dims(n.shape.begin() + 1, n.shape.end()) == s) {
+            const std::int64_t d = n.shape[0];
+            options.push_back([this, v, d] {
+                const std::int64_t i = rng_.integer(-d, d - 1);
+                return Val{v.text + "[" + std::to_string(i) + "]", v.deps, true};
+            });
+            options.push_back([this, v] {
+                static const char* f[] = {"sum", "mean", "logsumexp"};
+                return Val{std::string(f[rng_.integer(0, 2)]) + "(" + v.text + ", 0)", v.deps, true};
+            });
+        }
+        if (s.empty() && !n.shape.empty()) {
+            options.push_back([this, v, n] {
+                const int k = static_cast<int>(rng_.integer(0, 3));
+                if (k < 3) {
+                    static const char* f[] = {"sum", "mean", "logsumexp"};
+                    return Val{std::string(f[k]) + "(" + v.text + ")", v.deps, true};
+                }
+                std::string idx;
+                for (std::size_t a = 0; a < n.shape.size(); ++a)
+                    idx += (a ? ", " : "") + std::to_string(rng_.integer(0, n.shape[a] - 1));
+                return Val{v.text + "[" + idx + "]", v.deps, true};
+            });
+        }
+        // a window of a vector, in every spelling of a slice
+        if (s.size() == 1 && n.shape.size() == 1 && n.shape[0] > s[0]) {
+            const std::int64_t d = n.shape[0], k = s[0];
+            options.push_back([this, v, d, k] {
+                const std::int64_t a = rng_.integer(0, d - k);
+                std::string lo = std::to_string(a), hi = std::to_string(a + k);
+                if (a == 0 && rng_.chance(0.5))
+                    lo = "";
+                else if (rng_.chance(0.3))
+                    lo = std::to_string(a - d);
+                if (a + k == d && rng_.chance(0.5))
+                    hi = "";
+                else if (a + k < d && rng_.chance(0.3))
+                    hi = std::to_string(a + k - d); // from the end; -0 would mean 0
+                return Val{v.text + "[" + lo + ":" + hi + "]", v.deps, true};
+            });
+        }
+        // a column of a matrix
+        if (s.size() == 1 && n.shape.size() == 2 && n.shape[0] == s[0]) {
+            const std::int64_t d = n.shape[1];
+            options.push_back([this, v, d] {
+                return Val{v.text + "[:, " + std::to_string(rng_.integer(0, d - 1)) + "]", v.deps,
+                           true};
+            });
+        }
+    }
+    if (options.empty() || rng_.chance(0.1)) {
+        if (s.empty())
+            return rng_.chance(0.15) ? Val{"pi", {}, true} : Val{number(), {}, true};
+        return Val{"(" + number() + " * ones(" + dims_text(s) + "))", {}, true};
+    }
+    return options[static_cast<std::size_t>(
+        rng_.integer(0, static_cast<std::int64_t>(options.size()) - 1))]();
+}
+
+Val Writer::unary(const Dims& s, int depth) {
+    const Val e = expr(s, depth);
+    struct Domain {
+        const char* name;
+        double lo, hi; // hi < lo: total, no squashing
+    };
+    static const Domain ops[] = {
+        {"exp", -3, 3},   {"log", 0.2, 3},    {"sqrt", 0.1, 3},   {"sin", 1, 0},
+        {"cos", 1, 0},    {"tan", -1.2, 1.2}, {"tanh", 1, 0},     {"sigmoid", 1, 0},
+        {"log1p", -0.8, 3}, {"expm1", -3, 3}, {"softplus", 1, 0}, {"relu", 1, 0},
+        {"abs", 1, 0},
+    };
+    const int k = static_cast<int>(rng_.integer(0, 15));
+    if (k == 13)
+        return {"-" + paren(e), e.deps};
+    if (k == 14)
+        return {paren(e) + " ^ " + (rng_.chance(0.5) ? "2" : "3"), e.deps};
+    if (k == 15) {
+        const Val b = squash(e, 0.2, 2.5);
+        return rng_.chance(0.5) ? Val{b.text + " ^ -1", e.deps}
+                                : Val{"pow(" + b.text + ", " + fmt(rng_.real(-2, 2)) + ")", e.deps,
+                                      true};
+    }
+    const Domain& d = ops[k];
+    if ((!o_.kinks && (std::string(d.name) == "relu" || std::string(d.name) == "abs")))
+        return {std::string("tanh(") + e.text + ")", e.deps, true};
+    const Val arg = d.hi < d.lo ? e : squash(e, d.lo, d.hi);
+    return {std::string(d.name) + "(" + arg.text + ")", arg.deps, true};
+}
+
+Val Writer::binary(const Dims& s, int depth) {
+    Val a = expr(s, depth), b = expr(sub_shape(s), depth);
+    if (rng_.chance(0.5))
+        std::swap(a, b);
+    const Deps deps = merge(a.deps, b.deps);
+    const int k = static_cast<int>(rng_.integer(0, o_.kinks ? 6 : 4));
+    switch (k) {
+    case 0:
+        return {paren(a) + op_space("+") + paren(b), deps};
+    case 1:
+        return {paren(a) + op_space("-") + paren(b), deps};
+    case 2:
+        return {paren(a) + op_space("*") + paren(b), deps};
+    case 3:
+        return {paren(a) + op_space("/") + squash(b, 0.5, 2.5).text, deps};
+    case 4:
+        return {"pow(" + squash(a, 0.2, 2.5).text + ", " + squash(b, -2, 2).text + ")", deps, true};
+    case 5:
+        return {"max(" + a.text + ", " + b.text + ")", deps, true};
+    default:
+        return {"min(" + a.text + ", " + b.text + ")", deps, true};
+    }
+}
+
+Val Writer::branch(const Dims& s, int depth) {
+    static const char* cmp[] = {"<", "<=", ">", ">=", "==", "!="};
+    const Val l = expr(sub_shape(s), depth);
+    const Val r = rng_.chance(0.5) ? expr(sub_shape(s), depth) : Val{number(), {}, true};
+    Val a = expr(s, depth), b = expr(sub_shape(s), depth);
+    if (rng_.chance(0.5))
+        std::swap(a, b);
+    return {"where(" + l.text + " " + cmp[rng_.integer(0, 5)] + " " + r.text + ", " + a.text +
+                ", " + b.text + ")",
+            merge(merge(l.deps, r.deps), merge(a.deps, b.deps)), true};
+}
+
+std::optional<Val> Writer::structural(const Dims& s, int depth) {
+    std::vector<std::function<Val()>> options;
+    const auto rank = static_cast<int>(s.size());
+    auto call = [](const std::string& f, const Val& e, const std::string& extra = "") {
+        return Val{f + "(" + e.text + extra + ")", e.deps, true};
+    };
+    if (s.empty()) {
+        options.push_back([&] {
+            static const char* f[] = {"sum", "mean", "logsumexp"};
+            Dims e = random_shape(2);
+            if (e.empty())
+                e = {rng_.integer(1, o_.max_dim)};
+            return call(f[rng_.integer(0, 2)], expr(e, depth));
+        });
+        options.push_back([&] {
+            const Dims v{rng_.integer(1, o_.max_dim)};
+            const Val a = expr(v, depth), b = expr(v, depth);
+            return rng_.chance(0.5)
+                       ? Val{"dot(" + a.text + ", " + b.text + ")", merge(a.deps, b.deps), true}
+                       : Val{paren(a) + " @ " + paren(b), merge(a.deps, b.deps)};
+        });
+    }
+    if (rank < inner_rank()) { // a reduction over an axis that s lacks
+        options.push_back([&] {
+            static const char* f[] = {"sum", "mean", "logsumexp"};
+            const auto ax = rng_.integer(0, rank);
+            Dims e = s;
+            e.insert(e.begin() + ax, rng_.integer(1, o_.max_dim));
+            const auto shown = rng_.chance(0.3) ? ax - (rank + 1) : ax; // negative axes too
+            return call(f[rng_.integer(0, 2)], expr(e, depth), ", " + std::to_string(shown));
+        });
+    }
+    if (rank >= 1) {
+        options.push_back([&] {
+            if (rng_.chance(0.3))
+                return call("softmax", expr(s, depth));
+            return call("softmax", expr(s, depth),
+                        ", " + std::to_string(rng_.integer(-rank, rank - 1)));
+        });
+        options.push_back([&] { // reshape from another factorisation of the same size
+            Dims e = rng_.chance(0.5) ? Dims{numel(s)} : Dims(s.rbegin(), s.rend());
+            if (rng_.chance(0.3) && s.size() < 3)
+                e.insert(e.begin(), 1);
+            return call("reshape", expr(e, depth), ", " + dims_text(s));
+        });
+        options.push_back([&] { // stack of s[0] pieces
+            const Dims piece(s.begin() + 1, s.end());
+            Val v{"stack(", {}, true};
+            for (std::int64_t i = 0; i < s[0]; ++i) {
+                const Val p = expr(piece, depth - 1);
+                v.text += (i ? ", " : "") + p.text;
+                v.deps = merge(v.deps, p.deps);
+            }
+            v.text += ")";
+            return v;
+        });
+        options.push_back([&] { // concat along axis 0
+            std::int64_t left = s[0];
+            Val v{"concat(", {}, true};
+            bool first = true;
+            while (left > 0) {
+                const std::int64_t n = rng_.integer(1, left);
+                left -= n;
+                Dims part = s;
+                part[0] = n;
+                const Val p = expr(part, depth - 1);
+                v.text += (first ? "" : ", ") + p.text;
+                v.deps = merge(v.deps, p.deps);
+                first = false;
+            }
+            v.text += ")";
+            return v;
+        });
+        options.push_back([&] { // a window along axis 0
+            Dims e = s;
+            e[0] += rng_.integer(0, 2);
+            const std::int64_t a = rng_.integer(0, e[0] - s[0]);
+            std::string idx = std::to_string(a) + ":" + std::to_string(a + s[0]);
+            for (std::size_t k = 1; k < s.size(); ++k)
+                idx += ", :";
+            const Val v = expr(e, depth);
+            return Val{paren(v) + "[" + idx + "]", v.deps, true};
+        });
+    }
+    if (rank + 1 <= inner_rank()) { // an index of a leading axis
+        options.push_back([&] {
+            Dims e = s;
+            const std::int64_t d = rng_.integer(1, o_.max_dim);
+            e.insert(e.begin(), d);
+            const Val v = expr(e, depth);
+            return Val{paren(v) + "[" + std::to_string(rng_.integer(-d, d - 1)) + "]", v.deps,
+                       true};
+        });
+    }
+    if (rank >= 2)
+        options.push_back([&] { return call("transpose", expr(Dims(s.rbegin(), s.rend()), depth)); });
+    if (rank == 2) {
+        options.push_back([&] {
+            const std::int64_t k = rng_.integer(1, o_.max_dim);
+            const Val a = expr({s[0], k}, depth), b = expr({k, s[1]}, depth);
+            return Val{paren(a) + " @ " + paren(b), merge(a.deps, b.deps)};
+        });
+        options.push_back([&] { return call("tril", expr(s, depth)); });
+        if (s[0] == s[1]) {
+            options.push_back([&] { return call("diag", expr({s[0]}, depth)); });
+            options.push_back([&] {
+                const Val e = expr(s, depth);
+                return Val{"(eye(" + std::to_string(s[0]) + ") * " + paren(e) + ")", e.deps, true};
+            });
+        }
+    }
+    if (rank == 1) {
+        options.push_back([&] {
+            const std::int64_t k = rng_.integer(1, o_.max_dim);
+            const bool left = rng_.chance(0.5);
+            const Val a = left ? expr({s[0], k}, depth) : expr({k}, depth);
+            const Val b = left ? expr({k}, depth) : expr({k, s[0]}, depth);
+            return Val{paren(a) + " @ " + paren(b), merge(a.deps, b.deps)};
+        });
+    }
+    if (o_.derivatives_inside && depth >= 1 && rng_.chance(0.3))
+        if (auto d = derivative(s, depth))
+            return d;
+    if (options.empty())
+        return std::nullopt;
+    return options[static_cast<std::size_t>(
+        rng_.integer(0, static_cast<std::int64_t>(options.size()) - 1))]();
+}
+
+std::optional<Val> Writer::derivative(const Dims& s, int depth) {
+    std::vector<const Named*> same, scalars;
+    for (const Named* x : inputs()) {
+        if (x->shape == s)
+            same.push_back(x);
+        if (x->shape.empty())
+            scalars.push_back(x);
+    }
+    const double r = rng_.real(0.0, 1.0);
+    if (r < 0.5 && !same.empty()) {
+        const Named* x = rng_.pick(same);
+        const Val f = objective(depth - 1);
+        return Val{"grad(" + f.text + ", " + x->name + ")", merge(f.deps, {x->name}), true};
+    }
+    if (r < 0.8) {
+        const auto ins = inputs();
+        const Named* x = rng_.pick(ins);
+        const Val y = expr(s, depth - 1), t = expr(x->shape, depth - 1);
+        return Val{"jvp(" + y.text + ", " + x->name + ", " + t.text + ")",
+                   merge(merge(y.deps, t.deps), {x->name}), true};
+    }
+    if (s.empty() && !scalars.empty()) {
+        const Named* x = rng_.pick(scalars);
+        const Val f = expr({}, depth - 1);
+        return Val{"diff(" + f.text + ", " + x->name + ", " + std::to_string(rng_.integer(0, 2)) +
+                       ")",
+                   merge(f.deps, {x->name}), true};
+    }
+    return std::nullopt;
+}
+
+// A scalar that reads at least one input.
+Val Writer::objective(int depth) {
+    Val f = expr({}, depth);
+    if (f.deps.empty()) {
+        const auto ins = inputs();
+        const Named* x = rng_.pick(ins);
+        f = {paren(f) + " + sum(" + x->name + " * " + x->name + ")", merge(f.deps, {x->name})};
+    }
+    return f;
+}
+
+std::string Writer::model() {
+    static const char* input_names[] = {"x", "y", "z", "w", "W", "b", "A", "theta", "v", "h2"};
+    for (const char* n : {"f", "e0", "e1", "e2", "e3"})
+        used_.insert(n);
+    const int n_inputs = static_cast<int>(rng_.integer(1, o_.max_inputs));
+    for (int k = 0; k < n_inputs; ++k) {
+        std::string name;
+        do
+            name = input_names[rng_.integer(0, 9)];
+        while (used_.count(name));
+        used_.insert(name);
+        names_.push_back({name, random_shape(o_.max_rank), true, {name}});
+    }
+    std::vector<std::string> statements;
+    {
+        std::string decl = "input ";
+        for (std::size_t k = 0; k < names_.size(); ++k) {
+            decl += (k ? ", " : "") + names_[k].name;
+            if (!names_[k].shape.empty())
+                decl += "[" + dims_text(names_[k].shape) + "]";
+        }
+        statements.push_back(decl);
+    }
+    const int n_defs = static_cast<int>(rng_.integer(0, o_.max_definitions));
+    for (int k = 0; k < n_defs; ++k) {
+        const Dims s = random_shape(o_.max_rank);
+        const Val v = expr(s, o_.depth);
+        const std::string name = fresh_name(rng_.chance(0.5) ? "t" : "hidden");
+        statements.push_back(name + " = " + v.text);
+        names_.push_back({name, s, false, v.deps});
+    }
+    const Val f = objective(o_.depth);
+    statements.push_back("f = " + f.text);
+    names_.push_back({"f", {}, false, f.deps});
+
+    // e0: the objective and its gradient by every input it reads
+    std::vector<Export> exports;
+    Export e0{"e0", {}, {"f"}};
+    for (const Named* x : inputs())
+        if (f.deps.count(x->name) && (rng_.chance(0.8) || e0.results.size() == 1))
+            e0.results.push_back(fresh_name("d_" + x->name) + " = grad(f, " + x->name + ")");
+    exports.push_back(e0);
+    // e1: a tensor value with its Jacobian, or a jvp of it
+    {
+        Dims s = random_shape(2);
+        const Val y = expr(s, o_.depth - 1);
+        const auto ins = inputs();
+        const Named* x = rng_.pick(ins);
+        Export e1{"e1", {}, {fresh_name("y") + " = " + y.text}};
+        // the value again, or the name of the result just defined (results may use it)
+        const std::string arg =
+            rng_.chance(0.5) ? y.text : e1.results[0].substr(0, e1.results[0].find(' '));
+        if (s.size() + x->shape.size() <= 4 && numel(s) * numel(x->shape) <= 64 && rng_.chance(0.5))
+            e1.results.push_back(fresh_name("J") + " = jacobian(" + arg + ", " + x->name + ")");
+        else
+            e1.results.push_back(fresh_name("v") + " = jvp(" + arg + ", " + x->name + ", " +
+                                 expr(x->shape, 1).text + ")");
+        exports.push_back(e1);
+    }
+    // e2: second derivatives of the objective
+    if (rng_.chance(0.6)) {
+        Export e2{"e2", {}, {"f"}};
+        for (const Named* x : inputs()) {
+            if (!f.deps.count(x->name))
+                continue;
+            if (x->shape.empty() && rng_.chance(0.7))
+                e2.results.push_back(fresh_name("d" + std::to_string(rng_.integer(1, 3)) + "_" +
+                                                x->name) +
+                                     " = diff(f, " + x->name + ", " +
+                                     std::to_string(rng_.integer(1, 3)) + ")");
+            else if (numel(x->shape) <= 6 && rng_.chance(0.7))
+                e2.results.push_back(fresh_name("H_" + x->name) + " = hessian(f, " + x->name + ")");
+        }
+        if (e2.results.size() > 1)
+            exports.push_back(e2);
+    }
+    // Parameters: every input a result reads (textually) or differentiates by, in random
+    // order; the trial parse below drops those the graph does not use.
+    for (Export& e : exports) {
+        for (const Named* x : inputs()) {
+            bool uses = false;
+            for (const std::string& r : e.results) {
+                if (r == "f") {
+                    uses = uses || f.deps.count(x->name);
+                    continue;
+                }
+                // a whole-word occurrence of the input's name, or of a definition reading it
+                for (const Named& n : names_) {
+                    if (!n.deps.count(x->name))
+                        continue;
+                    for (std::size_t p = r.find(n.name); p != std::string::npos;
+                         p = r.find(n.name, p + 1)) {
+                        const auto word = [](char c) {
+                            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                        };
+                        const std::size_t end = p + n.name.size();
+                        if ((p == 0 || !word(r[p - 1])) && (end >= r.size() || !word(r[end])))
+                            uses = true;
+                    }
+                }
+            }
+            if (uses)
+                e.params.push_back(x->name);
+        }
+        for (std::size_t k = e.params.size(); k > 1; --k)
+            std::swap(e.params[k - 1], e.params[static_cast<std::size_t>(
+                                           rng_.integer(0, static_cast<std::int64_t>(k) - 1))]);
+    }
+
+    const std::uint64_t layout_seed = rng_.next();
+    for (int attempt = 0;; ++attempt) {
+        symdiff::test::Rng lay(layout_seed);
+        const bool crlf = o_.layout && lay.chance(0.1);
+        const std::string nl = crlf ? "\r\n" : "\n";
+        std::string text = o_.layout && lay.chance(0.3) ? "# a random model" + nl + nl : "";
+        std::vector<std::string> all = statements;
+        for (const Export& e : exports) {
+            std::string s = "export " + e.name + "(";
+            for (std::size_t k = 0; k < e.params.size(); ++k)
+                s += (k ? ", " : "") + e.params[k];
+            s += ") -> ";
+            for (std::size_t k = 0; k < e.results.size(); ++k)
+                s += (k ? (o_.layout && lay.chance(0.2) ? "," + nl + "    " : ", ") : "") +
+                     e.results[k];
+            all.push_back(s);
+        }
+        for (std::size_t k = 0; k < all.size(); ++k) {
+            text += all[k];
+            if (k + 1 < all.size() && o_.layout && lay.chance(0.1))
+                text += "; ";
+            else
+                text += (o_.layout && lay.chance(0.1) ? "  # note" : "") + nl;
+        }
+        try {
+            parse_model(text, "random.sd");
+            return text;
+        } catch (const Error& err) {
+            // "parameter 'P' is not used by any result of 'E'": drop P from E and retry
+            const std::string m = err.what();
+            const std::string head = "parameter '", mid = "' is not used by any result of '";
+            const std::size_t a = m.find(mid);
+            if (attempt > 16 || !m.starts_with(head) || a == std::string::npos)
+                throw std::runtime_error("the model generator wrote a model that does not parse (" +
+                                         m + " at " + std::to_string(err.loc().line) + ":" +
+                                         std::to_string(err.loc().col) + "):\n" + text);
+            const std::string p = m.substr(head.size(), a - head.size());
+            const std::string fn = m.substr(a + mid.size(), m.size() - a - mid.size() - 1);
+            for (Export& e : exports)
+                if (e.name == fn)
+                    e.params.erase(std::remove(e.params.begin(), e.params.end(), p),
+                                   e.params.end());
+        }
+    }
+}
+
+} // namespace
+
+std::string random_model(std::uint64_t seed, const ModelGenOptions& options) {
+    return Writer(seed, options).model();
+}
+
+} // namespace symdiff::fuzz

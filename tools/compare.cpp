@@ -1,0 +1,399 @@
+// The comparison of one export across modes: node counts, agreement, timing (median of
+// batched calls, see median_call_us), memory; its JSON object and its table; and the
+// `compare` runner. Figures that could not be measured are null in JSON, with a note.
+#include "tools/compare.hpp"
+
+#include "tools/values.hpp"
+
+#include "codegen/lower.hpp"
+#include "core/cpp_names.hpp"
+#include "core/ops.hpp"
+#include "core/traverse.hpp"
+
+#include <cstdio>
+#include <limits>
+#include <sstream>
+
+namespace symdiff {
+namespace {
+
+// Largest element difference; NaN against NaN (or an infinity against itself) is 0,
+// against anything else infinite.
+double max_difference(const Tensor& a, std::span<const double> b) {
+    if (a.size() != b.size())
+        return std::numeric_limits<double>::infinity();
+    double m = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double x = a[i], y = b[i];
+        double d = 0.0;
+        if (std::isfinite(x) && std::isfinite(y))
+            d = std::fabs(x - y);
+        else if (!((std::isnan(x) && std::isnan(y)) || x == y))
+            d = std::numeric_limits<double>::infinity();
+        m = std::max(m, d);
+    }
+    return m;
+}
+
+bool all_within(const Tensor& a, std::span<const double> b, double rel) {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (!within(a[i], b[i], rel))
+            return false;
+    return true;
+}
+
+std::string param_name(const Graph& g, NodeId p) {
+    return g.inputs()[static_cast<std::size_t>(g[p].input_index())].name;
+}
+
+std::string bytes_text(std::size_t b) {
+    char buf[32];
+    if (b < 10 * 1024)
+        std::snprintf(buf, sizeof buf, "%zu B", b);
+    else if (b < 10 * 1024 * 1024)
+        std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(b) / 1024);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1024 * 1024));
+    return buf;
+}
+
+std::string us_text(double us) {
+    char buf[32];
+    if (us < 1000)
+        std::snprintf(buf, sizeof buf, "%.3g us", us);
+    else if (us < 1e6)
+        std::snprintf(buf, sizeof buf, "%.3g ms", us / 1e3);
+    else
+        std::snprintf(buf, sizeof buf, "%.3g s", us / 1e6);
+    return buf;
+}
+
+std::string diff_text(const std::optional<double>& d) {
+    if (!d)
+        return "-";
+    if (*d == 0.0)
+        return "0";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1e", *d);
+    return buf;
+}
+
+template <class T> void json_optional(std::ostream& out, const std::optional<T>& v) {
+    if (!v)
+        out << "null";
+    else if constexpr (std::is_floating_point_v<T>)
+        out << json_number(*v);
+    else
+        out << *v;
+}
+
+} // namespace
+
+std::optional<std::size_t> interpreter_peak_bytes(const Graph& g, std::span<const NodeId> roots) {
+    if (roots.empty())
+        return 0;
+    const std::vector<NodeId> order = reachable(g, roots);
+    const NodeId hi = order.back();
+    std::vector<NodeId> last_use(hi + 1, 0);
+    for (NodeId r : roots)
+        last_use[r] = hi + 1;
+    for (NodeId id : order) {
+        if (info(g[id].op).kind == OpKind::loop)
+            return std::nullopt;
+        for (NodeId a : g[id].operands())
+            last_use[a] = std::max(last_use[a], id);
+    }
+    std::size_t live = 0, peak = 0;
+    for (NodeId id : order) {
+        live += static_cast<std::size_t>(g[id].shape.size()) * sizeof(double);
+        peak = std::max(peak, live);
+        const Node& n = g[id];
+        for (std::size_t k = 0; k < n.arity; ++k) {
+            const NodeId a = n.args[k];
+            const bool seen_before =
+                std::find(n.args.begin(), n.args.begin() + static_cast<std::ptrdiff_t>(k), a) !=
+                n.args.begin() + static_cast<std::ptrdiff_t>(k);
+            if (last_use[a] == id && !seen_before)
+                live -= static_cast<std::size_t>(g[a].shape.size()) * sizeof(double);
+        }
+    }
+    return peak;
+}
+
+CompareReport run_compare(Model& model, const std::string& function,
+                          const CompareOptions& options) {
+    Graph& g = *model.graph;
+    const Function* found = model.find_export(function);
+    if (!found)
+        throw Error("the model has no export " + in_quotes(function));
+    const auto e = static_cast<std::size_t>(found - model.exports.data());
+    const Function raw = *found;
+    const auto& specs = model.result_specs[e];
+
+    CompareReport report;
+    report.model = model.path;
+    report.function = raw.name;
+
+    // The point: given values, the rest random.
+    std::uint64_t state = options.seed;
+    std::vector<Tensor> values = random_inputs(g, state, -1.0, 1.0);
+    std::vector<std::string> random_params;
+    for (NodeId p : raw.params)
+        random_params.push_back(param_name(g, p));
+    for (const auto& [name, value] : options.at) {
+        const auto it = std::find(random_params.begin(), random_params.end(), name);
+        const auto k = g.find_input(name);
+        if (!k || std::none_of(raw.params.begin(), raw.params.end(),
+                               [&](NodeId p) { return g[p].input_index() == *k; }))
+            throw Error(in_quotes(name) + " is not a parameter of " + in_quotes(raw.name));
+        cli::require_input_shape(g, name, value);
+        values[static_cast<std::size_t>(*k)] = value;
+        if (it != random_params.end())
+            random_params.erase(it);
+    }
+    if (random_params.empty())
+        report.point = "the --set values";
+    else if (options.at.empty())
+        report.point = "random values in [-1, 1] (seed " + std::to_string(options.seed) + ")";
+    else
+        report.point = "the --set values; random in [-1, 1] (seed " + std::to_string(options.seed) +
+                       ") for the rest";
+    Bindings b(g);
+    for (std::size_t i = 0; i < values.size(); ++i)
+        b.set(static_cast<int>(i), values[i]);
+
+    // Node counts.
+    std::vector<NodeId> function_roots, raw_roots;
+    for (std::size_t r = 0; r < raw.results.size(); ++r) {
+        raw_roots.push_back(raw.results[r].node);
+        if (specs[r]) {
+            function_roots.push_back(specs[r]->function);
+            if (specs[r]->tangent != no_node)
+                function_roots.push_back(specs[r]->tangent);
+        } else {
+            function_roots.push_back(raw.results[r].node);
+        }
+    }
+    report.symbolic.nodes_function = reachable(g, function_roots).size();
+    report.symbolic.nodes_raw = reachable(g, raw_roots).size();
+    const Function sym = simplified(g, raw);
+    std::vector<NodeId> sym_roots;
+    for (const auto& r : sym.results)
+        sym_roots.push_back(r.node);
+    report.symbolic.nodes_simplified = reachable(g, sym_roots).size();
+
+    // The interpreted graph: the reference values.
+    const std::vector<Tensor> ref = evaluate(g, sym_roots, b);
+    report.symbolic.interpreted_us =
+        median_call_us([&] { (void)evaluate(g, sym_roots, b); }, options.seconds_per_mode);
+    report.symbolic.interpreter_peak_bytes = interpreter_peak_bytes(g, sym_roots);
+    if (!report.symbolic.interpreter_peak_bytes)
+        report.notes.push_back("interpreter peak not computed: the graph has Jacobian loops");
+    try {
+        report.symbolic.work_bytes =
+            static_cast<std::size_t>(codegen::lower(g, sym).work_size) * sizeof(double);
+    } catch (const Error& err) {
+        report.notes.push_back(std::string("work size unknown: ") + err.what());
+    }
+
+    // The tapes.
+    const auto t0 = std::chrono::steady_clock::now();
+    TapeExport tape(g, raw, specs);
+    report.tape.record_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    const std::vector<std::optional<Tensor>> tv = tape.run(b);
+    report.tape.tape_us = median_call_us([&] { (void)tape.run(b); }, options.seconds_per_mode);
+    report.tape.tape_bytes = tape.bytes();
+    report.tape.tapes = tape.tape_count();
+
+    // The compiled code.
+    std::vector<std::vector<double>> cv;
+    if (options.compile) {
+        NativeBuild nb = build_native(g, std::span<const Function>(&sym, 1), options.native);
+        if (nb.status == NativeBuild::Status::ok) {
+            std::vector<const double*> in;
+            for (NodeId p : raw.params)
+                in.push_back(values[static_cast<std::size_t>(g[p].input_index())].data().data());
+            std::vector<double*> out;
+            cv.reserve(ref.size());
+            for (const Tensor& t : ref) {
+                cv.emplace_back(t.size(), std::numeric_limits<double>::quiet_NaN());
+                out.push_back(cv.back().data());
+            }
+            std::vector<double> work(std::max<std::size_t>(nb.module->work_size(0), 1));
+            const NativeModule& module = *nb.module;
+            module.call(0, in.data(), out.data(), work.data());
+            report.symbolic.compiled_us =
+                median_call_us([&] { module.call(0, in.data(), out.data(), work.data()); },
+                               options.seconds_per_mode);
+            report.symbolic.compile_seconds = nb.compile_seconds;
+            report.symbolic.header_bytes = nb.header_bytes;
+            if (module.work_size(0) * sizeof(double) != report.symbolic.work_bytes)
+                report.notes.push_back("the compiled work size differs from the lowered one");
+        } else {
+            report.notes.push_back(std::string("compiled code not measured: ") +
+                                   (nb.skipped() ? "" : "(a failure of the emitter) ") +
+                                   nb.note.substr(0, nb.note.find('\n')));
+            if (!nb.skipped())
+                report.agree = false;
+        }
+    } else {
+        report.notes.push_back("compiled code not measured (disabled)");
+    }
+
+    // Agreement.
+    const double rel = Tolerances{}.exact;
+    for (std::size_t r = 0; r < raw.results.size(); ++r) {
+        CompareResult c;
+        c.name = raw.results[r].name;
+        c.kind = kind_name(specs[r]);
+        if (tv[r]) {
+            c.interpreted_vs_tape = max_difference(ref[r], tv[r]->data());
+            report.agree = report.agree && all_within(ref[r], tv[r]->data(), rel);
+            report.max_abs_diff = std::max(report.max_abs_diff, *c.interpreted_vs_tape);
+        } else {
+            c.tape_refusal = tape.refusal(r).value_or("the tape did not compute it");
+            report.notes.push_back(c.name + ": not compared with the tape: " + *c.tape_refusal);
+        }
+        if (!cv.empty()) {
+            c.compiled_vs_interpreted = max_difference(ref[r], cv[r]);
+            report.agree = report.agree && all_within(ref[r], cv[r], rel);
+            if (tv[r]) {
+                c.compiled_vs_tape = max_difference(*tv[r], cv[r]);
+                report.agree = report.agree && all_within(*tv[r], cv[r], rel);
+                report.max_abs_diff = std::max(report.max_abs_diff, *c.compiled_vs_tape);
+            }
+        }
+        report.results.push_back(std::move(c));
+    }
+    return report;
+}
+
+void print_compare_json(std::ostream& out, const CompareReport& r) {
+    const auto& s = r.symbolic;
+    out << "{\"model\": " << json_string(r.model) << ", \"function\": " << json_string(r.function)
+        << ", \"point\": " << json_string(r.point)
+        << ", \"agree\": " << (r.agree ? "true" : "false")
+        << ", \"max_abs_diff\": " << json_number(r.max_abs_diff) << ", \"symbolic\": {"
+        << "\"nodes_function\": " << s.nodes_function << ", \"nodes_raw\": " << s.nodes_raw
+        << ", \"nodes_simplified\": " << s.nodes_simplified
+        << ", \"interpreted_us\": " << json_number(s.interpreted_us) << ", \"compiled_us\": ";
+    json_optional(out, s.compiled_us);
+    out << ", \"work_bytes\": " << s.work_bytes << ", \"interpreter_peak_bytes\": ";
+    json_optional(out, s.interpreter_peak_bytes);
+    out << ", \"compile_seconds\": ";
+    json_optional(out, s.compile_seconds);
+    out << ", \"header_bytes\": ";
+    json_optional(out, s.header_bytes);
+    out << "}, \"tape\": {\"tape_us\": " << json_number(r.tape.tape_us)
+        << ", \"tape_bytes\": " << r.tape.tape_bytes
+        << ", \"record_us\": " << json_number(r.tape.record_us) << ", \"tapes\": " << r.tape.tapes
+        << "}, \"results\": [";
+    for (std::size_t k = 0; k < r.results.size(); ++k) {
+        const CompareResult& c = r.results[k];
+        out << (k ? ", " : "") << "{\"name\": " << json_string(c.name)
+            << ", \"kind\": " << json_string(c.kind) << ", \"interpreted_vs_tape\": ";
+        json_optional(out, c.interpreted_vs_tape);
+        out << ", \"compiled_vs_tape\": ";
+        json_optional(out, c.compiled_vs_tape);
+        out << ", \"compiled_vs_interpreted\": ";
+        json_optional(out, c.compiled_vs_interpreted);
+        out << "}";
+    }
+    out << "], \"notes\": [";
+    for (std::size_t k = 0; k < r.notes.size(); ++k)
+        out << (k ? ", " : "") << json_string(r.notes[k]);
+    out << "]}\n";
+}
+
+void print_compare_table(std::ostream& out, const CompareReport& r) {
+    const auto& s = r.symbolic;
+    out << "symdiff compare " << r.model << " " << r.function << "\nat " << r.point << "\n\n"
+        << "agreement of symbol-to-symbol and symbol-to-number mode: " << (r.agree ? "yes" : "NO")
+        << ", largest difference " << diff_text(r.max_abs_diff) << "\n";
+    std::size_t name_w = 6, kind_w = 4;
+    for (const CompareResult& c : r.results) {
+        name_w = std::max(name_w, c.name.size());
+        kind_w = std::max(kind_w, c.kind.size());
+    }
+    auto pad = [](const std::string& t, std::size_t w) {
+        return t + std::string(w - t.size() + 2, ' ');
+    };
+    out << "  " << pad("result", name_w) << pad("kind", kind_w)
+        << "interpreted vs tape  compiled vs tape  compiled vs interpreted\n";
+    for (const CompareResult& c : r.results)
+        out << "  " << pad(c.name, name_w) << pad(c.kind, kind_w)
+            << pad(c.tape_refusal ? "refused" : diff_text(c.interpreted_vs_tape), 19)
+            << pad(diff_text(c.compiled_vs_tape), 16) << diff_text(c.compiled_vs_interpreted)
+            << "\n";
+    out << "\nsymbol-to-symbol (the derivative graph)\n"
+        << "  nodes                 function " << s.nodes_function << ", with derivatives "
+        << s.nodes_raw << ", simplified " << s.nodes_simplified << "\n"
+        << "  time per call         interpreted " << us_text(s.interpreted_us) << ", compiled "
+        << (s.compiled_us ? us_text(*s.compiled_us) : std::string("not measured")) << "\n"
+        << "  memory                work array " << bytes_text(s.work_bytes)
+        << " (FN_work_size x 8), interpreter peak "
+        << (s.interpreter_peak_bytes ? bytes_text(*s.interpreter_peak_bytes)
+                                     : std::string("not computed"))
+        << "\n";
+    if (s.compile_seconds)
+        out << "  compiling             " << *s.header_bytes << " bytes of C++ in "
+            << static_cast<int>(*s.compile_seconds * 1000 + 0.5) << " ms\n";
+    out << "symbol-to-number (" << r.tape.tapes << (r.tape.tapes == 1 ? " tape" : " tapes") << ")\n"
+        << "  time per call         " << us_text(r.tape.tape_us) << " (recorded once in "
+        << us_text(r.tape.record_us) << ")\n"
+        << "  memory                tape " << bytes_text(r.tape.tape_bytes) << "\n";
+    if (!r.notes.empty()) {
+        out << "\nnotes:\n";
+        for (const std::string& n : r.notes)
+            out << "  " << n << "\n";
+    }
+    out << "\ntimes are medians of repeated calls at this point; the tape's include its forward\n"
+           "and reverse (or jvp) sweeps, not recording\n";
+}
+
+} // namespace symdiff
+
+namespace symdiff::cli {
+
+int compare_command(const CommandArgs& a, std::ostream& out) {
+    const std::string& path = a.positional.at(0);
+    const std::string& fn = a.positional.at(1);
+    Model m = load_command_model(path);
+    const Function* f = m.find_export(fn);
+    if (!f) {
+        std::string names;
+        for (const Function& e : m.exports)
+            names += (names.empty() ? "" : ", ") + e.name;
+        throw CommandUsageError("'" + path + "' has no export '" + fn + "'",
+                                "its exports: " + names);
+    }
+    CompareOptions options;
+    options.at = command_values(a);
+    std::vector<std::string> params;
+    for (NodeId p : f->params)
+        params.push_back(param_name(*m.graph, p));
+    for (const auto& [name, value] : options.at) {
+        if (std::find(params.begin(), params.end(), name) == params.end()) {
+            std::string list;
+            for (const auto& p : params)
+                list += (list.empty() ? "" : ", ") + p;
+            throw CommandUsageError("'" + name + "' is not a parameter of '" + fn + "'",
+                                    params.empty() ? "'" + fn + "' has no parameters"
+                                                   : "its parameters: " + list);
+        }
+        require_input_shape(*m.graph, name, value);
+    }
+    const CompareReport report = run_compare(m, fn, options);
+    std::ostringstream text;
+    if (a.has("--json"))
+        print_compare_json(text, report);
+    else
+        print_compare_table(text, report);
+    out << text.str();
+    return 0;
+}
+
+} // namespace symdiff::cli
