@@ -26,6 +26,17 @@ struct LoopPlan {
     std::size_t kept = 0;   // the first `kept` loops run over kept (not reduced) axes
 };
 
+// Partial sums of a reduction whose innermost loop is long enough: two AVX2 vectors.
+constexpr int lanes = 8;
+
+// "((p[0] + p[1]) + (p[2] + p[3]))": the partial sums [from, to) added pairwise.
+std::string pairwise(const std::string& p, int from, int to) {
+    if (to - from == 1)
+        return cat(p, "[", from, "]");
+    const int mid = (from + to) / 2;
+    return cat("(", pairwise(p, from, mid), " + ", pairwise(p, mid, to), ")");
+}
+
 bool reduced_axis(const Kernel& k, int j) { return (k.reduced >> j) & 1u; }
 
 // How well axis j suits the innermost loop: contiguous accesses count 2, accesses that
@@ -317,9 +328,39 @@ void KernelPrinter::print(const Kernel& k) {
     if (plan.mode == Mode::reduce_in_register) {
         if (!local)
             w_.line("double " + acc + " = 0.0;");
-        open_loops(plan.kept, depth);
-        w_.line(acc + " += " + root() + ";");
-        close_loops(depth - plan.kept);
+        const int inner = plan.loops.back(); // reduced: reduce_in_register has one
+        const std::int64_t extent = k.domain[inner];
+        if (!k.guards.empty() || extent < 2 * lanes) {
+            open_loops(plan.kept, depth);
+            w_.line(acc + " += " + root() + ";");
+            close_loops(depth - plan.kept);
+        } else {
+            // One accumulator is a chain of dependent adds (4 cycles each) that compilers
+            // may not reorder; `lanes` partial sums run in parallel and vectorise.
+            const std::string part = cat("p", next_temp_++, "_");
+            const std::string start = cat("j", inner, "_");
+            const std::string var = loop_var(inner);
+            const std::int64_t whole = extent - extent % lanes;
+            w_.line(cat("double ", part, "[", lanes, "] = {};"));
+            open_loops(plan.kept, depth - 1);
+            w_.open(cat("for (std::ptrdiff_t ", start, " = 0; ", start, " < ", whole, "; ", start,
+                        " += ", lanes, ")"));
+            w_.line(cat("#pragma GCC unroll ", lanes));
+            w_.open(cat("for (std::ptrdiff_t l_ = 0; l_ < ", lanes, "; ++l_)"));
+            w_.line(cat("const std::ptrdiff_t ", var, " = ", start, " + l_;"));
+            emit_level(static_cast<int>(depth));
+            w_.line(cat(part, "[l_] += ", root(), ";"));
+            close_loops(2);
+            if (whole < extent) {
+                w_.open(cat("for (std::ptrdiff_t ", var, " = ", whole, "; ", var, " < ", extent,
+                            "; ++", var, ")"));
+                emit_level(static_cast<int>(depth));
+                w_.line(cat(part, "[0] += ", root(), ";"));
+                w_.close();
+            }
+            close_loops(depth - 1 - plan.kept);
+            w_.line(cat(acc, " += ", pairwise(part, 0, lanes), ";"));
+        }
     } else { // logsumexp: shift by the maximum (NaN wins), then sum exp(v - max)
         w_.line("double max_ = -std::numeric_limits<double>::infinity();");
         open_loops(plan.kept, depth);

@@ -248,10 +248,19 @@ class Lowering {
             const std::size_t s = slot(id);
             const Op op = g_[id].op;
             const int out = add_buffer(Buffer::Kind::output, static_cast<int>(j), id);
-            if (op == Op::Input || op == Op::Const || buffer_[s] >= 0)
+            if (op == Op::Input || op == Op::Const || buffer_[s] >= 0) {
                 copies_.push_back({id, out});
-            else
-                buffer_[s] = out;
+                continue;
+            }
+            buffer_[s] = out;
+            // A reshaped result: its source is computed straight into the caller's
+            // buffer (same elements, same order), and the reshape copies nothing.
+            const NodeId src = flat_source(id);
+            const std::size_t ss = slot(src);
+            const Op src_op = g_[src].op;
+            if (src != id && place_[ss] == Place::buffer && buffer_[ss] < 0 && region_[ss] == top &&
+                src_op != Op::Input && src_op != Op::Const && src_op != Op::Seed)
+                buffer_[ss] = out;
         }
         for (std::size_t s = 0; s < nodes_.size(); ++s) {
             if (place_[s] != Place::buffer || buffer_[s] >= 0)
@@ -584,6 +593,8 @@ class Lowering {
             const Op op = g_[nodes_[s]].op;
             if (place_[s] != Place::buffer || op == Op::Input)
                 continue;
+            if (info(op).kind == OpKind::flat && buffer_[s] == buffer_[slot(flat_source(nodes_[s]))])
+                continue; // a reshape of a node computed in place (see assign_buffers)
             Kernel k = kernel_for(s);
             if (region_[s] != top)
                 pin_one_hot_axes(k);
