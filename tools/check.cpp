@@ -1,14 +1,12 @@
 // The check: drawing points, running the four modes on each export, finite differences
-// with a reliability verdict, the table, and the `check` runner with the command-line
-// plumbing it shares with `compare`. Random values come from splitmix64, so a seed gives
-// the same points with every compiler and standard library.
+// with a reliability verdict, the table, and the `check` runner. Random values come from
+// splitmix64, so a seed gives the same points with every compiler and standard library.
 #include "tools/check.hpp"
 
 #include "tools/values.hpp"
 
 #include "core/cpp_names.hpp"
 #include "core/differentiate.hpp"
-#include "rewrite/simplify.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -172,13 +170,6 @@ std::optional<FdTarget> fd_target(Graph& g, const DerivativeSpec& s) {
 // One point of an export: a value for every input of the graph, in input order.
 using Point = std::vector<Tensor>;
 
-Bindings bind_all(const Graph& g, const std::vector<Tensor>& values) {
-    Bindings b(g);
-    for (std::size_t i = 0; i < values.size(); ++i)
-        b.set(static_cast<int>(i), values[i]);
-    return b;
-}
-
 // Compares `ref`, a derivative at `point`, with central differences of target.y there.
 void compare_with_differences(const Graph& g, const FdTarget& t, const Point& point,
                               const Tensor& ref, double rel, std::size_t max_directions,
@@ -257,17 +248,6 @@ bool within(double a, double b, double rel, double slack) {
     return std::fabs(a - b) <= rel * std::max({1.0, std::fabs(a), std::fabs(b)}) + slack;
 }
 
-Function simplified(Graph& g, const Function& f) {
-    Function s = f;
-    std::vector<NodeId> roots;
-    for (const auto& r : f.results)
-        roots.push_back(r.node);
-    const std::vector<NodeId> out = rewrite::simplify(g, roots);
-    for (std::size_t k = 0; k < roots.size(); ++k)
-        s.results[k].node = out[k];
-    return s;
-}
-
 std::vector<Tensor> random_inputs(const Graph& g, std::uint64_t& state, double lo, double hi) {
     std::vector<Tensor> values;
     for (const InputInfo& in : g.inputs()) {
@@ -277,6 +257,13 @@ std::vector<Tensor> random_inputs(const Graph& g, std::uint64_t& state, double l
         values.push_back(std::move(t));
     }
     return values;
+}
+
+Bindings bind_all(const Graph& g, const std::vector<Tensor>& values) {
+    Bindings b(g);
+    for (std::size_t i = 0; i < values.size(); ++i)
+        b.set(static_cast<int>(i), values[i]);
+    return b;
 }
 
 // ---------------------------------------------------------------------------------
@@ -293,10 +280,9 @@ Check::Check(Model model, CheckOptions options)
         const auto k = g.find_input(name);
         if (!k)
             throw Error(in_quotes(name) + " is not an input of the model");
-        if (value.shape() != g.inputs()[static_cast<std::size_t>(*k)].shape)
-            throw Error(in_quotes(name) + " needs shape " +
-                        g.inputs()[static_cast<std::size_t>(*k)].shape.str() + ", got " +
-                        value.shape().str());
+        if (const Shape& want = g.inputs()[static_cast<std::size_t>(*k)].shape;
+            value.shape() != want)
+            throw Error(shape_mismatch(name, want, value.shape()));
     }
     for (const Function& f : model_.exports)
         symbolic_.push_back(simplified(*model_.graph, f));
@@ -356,19 +342,12 @@ CheckReport Check::run() {
         const Function& sym = symbolic_[e];
         const auto& specs = model_.result_specs[e];
         TapeExport tape(g, raw, specs);
-        std::vector<NodeId> sym_roots, primal_roots;
+        const std::vector<NodeId> primal = primal_roots(raw, specs);
+        std::vector<NodeId> sym_roots;
         std::vector<std::optional<FdTarget>> targets;
         for (std::size_t r = 0; r < raw.results.size(); ++r) {
             sym_roots.push_back(sym.results[r].node);
-            const auto& s = specs[r];
-            if (s) {
-                primal_roots.push_back(s->function);
-                if (s->tangent != no_node)
-                    primal_roots.push_back(s->tangent);
-            } else {
-                primal_roots.push_back(raw.results[r].node);
-            }
-            targets.push_back(s ? fd_target(g, *s) : std::nullopt);
+            targets.push_back(specs[r] ? fd_target(g, *specs[r]) : std::nullopt);
             report.rows[row_of[e][r]].fd.applies = targets.back().has_value();
         }
 
@@ -381,7 +360,7 @@ CheckReport Check::run() {
             for (int attempt = 0; attempt < 20 && !finite; ++attempt) {
                 const bool positive = attempt % 2 == 1; // log, sqrt, ... need x > 0
                 pt = random_inputs(g, rng, positive ? 0.1 : -1.0, positive ? 1.1 : 1.0);
-                const auto v = evaluate(g, primal_roots, bind_all(g, pt));
+                const auto v = evaluate(g, primal, bind_all(g, pt));
                 finite = std::all_of(v.begin(), v.end(), all_finite);
             }
             all_found = all_found && finite;
@@ -402,18 +381,10 @@ CheckReport Check::run() {
             const std::vector<Tensor> ref = evaluate(g, sym_roots, b);
             const std::vector<std::optional<Tensor>> tv = tape.run(b);
 
-            std::vector<std::vector<double>> cv;
+            std::optional<NativeCall> compiled;
             if (native) {
-                std::vector<const double*> in;
-                for (NodeId p : raw.params)
-                    in.push_back(pt[static_cast<std::size_t>(g[p].input_index())].data().data());
-                std::vector<double*> out;
-                for (const Tensor& t : ref) {
-                    cv.emplace_back(t.size(), std::numeric_limits<double>::quiet_NaN());
-                    out.push_back(cv.back().data());
-                }
-                std::vector<double> work(std::max<std::size_t>(native->work_size(e), 1));
-                native->call(e, in.data(), out.data(), work.data());
+                compiled.emplace(*native, e, g, sym, pt);
+                compiled->run();
             }
 
             for (std::size_t r = 0; r < ref.size(); ++r) {
@@ -424,8 +395,8 @@ CheckReport Check::run() {
                     row.tape.applies = false;
                     add_note(row.tape.note, *tape.refusal(r));
                 }
-                if (native)
-                    compare_tensor(row.compiled, ref[r], cv[r], tol.exact);
+                if (compiled)
+                    compare_tensor(row.compiled, ref[r], compiled->out(r), tol.exact);
                 if (targets[r])
                     compare_with_differences(g, *targets[r], pt, ref[r], tol.fd,
                                              options_.max_fd_directions, row.fd);
@@ -541,13 +512,6 @@ void print_check_report(std::ostream& out, const CheckReport& report) {
 namespace symdiff::cli {
 namespace {
 
-std::string names_list(const std::vector<std::string>& names) {
-    std::string s;
-    for (const auto& n : names)
-        s += (s.empty() ? "" : ", ") + n;
-    return s;
-}
-
 // A whole number in [lo, hi] given to `option`, or a usage error.
 std::uint64_t whole_number(const std::string& option, const std::string& text, std::uint64_t lo,
                            std::uint64_t hi, const std::string& what) {
@@ -555,84 +519,14 @@ std::uint64_t whole_number(const std::string& option, const std::string& text, s
     const char* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, v);
     if (text.empty() || ec != std::errc() || ptr != end || v < lo || v > hi)
-        throw CommandUsageError(option + " needs " + what + ", got '" + text + "'",
-                                "for example " + option + " " + std::to_string(lo == 0 ? 3 : lo));
+        throw UsageError(option + " needs " + what + ", got '" + text + "'",
+                         "for example " + option + " " + std::to_string(lo == 0 ? 3 : lo));
     return v;
 }
 
 } // namespace
 
-std::optional<std::string> CommandArgs::value(std::string_view name) const {
-    const auto it = options.find(name);
-    return it == options.end() || it->second.empty() ? std::nullopt
-                                                     : std::optional(it->second.front());
-}
-
-std::vector<std::string> CommandArgs::values(std::string_view name) const {
-    const auto it = options.find(name);
-    return it == options.end() ? std::vector<std::string>{} : it->second;
-}
-
-Model load_command_model(const std::string& path) {
-    const std::string source = read_source(path);
-    try {
-        return parse_model(source, path);
-    } catch (const Error& e) {
-        if (!e.loc().known())
-            throw;
-        throw CommandFileError(e, path, source);
-    }
-}
-
-std::vector<std::pair<std::string, Tensor>> command_values(const CommandArgs& a) {
-    std::vector<std::pair<std::string, Tensor>> values;
-    if (const auto file = a.value("--set-file")) {
-        const std::string text = read_source(*file);
-        try {
-            values = parse_value_object(text);
-        } catch (const Error& e) {
-            if (!e.loc().known())
-                throw;
-            throw CommandFileError(e, *file, text);
-        }
-    }
-    std::vector<std::string> from_set;
-    for (const std::string& s : a.values("--set")) {
-        const auto eq = s.find('=');
-        const std::string name = s.substr(0, eq);
-        if (eq == std::string::npos || name.empty())
-            throw CommandUsageError("--set needs NAME=VALUE, got '" + s + "'",
-                                    "for example --set x=0.5 or --set 'W=[[1,2],[3,4]]'");
-        if (std::find(from_set.begin(), from_set.end(), name) != from_set.end())
-            throw CommandUsageError("'" + name + "' is set twice", "give each value once");
-        from_set.push_back(name);
-        Tensor t;
-        try {
-            t = parse_value(std::string_view(s).substr(eq + 1));
-        } catch (const Error& e) {
-            throw Error("--set " + name + ": " + e.what() + " (at character " +
-                        std::to_string(e.loc().col) + " of the value)");
-        }
-        const auto it = std::find_if(values.begin(), values.end(),
-                                     [&](const auto& v) { return v.first == name; });
-        if (it != values.end())
-            it->second = std::move(t);
-        else
-            values.emplace_back(name, std::move(t));
-    }
-    return values;
-}
-
-void require_input_shape(const Graph& g, const std::string& name, const Tensor& value) {
-    const Shape& want = g.inputs()[static_cast<std::size_t>(*g.find_input(name))].shape;
-    if (value.shape() != want)
-        throw Error(
-            in_quotes(name) + " needs " + (want.is_scalar() ? "a scalar" : "shape " + want.str()) +
-            ", got " +
-            (value.shape().is_scalar() ? "a scalar" : "a value of shape " + value.shape().str()));
-}
-
-int check_command(const CommandArgs& a, std::ostream& out) {
+int check_command(const Args& a, std::ostream& out, const std::function<void(Check&)>& before_run) {
     const std::string& path = a.positional.at(0);
     CheckOptions options;
     if (const auto p = a.value("--points"))
@@ -641,22 +535,22 @@ int check_command(const CommandArgs& a, std::ostream& out) {
     if (const auto s = a.value("--seed"))
         options.seed = whole_number("--seed", *s, 0, std::numeric_limits<std::uint64_t>::max(),
                                     "a non-negative whole number");
-    Model m = load_command_model(path);
-    options.at = command_values(a);
+    Model m = load(path);
+    options.at = given_values(a);
     std::vector<std::string> inputs;
     for (const InputInfo& in : m.graph->inputs())
         inputs.push_back(in.name);
-    for (const auto& [name, value] : options.at) {
+    for (const auto& [name, value] : options.at)
         if (!m.graph->find_input(name))
-            throw CommandUsageError("'" + name + "' is not an input of '" + path + "'",
-                                    inputs.empty() ? "the model has no inputs"
-                                                   : "its inputs: " + names_list(inputs));
-        require_input_shape(*m.graph, name, value);
-    }
+            throw UsageError("'" + name + "' is not an input of '" + path + "'",
+                             inputs.empty() ? "the model has no inputs"
+                                            : "its inputs: " + names_list(inputs));
     if (options.points == 0 && options.at.empty())
-        throw CommandUsageError("nothing to check: --points 0 and no --set values",
-                                "give --points N with N > 0, or a point with --set");
-    Check check(std::move(m), options);
+        throw UsageError("nothing to check: --points 0 and no --set values",
+                         "give --points N with N > 0, or a point with --set");
+    Check check(std::move(m), options); // throws for a value of the wrong shape
+    if (before_run)
+        before_run(check);
     const CheckReport report = check.run();
     std::ostringstream text;
     print_check_report(text, report);

@@ -6,17 +6,16 @@
 #pragma once
 
 #include "core/eval.hpp"
+#include "tools/command.hpp"
 #include "tools/model.hpp"
 #include "tools/native_build.hpp"
 #include "tools/tape_export.hpp"
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -95,73 +94,19 @@ class Check {
 
 void print_check_report(std::ostream& out, const CheckReport& report);
 
-// The export's results replaced by their simplified forms (one simplifier call per
-// export, so results share their simplified subexpressions), as `gen` does.
-Function simplified(Graph& g, const Function& f);
-
 // Values for the inputs of `g` drawn uniformly from [lo, hi], in input order.
 std::vector<Tensor> random_inputs(const Graph& g, std::uint64_t& state, double lo, double hi);
+// Bindings of every input of `g` to `values` (one per input, in input order).
+Bindings bind_all(const Graph& g, const std::vector<Tensor>& values);
 
 } // namespace symdiff
 
 namespace symdiff::cli {
 
-// What the command table hands the runners of check and compare: the positional
-// arguments and the options by name (cli.cpp has parsed and validated both).
-struct CommandArgs {
-    std::vector<std::string> positional;
-    std::map<std::string, std::vector<std::string>, std::less<>> options;
-
-    bool has(std::string_view name) const { return options.find(name) != options.end(); }
-    std::optional<std::string> value(std::string_view name) const;
-    std::vector<std::string> values(std::string_view name) const;
-};
-
-// A command-line mistake, with a hint on what to do instead.
-class CommandUsageError : public Error {
-  public:
-    CommandUsageError(const std::string& message, std::string hint)
-        : Error(message), hint_(std::move(hint)) {}
-    const std::string& hint() const { return hint_; }
-
-  private:
-    std::string hint_;
-};
-
-// A located error in a file a command read (a model, a JSON file).
-class CommandFileError : public Error {
-  public:
-    CommandFileError(const Error& e, std::string path, std::string text)
-        : Error(e.what(), e.loc()), path_(std::move(path)), text_(std::move(text)) {}
-    const std::string& path() const { return path_; }
-    const std::string& text() const { return text_; }
-
-  private:
-    std::string path_, text_;
-};
-
-// Runs a runner, re-throwing its errors as the command table's own kinds, so cli::run
-// shows them as it shows every command's: for the entries of tools/cli.cpp.
-template <class UsageErrorT, class FileErrorT, class F> int translate_errors(F&& runner) {
-    try {
-        return runner();
-    } catch (const CommandUsageError& e) {
-        throw UsageErrorT(e.what(), e.hint());
-    } catch (const CommandFileError& e) {
-        throw FileErrorT(e, e.path(), e.text());
-    }
-}
-
-// Shared by check and compare: the model at `path` (a located parse error becomes a
-// CommandFileError), and the values of --set-file then --set (which override), in
-// first-given order.
-Model load_command_model(const std::string& path);
-std::vector<std::pair<std::string, Tensor>> command_values(const CommandArgs& a);
-// Throws unless `value` fits input `name` of `g` (which must exist).
-void require_input_shape(const Graph& g, const std::string& name, const Tensor& value);
-
 // symdiff check MODEL.sd [--set NAME=VALUE ...] [--set-file F] [--points N] [--seed S]:
-// prints the table; 0 when every result agrees, 1 when one does not.
-int check_command(const CommandArgs& a, std::ostream& out);
+// prints the table; 0 when every result agrees, 1 when one does not. `before_run` (a
+// test build's hook, see cli::Hooks) sees the check before it runs.
+int check_command(const Args& a, std::ostream& out,
+                  const std::function<void(Check&)>& before_run = {});
 
 } // namespace symdiff::cli

@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <sstream>
 
 namespace symdiff {
@@ -42,10 +43,6 @@ bool all_within(const Tensor& a, std::span<const double> b, double rel) {
         if (!within(a[i], b[i], rel))
             return false;
     return true;
-}
-
-std::string param_name(const Graph& g, NodeId p) {
-    return g.inputs()[static_cast<std::size_t>(g[p].input_index())].name;
 }
 
 std::string bytes_text(std::size_t b) {
@@ -139,16 +136,16 @@ CompareReport run_compare(Model& model, const std::string& function,
     // The point: given values, the rest random.
     std::uint64_t state = options.seed;
     std::vector<Tensor> values = random_inputs(g, state, -1.0, 1.0);
-    std::vector<std::string> random_params;
-    for (NodeId p : raw.params)
-        random_params.push_back(param_name(g, p));
+    std::vector<std::string> random_params = cli::parameter_names(g, raw);
     for (const auto& [name, value] : options.at) {
         const auto it = std::find(random_params.begin(), random_params.end(), name);
         const auto k = g.find_input(name);
         if (!k || std::none_of(raw.params.begin(), raw.params.end(),
                                [&](NodeId p) { return g[p].input_index() == *k; }))
             throw Error(in_quotes(name) + " is not a parameter of " + in_quotes(raw.name));
-        cli::require_input_shape(g, name, value);
+        const Shape& want = g.inputs()[static_cast<std::size_t>(*k)].shape;
+        if (value.shape() != want)
+            throw Error(shape_mismatch(name, want, value.shape()));
         values[static_cast<std::size_t>(*k)] = value;
         if (it != random_params.end())
             random_params.erase(it);
@@ -160,23 +157,13 @@ CompareReport run_compare(Model& model, const std::string& function,
     else
         report.point = "the --set values; random in [-1, 1] (seed " + std::to_string(options.seed) +
                        ") for the rest";
-    Bindings b(g);
-    for (std::size_t i = 0; i < values.size(); ++i)
-        b.set(static_cast<int>(i), values[i]);
+    const Bindings b = bind_all(g, values);
 
     // Node counts.
-    std::vector<NodeId> function_roots, raw_roots;
-    for (std::size_t r = 0; r < raw.results.size(); ++r) {
-        raw_roots.push_back(raw.results[r].node);
-        if (specs[r]) {
-            function_roots.push_back(specs[r]->function);
-            if (specs[r]->tangent != no_node)
-                function_roots.push_back(specs[r]->tangent);
-        } else {
-            function_roots.push_back(raw.results[r].node);
-        }
-    }
-    report.symbolic.nodes_function = reachable(g, function_roots).size();
+    std::vector<NodeId> raw_roots;
+    for (const auto& r : raw.results)
+        raw_roots.push_back(r.node);
+    report.symbolic.nodes_function = reachable(g, primal_roots(raw, specs)).size();
     report.symbolic.nodes_raw = reachable(g, raw_roots).size();
     const Function sym = simplified(g, raw);
     std::vector<NodeId> sym_roots;
@@ -209,28 +196,19 @@ CompareReport run_compare(Model& model, const std::string& function,
     report.tape.tapes = tape.tape_count();
 
     // The compiled code.
-    std::vector<std::vector<double>> cv;
+    std::optional<NativeCall> compiled;
+    std::unique_ptr<NativeModule> module; // outlives `compiled`, which calls into it
     if (options.compile) {
         NativeBuild nb = build_native(g, std::span<const Function>(&sym, 1), options.native);
         if (nb.status == NativeBuild::Status::ok) {
-            std::vector<const double*> in;
-            for (NodeId p : raw.params)
-                in.push_back(values[static_cast<std::size_t>(g[p].input_index())].data().data());
-            std::vector<double*> out;
-            cv.reserve(ref.size());
-            for (const Tensor& t : ref) {
-                cv.emplace_back(t.size(), std::numeric_limits<double>::quiet_NaN());
-                out.push_back(cv.back().data());
-            }
-            std::vector<double> work(std::max<std::size_t>(nb.module->work_size(0), 1));
-            const NativeModule& module = *nb.module;
-            module.call(0, in.data(), out.data(), work.data());
+            module = std::move(nb.module);
+            compiled.emplace(*module, 0, g, sym, values);
+            compiled->run();
             report.symbolic.compiled_us =
-                median_call_us([&] { module.call(0, in.data(), out.data(), work.data()); },
-                               options.seconds_per_mode);
+                median_call_us([&] { compiled->run(); }, options.seconds_per_mode);
             report.symbolic.compile_seconds = nb.compile_seconds;
             report.symbolic.header_bytes = nb.header_bytes;
-            if (module.work_size(0) * sizeof(double) != report.symbolic.work_bytes)
+            if (module->work_size(0) * sizeof(double) != report.symbolic.work_bytes)
                 report.notes.push_back("the compiled work size differs from the lowered one");
         } else {
             report.notes.push_back(std::string("compiled code not measured: ") +
@@ -257,12 +235,13 @@ CompareReport run_compare(Model& model, const std::string& function,
             c.tape_refusal = tape.refusal(r).value_or("the tape did not compute it");
             report.notes.push_back(c.name + ": not compared with the tape: " + *c.tape_refusal);
         }
-        if (!cv.empty()) {
-            c.compiled_vs_interpreted = max_difference(ref[r], cv[r]);
-            report.agree = report.agree && all_within(ref[r], cv[r], rel);
+        if (compiled) {
+            const std::vector<double>& cv = compiled->out(r);
+            c.compiled_vs_interpreted = max_difference(ref[r], cv);
+            report.agree = report.agree && all_within(ref[r], cv, rel);
             if (tv[r]) {
-                c.compiled_vs_tape = max_difference(*tv[r], cv[r]);
-                report.agree = report.agree && all_within(*tv[r], cv[r], rel);
+                c.compiled_vs_tape = max_difference(*tv[r], cv);
+                report.agree = report.agree && all_within(*tv[r], cv, rel);
                 report.max_abs_diff = std::max(report.max_abs_diff, *c.compiled_vs_tape);
             }
         }
@@ -358,35 +337,15 @@ void print_compare_table(std::ostream& out, const CompareReport& r) {
 
 namespace symdiff::cli {
 
-int compare_command(const CommandArgs& a, std::ostream& out) {
-    const std::string& path = a.positional.at(0);
-    const std::string& fn = a.positional.at(1);
-    Model m = load_command_model(path);
-    const Function* f = m.find_export(fn);
-    if (!f) {
-        std::string names;
-        for (const Function& e : m.exports)
-            names += (names.empty() ? "" : ", ") + e.name;
-        throw CommandUsageError("'" + path + "' has no export '" + fn + "'",
-                                "its exports: " + names);
-    }
+int compare_command(const Args& a, std::ostream& out) {
+    Model m = load(a.positional.at(0));
+    const Function& f = find_export(m, a.positional.at(1));
     CompareOptions options;
-    options.at = command_values(a);
-    std::vector<std::string> params;
-    for (NodeId p : f->params)
-        params.push_back(param_name(*m.graph, p));
-    for (const auto& [name, value] : options.at) {
-        if (std::find(params.begin(), params.end(), name) == params.end()) {
-            std::string list;
-            for (const auto& p : params)
-                list += (list.empty() ? "" : ", ") + p;
-            throw CommandUsageError("'" + name + "' is not a parameter of '" + fn + "'",
-                                    params.empty() ? "'" + fn + "' has no parameters"
-                                                   : "its parameters: " + list);
-        }
-        require_input_shape(*m.graph, name, value);
-    }
-    const CompareReport report = run_compare(m, fn, options);
+    options.at = given_values(a);
+    for (const auto& [name, value] : options.at)
+        require_parameter(*m.graph, f, name);
+    const std::string fn = f.name;
+    const CompareReport report = run_compare(m, fn, options); // checks the shapes
     std::ostringstream text;
     if (a.has("--json"))
         print_compare_json(text, report);

@@ -115,6 +115,6 @@ namespace symdiff::cli {
 
 // symdiff compare MODEL.sd FN [--set NAME=VALUE ...] [--set-file F] [--json]; exits 0
 // whenever it could compare (agreement is one of its figures).
-int compare_command(const CommandArgs& a, std::ostream& out);
+int compare_command(const Args& a, std::ostream& out);
 
 } // namespace symdiff::cli

@@ -12,24 +12,6 @@
 namespace symdiff::cli {
 namespace {
 
-// The original function(s) of an export: its results that are not derivatives, and the
-// function (and jvp tangent) that each derivative result differentiates.
-std::vector<NodeId> primal_roots(const Function& f,
-                                 const std::vector<std::optional<DerivativeSpec>>& specs) {
-    std::vector<NodeId> primal;
-    for (std::size_t k = 0; k < f.results.size(); ++k) {
-        const auto& spec = specs.at(k);
-        if (!spec) {
-            primal.push_back(f.results[k].node);
-            continue;
-        }
-        primal.push_back(spec->function);
-        if (spec->tangent != no_node)
-            primal.push_back(spec->tangent);
-    }
-    return primal;
-}
-
 // The scalar the gradients are of: the function of the first derivative result whose
 // function is scalar, else the first scalar result.
 std::optional<NodeId> gradient_root(const Graph& g, const Function& f,

@@ -1,7 +1,10 @@
-// Model lookups, file loading, and the located error format shared by every tool.
+// Model lookups, simplification as gen does it, file loading, and the located error
+// format shared by every tool.
 #include "tools/model.hpp"
 
 #include "tools/lexer.hpp"
+
+#include "rewrite/simplify.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -38,6 +41,33 @@ const Function* Model::find_export(std::string_view name) const {
         if (f.name == name)
             return &f;
     return nullptr;
+}
+
+std::vector<NodeId> primal_roots(const Function& f,
+                                 std::span<const std::optional<DerivativeSpec>> specs) {
+    std::vector<NodeId> primal;
+    for (std::size_t k = 0; k < f.results.size(); ++k) {
+        const auto& spec = specs[k];
+        if (!spec) {
+            primal.push_back(f.results[k].node);
+            continue;
+        }
+        primal.push_back(spec->function);
+        if (spec->tangent != no_node)
+            primal.push_back(spec->tangent);
+    }
+    return primal;
+}
+
+Function simplified(Graph& g, const Function& f) {
+    Function s = f;
+    std::vector<NodeId> roots;
+    for (const auto& r : f.results)
+        roots.push_back(r.node);
+    const std::vector<NodeId> out = rewrite::simplify(g, roots);
+    for (std::size_t k = 0; k < roots.size(); ++k)
+        s.results[k].node = out[k];
+    return s;
 }
 
 std::string read_source(const std::string& path) {

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +25,9 @@ namespace symdiff {
 // replace the result node, never these.
 struct DerivativeSpec {
     enum class Kind : std::uint8_t {
-        grad, // d function / d variable; function is scalar
-        jvp,  // forward derivative of function along `tangent` (variable's shape)
-        diff, // order-th derivative of scalar function by scalar variable
+        grad,     // d function / d variable; function is scalar
+        jvp,      // forward derivative of function along `tangent` (variable's shape)
+        diff,     // order-th derivative of scalar function by scalar variable
         jacobian, // d function / d variable, function's shape followed by variable's
         hessian,  // jacobian of the gradient of scalar function
     };
@@ -53,6 +54,17 @@ Model parse_model(std::string source, std::string path);
 Model load_model(const std::string& path);
 // The bytes of a file; an unreadable file is an Error without a location.
 std::string read_source(const std::string& path);
+
+// The original functions of export `f` (specs: its result_specs): its results that are
+// not derivatives, and the function (and jvp tangent) each derivative result
+// differentiates; what the numeric modes evaluate and finite differences move.
+std::vector<NodeId> primal_roots(const Function& f,
+                                 std::span<const std::optional<DerivativeSpec>> specs);
+
+// Export `f` with its results replaced by their simplified forms, as `gen` emits them (one
+// simplifier call for all results, so they share their simplified subexpressions); the
+// simplified nodes are appended to `g`.
+Function simplified(Graph& g, const Function& f);
 
 // "path:line:col: error: message\n<the source line>\n<spaces>^\n" for a located
 // error, "error: message\n" otherwise. Unprintable bytes of the line show as '?', and a

@@ -7,9 +7,11 @@
 #include "codegen/emit.hpp"
 #include "core/error.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -232,6 +234,19 @@ void NativeModule::call(std::size_t fn, const double* const* in, double* const* 
     if (fn >= count_)
         throw Error("internal error: native function " + std::to_string(fn) + " out of range");
     call_(fn, in, out, work);
+}
+
+NativeCall::NativeCall(const NativeModule& module, std::size_t fn, const Graph& g,
+                       const Function& f, const std::vector<Tensor>& point)
+    : module_(&module), fn_(fn), work_(std::max<std::size_t>(module.work_size(fn), 1)) {
+    for (NodeId p : f.params)
+        in_.push_back(point.at(static_cast<std::size_t>(g[p].input_index())).data().data());
+    out_.reserve(f.results.size());
+    for (const Function::Result& r : f.results) {
+        out_.emplace_back(static_cast<std::size_t>(g[r.node].shape.size()),
+                          std::numeric_limits<double>::quiet_NaN());
+        out_ptrs_.push_back(out_.back().data());
+    }
 }
 
 NativeBuild build_native(const Graph& g, std::span<const Function> functions,

@@ -7,6 +7,7 @@
 
 #include "core/function.hpp"
 #include "core/graph.hpp"
+#include "core/tensor.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace symdiff {
 
@@ -52,6 +54,27 @@ class NativeModule {
     CallFn call_;
     std::size_t count_;
     std::size_t (*work_size_)(std::size_t);
+};
+
+// One call of function `fn` of a module with its buffers ready: the parameters of `f` (the
+// function as given to build_native) read from `point` (a value per input of `g`, which
+// must outlive this), the results into out() (NaN until run), a work array of the
+// module's size. run() allocates nothing, so it can be timed.
+class NativeCall {
+  public:
+    NativeCall(const NativeModule& module, std::size_t fn, const Graph& g, const Function& f,
+               const std::vector<Tensor>& point);
+    void run() { module_->call(fn_, in_.data(), out_ptrs_.data(), work_.data()); }
+    // Result k as contiguous row-major doubles.
+    const std::vector<double>& out(std::size_t k) const { return out_[k]; }
+
+  private:
+    const NativeModule* module_;
+    std::size_t fn_;
+    std::vector<const double*> in_;
+    std::vector<std::vector<double>> out_;
+    std::vector<double*> out_ptrs_;
+    std::vector<double> work_;
 };
 
 struct NativeBuild {

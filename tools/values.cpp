@@ -1,6 +1,7 @@
 // A small JSON reader for numbers, nested lists and one object, and the JSON writer.
 #include "tools/values.hpp"
 
+#include "core/cpp_names.hpp"
 #include "core/error.hpp"
 
 #include <array>
@@ -354,6 +355,11 @@ std::string json_string(std::string_view s) {
 void write_json(std::ostream& out, const Tensor& t) {
     std::size_t next = 0;
     write_nested(out, t, 0, next);
+}
+
+std::string shape_mismatch(std::string_view name, const Shape& want, const Shape& got) {
+    return in_quotes(name) + " needs " + (want.is_scalar() ? "a scalar" : "shape " + want.str()) +
+           ", got " + (got.is_scalar() ? "a scalar" : "a value of shape " + got.str());
 }
 
 } // namespace symdiff

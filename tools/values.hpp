@@ -32,4 +32,8 @@ std::string json_string(std::string_view s);
 // A tensor as a JSON number or nested list: [[1, 2], [3, 4]].
 void write_json(std::ostream& out, const Tensor& t);
 
+// The message for a value of the wrong shape given for `name`:
+// "'W' needs shape [2,2], got a value of shape [4]", "'x' needs a scalar, got ...".
+std::string shape_mismatch(std::string_view name, const Shape& want, const Shape& got);
+
 } // namespace symdiff

@@ -1,6 +1,10 @@
-// The command line, driven in-process through cli::run: help and version, every error
-// path of gen and eval with its exit status, the exact output formats, --set-file, and
-// the atomic-write guarantee of gen. CLI messages covered here:
+// The command line, driven in-process through cli::run: help and version, the mistakes
+// the command table catches for every command, reading the model, gen and eval with
+// their exit status, the exact output formats, --set-file, and the atomic-write
+// guarantee of gen. What eval shares with dot, check and compare (tools/command.hpp:
+// values, exports, parameters) is tested here through eval, plus once per command where
+// the message is the same; their own tests are dot_test, check_test and compare_test.
+// CLI messages covered here:
 //   no command given · unknown command 'C' · unknown option 'O' · unknown option 'O' for 'C'
 //   option 'O' is given twice · option 'O' takes no value · option 'O' needs a value
 //   missing argument A for 'C' · unexpected argument 'A'
@@ -47,7 +51,8 @@ TEST_CASE("cli: --help lists every command and option") {
         for (const char* word :
              {"\n  gen MODEL.sd -o OUT.hpp [--namespace NS]", "\n  eval MODEL.sd FN",
               "\n  check MODEL.sd", "\n  compare MODEL.sd FN", "\n  dot MODEL.sd FN",
-              "--set NAME=VALUE", "--set-file F.json", "--json", "--version",
+              "--set NAME=VALUE", "--set-file F.json", "--json", "--points N", "--seed S",
+              "--simplify", "--version",
               "exit status: 0 success, 1 a check failed, 2 bad input"})
             CHECK(r.out.find(word) != std::string::npos);
     }
@@ -299,10 +304,11 @@ TEST_CASE("cli error: --set-file errors are located in the JSON file") {
                     "error: cannot read '" + missing + "': No such file or directory\n");
 }
 
-TEST_CASE("cli error: unknown export") {
-    require_failure({"eval", example("norm.sd"), "nope"},
-                    "error: '" + example("norm.sd") +
-                        "' has no export 'nope'\nhint: its exports: loss, loss_grad\n");
+TEST_CASE("cli error: unknown export, in every command that names one") {
+    for (const char* command : {"eval", "dot", "compare"})
+        require_failure({command, example("norm.sd"), "nope"},
+                        "error: '" + example("norm.sd") +
+                            "' has no export 'nope'\nhint: its exports: loss, loss_grad\n");
 }
 
 TEST_CASE("cli error: --set without NAME=VALUE") {

@@ -1,0 +1,99 @@
+// The plumbing every command shares: arguments, model and values, exports and parameters.
+#include "tools/command.hpp"
+
+#include "core/cpp_names.hpp"
+#include "tools/values.hpp"
+
+#include <algorithm>
+
+namespace symdiff::cli {
+
+std::optional<std::string> Args::value(std::string_view name) const {
+    const auto it = options.find(name);
+    return it == options.end() || it->second.empty() ? std::nullopt
+                                                     : std::optional(it->second.front());
+}
+
+std::vector<std::string> Args::values(std::string_view name) const {
+    const auto it = options.find(name);
+    return it == options.end() ? std::vector<std::string>{} : it->second;
+}
+
+Model load(const std::string& path) {
+    const std::string source = read_source(path);
+    return in_file(path, source, [&] { return parse_model(source, path); });
+}
+
+std::vector<std::pair<std::string, Tensor>> given_values(const Args& a) {
+    std::vector<std::pair<std::string, Tensor>> values;
+    if (const auto file = a.value("--set-file")) {
+        const std::string text = read_source(*file);
+        values = in_file(*file, text, [&] { return parse_value_object(text); });
+    }
+    std::vector<std::string> from_set;
+    for (const std::string& s : a.values("--set")) {
+        const auto eq = s.find('=');
+        const std::string name = s.substr(0, eq);
+        if (eq == std::string::npos || name.empty())
+            throw UsageError("--set needs NAME=VALUE, got '" + s + "'",
+                             "for example --set x=0.5 or --set 'W=[[1,2],[3,4]]'");
+        if (std::find(from_set.begin(), from_set.end(), name) != from_set.end())
+            throw UsageError("'" + name + "' is set twice", "give each value once");
+        from_set.push_back(name);
+        Tensor t;
+        try {
+            t = parse_value(std::string_view(s).substr(eq + 1));
+        } catch (const Error& e) {
+            throw Error("--set " + name + ": " + e.what() + " (at character " +
+                        std::to_string(e.loc().col) + " of the value)");
+        }
+        const auto it = std::find_if(values.begin(), values.end(),
+                                     [&](const auto& v) { return v.first == name; });
+        if (it != values.end())
+            it->second = std::move(t);
+        else
+            values.emplace_back(name, std::move(t));
+    }
+    return values;
+}
+
+const Function& find_export(const Model& m, const std::string& fn) {
+    if (const Function* f = m.find_export(fn))
+        return *f;
+    std::vector<std::string> names;
+    for (const Function& e : m.exports)
+        names.push_back(e.name);
+    throw UsageError("'" + m.path + "' has no export '" + fn + "'",
+                     "its exports: " + names_list(names));
+}
+
+std::vector<std::string> parameter_names(const Graph& g, const Function& f) {
+    std::vector<std::string> names;
+    for (NodeId p : f.params)
+        names.push_back(g.inputs()[static_cast<std::size_t>(g[p].input_index())].name);
+    return names;
+}
+
+void require_parameter(const Graph& g, const Function& f, const std::string& name) {
+    const std::vector<std::string> params = parameter_names(g, f);
+    if (std::find(params.begin(), params.end(), name) == params.end())
+        throw UsageError("'" + name + "' is not a parameter of '" + f.name + "'",
+                         params.empty() ? "'" + f.name + "' has no parameters"
+                                        : "its parameters: " + names_list(params));
+}
+
+std::string names_list(const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names)
+        s += (s.empty() ? "" : ", ") + n;
+    return s;
+}
+
+std::string quoted_list(const std::vector<std::string>& names) {
+    std::vector<std::string> q;
+    for (const auto& n : names)
+        q.push_back(in_quotes(n));
+    return names_list(q);
+}
+
+} // namespace symdiff::cli
