@@ -264,27 +264,13 @@ std::vector<NodeId> drawn_roots(std::span<const NodeId> roots, const DotOptions&
     return all;
 }
 
-// in_loop[id]: node id depends on a seed that no jacobian loop between them binds, so
-// it has a value per direction of that loop only (the interpreter's loop bodies).
+// in_loop[id]: node id has a value per direction of a jacobian loop (free_seeds), as the
+// interpreter evaluates loop bodies.
 std::vector<std::uint8_t> inside_loops(const Graph& g, const std::vector<NodeId>& nodes) {
-    std::vector<std::uint64_t> free_seeds(nodes.empty() ? 0 : nodes.back() + 1, 0);
-    int seeds = 0; // each gets a bit
-    for (NodeId id : nodes) {
-        const Node& n = g[id];
-        if (n.op == Op::Seed) {
-            if (seeds == 64)
-                throw Error("more than 64 jacobian loops in one picture");
-            free_seeds[id] = std::uint64_t{1} << seeds++;
-            continue;
-        }
-        for (NodeId a : n.operands())
-            free_seeds[id] |= free_seeds[a];
-        if (n.op == Op::SeedLoop)
-            free_seeds[id] &= ~free_seeds[n.args[1]];
-    }
-    std::vector<std::uint8_t> in_loop(free_seeds.size(), 0);
+    const std::vector<std::uint64_t> seeds = free_seeds(g, nodes);
+    std::vector<std::uint8_t> in_loop(seeds.size(), 0);
     for (NodeId id : nodes)
-        in_loop[id] = free_seeds[id] != 0;
+        in_loop[id] = seeds[id] != 0;
     return in_loop;
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/ops.hpp"
+#include "core/traverse.hpp"
 
 #include <algorithm>
 #include <map>
@@ -57,7 +58,11 @@ class Interpreter {
         const NodeId hi = *std::max_element(roots_.begin(), roots_.end());
         value_.resize(hi + 1);
         mark_needed(hi);
-        mark_seeds(hi);
+        std::vector<NodeId> needed;
+        for (NodeId id = 0; id <= hi; ++id)
+            if (last_use_[id])
+                needed.push_back(id);
+        seeds_ = free_seeds(g_, needed);
         find_last_uses(hi);
         std::vector<NodeId> top;
         for (NodeId id = 0; id <= hi; ++id)
@@ -82,28 +87,6 @@ class Interpreter {
             if (last_use_[id])
                 for (NodeId a : g_[id].operands())
                     last_use_[a] = std::max(last_use_[a], id);
-    }
-
-    // seeds_[id]: the seeds id depends on that no loop around it has bound yet.
-    void mark_seeds(NodeId hi) {
-        seeds_.assign(hi + 1, 0);
-        for (NodeId id = 0; id <= hi; ++id) {
-            if (!last_use_[id])
-                continue;
-            const Node& n = g_[id];
-            if (n.op == Op::Seed) {
-                if (bits_.size() == 64)
-                    throw Error("more than 64 nested jacobian loops in one evaluation");
-                const SeedMask bit = SeedMask{1} << bits_.size();
-                bits_[n.seed_id()] = bit;
-                seeds_[id] = bit;
-                continue;
-            }
-            for (NodeId a : n.operands())
-                seeds_[id] |= seeds_[a];
-            if (n.op == Op::SeedLoop)
-                seeds_[id] &= ~seeds_[n.args[1]];
-        }
     }
 
     // A value read inside a loop body must survive until the loop has finished.
@@ -220,10 +203,9 @@ class Interpreter {
     std::vector<NodeId> roots_;
     std::vector<std::optional<Tensor>> value_;
     std::vector<NodeId> last_use_;
-    std::vector<SeedMask> seeds_;
-    SeedMask bound_ = 0;                          // seeds the loops being run have bound
-    std::map<int, SeedMask> bits_;                // seed id -> its bit
-    std::map<NodeId, std::vector<NodeId>> body_;  // loop id -> its body
+    std::vector<SeedMask> seeds_; // by id: the seeds no loop around it binds (free_seeds)
+    SeedMask bound_ = 0;          // seeds the loops being run have bound
+    std::map<NodeId, std::vector<NodeId>> body_; // loop id -> its body
 };
 
 } // namespace

@@ -1,5 +1,7 @@
-// Reachability and use counts by one downward sweep over ids.
+// Reachability and use counts by one downward sweep over ids; seeds by one upward sweep.
 #include "core/traverse.hpp"
+
+#include "core/error.hpp"
 
 #include <algorithm>
 
@@ -40,6 +42,25 @@ std::vector<std::uint32_t> use_counts(const Graph& g, std::span<const NodeId> ro
             for (NodeId a : g[id].operands())
                 ++uses[a];
     return uses;
+}
+
+std::vector<std::uint64_t> free_seeds(const Graph& g, std::span<const NodeId> nodes) {
+    std::vector<std::uint64_t> seeds(nodes.empty() ? 0 : nodes.back() + 1, 0);
+    int bits = 0;
+    for (NodeId id : nodes) {
+        const Node& n = g[id];
+        if (n.op == Op::Seed) {
+            if (bits == 64)
+                throw Error("more than 64 jacobian loops in one graph");
+            seeds[id] = std::uint64_t{1} << bits++;
+            continue;
+        }
+        for (NodeId a : n.operands())
+            seeds[id] |= seeds[a];
+        if (n.op == Op::SeedLoop) // the loop binds its own seed
+            seeds[id] &= ~seeds[n.args[1]];
+    }
+    return seeds;
 }
 
 } // namespace symdiff

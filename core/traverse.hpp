@@ -4,6 +4,7 @@
 
 #include "core/graph.hpp"
 
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -16,5 +17,12 @@ std::vector<NodeId> reachable(const Graph& g, std::span<const NodeId> roots);
 // operand (x * x reads x twice), plus one per appearance in `roots`. Indexed by id;
 // unreachable nodes count 0. Size: max root + 1.
 std::vector<std::uint32_t> use_counts(const Graph& g, std::span<const NodeId> roots);
+
+// For each of `nodes` (increasing ids, closed under operands, as reachable() lists them):
+// one bit per seed the node depends on that no Jacobian loop between them binds, so the
+// node has a value per direction of those loops (it is in their bodies); 0 outside every
+// loop body. Bits go to seeds in id order. Indexed by id, of size nodes.back() + 1.
+// Throws Error for more than 64 seeds.
+std::vector<std::uint64_t> free_seeds(const Graph& g, std::span<const NodeId> nodes);
 
 } // namespace symdiff
