@@ -180,10 +180,16 @@ class Body {
         std::vector<int> uses(n, 0);
         for (std::size_t i = 0; i < n; ++i) {
             const Value& v = k.body[i];
-            if (v.kind == Value::Kind::load || v.kind == Value::Kind::seed) {
+            if (v.kind == Value::Kind::load || v.kind == Value::Kind::seed ||
+                v.kind == Value::Kind::guard) {
                 for (int j = 0; j < Shape::max_rank; ++j)
                     if (v.at.step[u(j)] != 0 && position[u(j)] >= 0)
                         level_[i] = std::max(level_[i], position[u(j)] + 1);
+            }
+            if (v.kind == Value::Kind::guard) {
+                const auto arg = u(v.args[0]);
+                level_[i] = std::max(level_[i], level_[arg]);
+                ++uses[arg];
             } else if (v.kind == Value::Kind::apply) {
                 for (int a = 0; a < info(v.op).arity; ++a) {
                     const auto arg = u(v.args[u(a)]);
@@ -195,18 +201,34 @@ class Body {
             if (!k.guards.empty() && v.kind != Value::Kind::constant)
                 level_[i] = innermost;
         }
+        // Values read only behind a guard must be computed there, inside the conditional:
+        // never named (a named value is computed on a line of its own, unconditionally).
+        std::vector<bool> guarded(n, true);
+        if (k.result >= 0)
+            guarded[u(k.result)] = false;
+        for (std::size_t i = n; i-- > 0;) {
+            const Value& v = k.body[i];
+            if (guarded[i] || v.kind != Value::Kind::apply)
+                continue;
+            for (int a = 0; a < info(v.op).arity; ++a)
+                guarded[u(v.args[u(a)])] = false;
+        }
         for (std::size_t i = 0; i < n; ++i) {
             const Value& v = k.body[i];
-            if (v.kind != Value::Kind::apply)
+            if (v.kind != Value::Kind::apply && v.kind != Value::Kind::guard)
                 continue;
             bool hoisted = static_cast<int>(i) == k.result && level_[i] < innermost;
-            for (int a = 0; a < info(v.op).arity; ++a) {
+            const int arity = v.kind == Value::Kind::guard ? 1 : info(v.op).arity;
+            for (int a = 0; a < arity; ++a) {
                 const auto arg = u(v.args[u(a)]);
                 if (k.body[arg].kind == Value::Kind::apply && level_[arg] < level_[i])
                     named_[arg] = true;
             }
             named_[i] = named_[i] || uses[i] > 1 || hoisted;
         }
+        for (std::size_t i = 0; i < n; ++i)
+            if (guarded[i])
+                named_[i] = false;
     }
 
     int level(std::size_t i) const { return level_[i]; }
@@ -246,6 +268,14 @@ void KernelPrinter::print(const Kernel& k) {
                 for (int a = 0; a < info(v.op).arity; ++a)
                     args[u(a)] = text[u(v.args[u(a)])];
                 e = spell(info(v.op).cpp, args);
+                break;
+            }
+            case Value::Kind::guard: {
+                KernelGuard gd;
+                gd.coef = v.at.step;
+                gd.counter = v.at.counter;
+                gd.constant = v.at.base;
+                e = cat("(", guard_text(gd), " ? ", text[u(v.args[0])], " : 0.0)");
                 break;
             }
             case Value::Kind::seed: // 1 at the current direction (or colour) of its loop

@@ -46,6 +46,20 @@ AffineMap compose(const AffineMap& inner, const AffineMap& outer) {
     return r;
 }
 
+// A view's guard on its own (output) index, as a linear form in the loop indices of a
+// kernel that reads the view at map(loop).
+Access guard_form(const Guard& g, const AffineMap& map) {
+    Access a;
+    a.base = static_cast<Index>(g.constant);
+    for (int k = 0; k < map.rank; ++k) {
+        const std::int64_t c = g.coef[u(k)];
+        a.base += static_cast<Index>(c * map.offset[u(k)]);
+        for (int j = 0; j < Shape::max_rank; ++j)
+            a.step[u(j)] += static_cast<Index>(c * map.coef[u(k)][u(j)]);
+    }
+    return a;
+}
+
 bool same_map(const AffineMap& a, const AffineMap& b) {
     return a.rank == b.rank && a.coef == b.coef && a.offset == b.offset;
 }
@@ -72,6 +86,7 @@ class Lowering {
         place();
         assign_buffers();
         build_steps();
+        drop_unread_kernels();
         assign_work_offsets();
         return std::move(prog_);
     }
@@ -181,8 +196,8 @@ class Lowering {
                 p = Place::buffer;
             else if (kind == OpKind::flat || (kind == OpKind::view && index_plan(g_, n).guard_count == 0))
                 p = Place::inlined; // index arithmetic, free
-            else if (kind == OpKind::elementwise && !n.shape.is_scalar() && uses[s] == 1 &&
-                     reads[s] <= 1.0)
+            else if ((kind == OpKind::elementwise || kind == OpKind::view) && !n.shape.is_scalar() &&
+                     uses[s] == 1 && reads[s] <= 1.0) // a guarded view: a conditional
                 p = Place::inlined; // scalars stay locals: computed once, outside any loop
             place_[s] = p;
             for (int i = 0; i < n.arity; ++i) {
@@ -346,9 +361,35 @@ class Lowering {
             result = push(k, v);
             break;
         }
-        case OpKind::view: { // unguarded views only: guarded ones always get buffers
+        case OpKind::view: { // index arithmetic; guards (padding) become conditionals
             const IndexPlan p = index_plan(g_, n);
+            std::vector<Access> guards; // those that fail somewhere in the kernel's domain
+            bool never = false;
+            for (int gi = 0; gi < p.guard_count; ++gi) {
+                const Access form = guard_form(p.guards[u(gi)], map);
+                std::int64_t least = form.base, most = form.base;
+                for (int j = 0; j < k.domain.rank(); ++j) {
+                    const std::int64_t span = std::int64_t{form.step[u(j)]} * (k.domain[j] - 1);
+                    least += std::min<std::int64_t>(0, span);
+                    most += std::max<std::int64_t>(0, span);
+                }
+                const bool counters = form.counter != decltype(form.counter){};
+                never = never || (!counters && most < 0);
+                if (counters || least < 0)
+                    guards.push_back(form);
+            }
+            if (never) { // reads nothing here: its operand is not even computed
+                result = constant(k, 0.0);
+                break;
+            }
             result = value(k, n.args[0], compose(p.in[0], map));
+            for (const Access& form : guards) {
+                Value v;
+                v.kind = Value::Kind::guard;
+                v.at = form;
+                v.args = {result, 0, 0};
+                result = push(k, v);
+            }
             break;
         }
         case OpKind::flat: { // same flat index into the operand's buffer
@@ -507,7 +548,7 @@ class Lowering {
                     step[u(j)] = 0;
         };
         for (Value& v : k.body)
-            if (v.kind == Value::Kind::load || v.kind == Value::Kind::seed)
+            if (v.kind == Value::Kind::load || v.kind == Value::Kind::seed || v.kind == Value::Kind::guard)
                 strip(v.at.step);
         strip(k.out.step);
         for (KernelGuard& gd : k.guards)
@@ -553,7 +594,8 @@ class Lowering {
                 a.step[u(axis)] = 0;
             };
             for (Value& w : k.body)
-                if (w.kind == Value::Kind::load || w.kind == Value::Kind::seed)
+                if (w.kind == Value::Kind::load || w.kind == Value::Kind::seed ||
+                    w.kind == Value::Kind::guard)
                     pin(w.at);
             k.body[i] = Value{}; // e_k[k] = 1
             k.body[i].constant = 1.0;
@@ -617,6 +659,37 @@ class Lowering {
             normalize(k);
             prog_.steps.push_back({std::move(k), -1});
         }
+    }
+
+    // A kernel whose buffer nothing reads is dropped (with the kernels only it read): a
+    // padded view that reads nothing where it is used leaves its operand unread, and an
+    // unread local would not compile under -Werror.
+    void drop_unread_kernels() {
+        for (bool changed = true; changed;) {
+            changed = false;
+            std::vector<bool> read(prog_.buffers.size(), false);
+            prog_.for_each_kernel([&](const Kernel& k) {
+                for (const Value& v : k.body)
+                    if (v.kind == Value::Kind::load)
+                        read[u(v.at.buffer)] = true;
+            });
+            auto unread = [&](const Step& step) {
+                if (step.loop >= 0)
+                    return false;
+                const Buffer& b = prog_.buffers[u(step.kernel.out.buffer)];
+                return (b.kind == Buffer::Kind::work || b.kind == Buffer::Kind::local) &&
+                       !read[u(step.kernel.out.buffer)];
+            };
+            changed = std::erase_if(prog_.steps, unread) > 0;
+            for (Loop& loop : prog_.loops)
+                changed = std::erase_if(loop.steps, unread) > 0 || changed;
+        }
+        std::fill(prog_.param_used.begin(), prog_.param_used.end(), false);
+        prog_.for_each_kernel([&](const Kernel& k) {
+            for (const Value& v : k.body)
+                if (v.kind == Value::Kind::load && prog_.buffers[u(v.at.buffer)].kind == Buffer::Kind::input)
+                    prog_.param_used[u(prog_.buffers[u(v.at.buffer)].index)] = true;
+        });
     }
 
     // --- work array: first fit by liveness over the steps in execution order

@@ -59,6 +59,9 @@ struct Value {
         constant, // `constant`
         apply,    // element-wise `op` of earlier values `args`
         seed,     // 1 where the flat index `at` (no buffer) equals the counter of loop `depth`
+        guard,    // value `args[0]` where the linear form `at` (no buffer) is >= 0, else 0;
+                  // args[0] is evaluated only there (a padded view's operand may be out of
+                  // range elsewhere)
     };
     Access at;
     double constant = 0.0;

@@ -59,7 +59,7 @@ struct neuron_grad_info {
     static constexpr std::array<const char*, 3> outputs{{"f", "dw", "dx"}};
     static constexpr std::array<std::size_t, 2> input_sizes{{3, 2}};
     static constexpr std::array<std::size_t, 3> output_sizes{{1, 3, 2}};
-    static constexpr std::size_t work_size = 6;
+    static constexpr std::size_t work_size = 1;
     // shape of each parameter and result (row-major; empty for a scalar)
     static constexpr std::array<std::size_t, 1> w_shape{{3}};
     static constexpr std::array<std::size_t, 1> x_shape{{2}};
@@ -70,9 +70,7 @@ struct neuron_grad_info {
 constexpr std::size_t neuron_grad_work_size = neuron_grad_info::work_size;
 
 // Allocation-free: `work_` must hold neuron_grad_work_size doubles.
-inline void neuron_grad(const double* w, const double* x, double* f, double* dw, double* dx, double* work_) {
-    double* const t4_ = work_ + 0;
-    double* const t5_ = work_ + 3;
+inline void neuron_grad(const double* w, const double* x, double* f, double* dw, double* dx, [[maybe_unused]] double* work_) {
     double t0_ = 0.0;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         t0_ += (w[i0_] * x[i0_]);
@@ -81,32 +79,17 @@ inline void neuron_grad(const double* w, const double* x, double* f, double* dw,
     f[0] = ::symdiff_rt::sigmoid(t1_);
     const double t2_ = (1.0 - f[0]);
     const double t3_ = (f[0] * t2_);
-    for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
-        if (i0_ >= 2) {
-            t4_[i0_] = t3_;
-        } else {
-            t4_[i0_] = 0.0;
-        }
-    }
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         dx[i0_] = (w[i0_] * t3_);
     }
     for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
-        if (i0_ <= 1) {
-            t5_[i0_] = (x[i0_] * t3_);
-        } else {
-            t5_[i0_] = 0.0;
-        }
-    }
-    for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
-        dw[i0_] = (t4_[i0_] + t5_[i0_]);
+        dw[i0_] = ((i0_ >= 2 ? t3_ : 0.0) + (i0_ <= 1 ? (x[i0_] * t3_) : 0.0));
     }
 }
 
 // Finds its own scratch space: on the stack when small, else on the heap.
 inline void neuron_grad(const double* w, const double* x, double* f, double* dw, double* dx) {
-    double work_[::neuron::neuron_grad_work_size];
-    ::neuron::neuron_grad(w, x, f, dw, dx, work_);
+    ::neuron::neuron_grad(w, x, f, dw, dx, nullptr);
 }
 
 } // namespace neuron
