@@ -5,11 +5,14 @@
 #include "tools/check.hpp"
 
 #include "core/differentiate.hpp"
+#include "core/ops.hpp"
+#include "core/traverse.hpp"
 #include "tools/tools_test_util.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 using namespace symdiff;
@@ -66,7 +69,8 @@ void require_all_checked(const CheckReport& r) {
 }
 
 // LANGUAGE.md §1: every element-wise function, comparison, operator, literal form and
-// indexing form, with grad and jvp results.
+// indexing form, with grad, jvp, jacobian and hessian results, and the Hessian-vector
+// product forward over reverse (fr) and reverse over forward (rf).
 const std::string elementwise_model = R"(# every element-wise function of the language
 input x[3], y[3]
 a = exp(x) + log(1 + x^2) + sqrt(2 + y) + sin(x) * cos(y) + tan(x / 2) + tanh(y)
@@ -79,10 +83,13 @@ q = a * b - c
 export values(x, y) -> a, b, c, d
 export grads(x, y) -> f, dx = grad(f, x), dy = grad(f, y)
 export forward(x, y) -> t = jvp(q, x, y), u = jvp(f, y, x)
+export second(x, y) -> H = hessian(f, x), Hy = hessian(f, y), J = jacobian(q, x),
+    Jd = jacobian(d, y), fr = jvp(grad(f, x), x, y), rf = grad(jvp(f, x, y), x)
 )";
 
 // Every structural function, matrix product form and indexing form, with grad,
-// jacobian (both modes) and hessian results.
+// jacobian (both modes), hessian and jvp results, and a jvp of a Hessian (a Jacobian loop
+// in the function it differentiates).
 const std::string structural_model = R"(# every structural function of the language
 input x[3], y[3], A[3, 3], B[2, 3]
 m1 = A @ x + x @ A + (A @ A)[0] + transpose(B) @ (B @ y)
@@ -98,6 +105,8 @@ f = sum(v * v) / 10 + m2 * s
 export structural(x, y, A, B) -> f, dx = grad(f, x), dA = grad(f, A), dB = grad(f, B)
 export jacobians(x, y, A, B) -> Jx = jacobian(v, x), Jw = jacobian(m2 * v[0:2], A)
 export hessians(x, y, A, B) -> Hx = hessian(f, x), Hy = hessian(f, y)
+export forward(x, y, A, B) -> tv = jvp(v, x, y), tf = jvp(f, A, transpose(A)),
+    T = jvp(hessian(f, x), x, y)
 )";
 
 // diff of scalar functions, jvp through a Hessian loop (the tape refuses it), nested grads.
@@ -145,7 +154,8 @@ TEST_CASE("check passes on every example model and lists each derivative result"
     }
 }
 
-TEST_CASE("check passes on models using every op and every kind of derivative") {
+TEST_CASE("check: Hessians, Jacobians and JVPs of models using every op agree with the tape, "
+          "the compiled code and differences of the gradient") {
     for (const std::string* text : {&elementwise_model, &structural_model, &scalar_model}) {
         CheckOptions opt;
         opt.points = 2;
@@ -160,6 +170,44 @@ TEST_CASE("check passes on models using every op and every kind of derivative") 
             derivatives += x.kind != "value";
         CHECK(derivatives >= 4);
     }
+}
+
+TEST_CASE("check: the functions those Hessians, Jacobians and JVPs differentiate use every op "
+          "of core's table") {
+    // The ops in what the second-order and forward results differentiate (primal), and in
+    // every derivative graph (derived). The language cannot write diag_part and
+    // strong_mul: differentiation makes them (of diag, and of masks under sums), and
+    // tests/core/higher_order_ops_test.cpp differentiates them again through the C++ API.
+    std::set<Op> primal, derived;
+    for (const std::string* text : {&elementwise_model, &structural_model, &scalar_model}) {
+        const Model m = parse_model(*text, "ops.sd");
+        for (std::size_t e = 0; e < m.exports.size(); ++e) {
+            const Function& f = m.exports[e];
+            for (std::size_t k = 0; k < f.results.size(); ++k) {
+                const auto& spec = m.result_specs[e][k];
+                const NodeId result = f.results[k].node;
+                for (NodeId id : reachable(*m.graph, std::span<const NodeId>(&result, 1)))
+                    derived.insert((*m.graph)[id].op);
+                using K = DerivativeSpec::Kind;
+                if (!spec || spec->kind == K::grad || spec->kind == K::diff)
+                    continue;
+                std::vector<NodeId> roots = {spec->function};
+                if (spec->tangent != no_node)
+                    roots.push_back(spec->tangent);
+                for (NodeId id : reachable(*m.graph, roots))
+                    primal.insert((*m.graph)[id].op);
+            }
+        }
+    }
+    std::string missing;
+    for (int k = 0; k < op_count; ++k) {
+        const Op op = static_cast<Op>(k);
+        const bool derivative_only = op == Op::DiagPart || op == Op::StrongMul;
+        if (!(derivative_only ? derived : primal).count(op))
+            missing += " " + std::string(name(op));
+    }
+    INFO("ops missing:" << missing);
+    CHECK(missing.empty());
 }
 
 TEST_CASE("check fails and names the result when a symbolic derivative is corrupted") {
@@ -216,6 +264,25 @@ TEST_CASE("check fails and names the result when a symbolic derivative is corrup
         CHECK_FALSE(row(r, "h", "H").tape.ok);
         CHECK_FALSE(row(r, "h", "H").fd.ok);
     }
+}
+
+TEST_CASE("check exits 1 on the command line when a derivative is corrupted, 0 when not") {
+    // What tests/tools/corrupted/ builds into a program: the same hook through cli::run.
+    const std::vector<std::string> args = {"check", example("mlp.sd"), "--points", "1"};
+    cli::Hooks corrupt;
+    corrupt.before_check = [](Check& c) {
+        Function& train = c.symbolic(1); // L, dW1, db1, dw2, db2
+        train.results[3].node = (Expr(*c.model().graph, train.results[3].node) * 0.999).id();
+    };
+    std::ostringstream out, err;
+    CHECK(cli::run(args, out, err, corrupt) == 1);
+    INFO(out.str() << err.str());
+    CHECK(err.str().empty());
+    CHECK(row_cells(out.str(), "train", "dw2").back() == "FAIL");
+    CHECK(out.str().find("1 of 6 results DISAGREE: train.dw2\n") != std::string::npos);
+    const CliResult fine = run_cli(args);
+    CHECK(fine.code == 0);
+    CHECK(fine.out.find("all 6 results agree") != std::string::npos);
 }
 
 TEST_CASE("check: the uncorrupted library check of the same model passes") {
