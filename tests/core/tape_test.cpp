@@ -369,7 +369,8 @@ TEST_CASE("tape: every structural op agrees with the symbolic mode") {
 // ---------------------------------------------------------------------------------
 // Random expressions
 
-TEST_CASE("tape: random expressions agree with the symbolic mode") {
+TEST_CASE("tape vs symbolic graph: 400 random expressions (fixed seeds) agree to 1e-12 "
+          "relative, reverse and forward") {
     int checked = 0;
     for (std::uint64_t e = 0; e < 400; ++e) {
         Graph g;

@@ -84,7 +84,8 @@ A = sigmoid(Z)
 yhat = w2 @ A + b2
 L = mean((y - yhat) ^ 2)
 export second(W1, b1, w2, b2, X, y, V) -> g1 = grad(L, W1), H1 = hessian(L, W1),
-    H2 = hessian(L, w2), HV = jvp(grad(L, W1), W1, V), J = jacobian(yhat, W1)
+    H2 = hessian(L, w2), HV = jvp(grad(L, W1), W1, V), J = jacobian(yhat, W1),
+    VH = grad(jvp(L, W1, V), W1)
 )";
 
 // A model whose Hessian by x[n] has every kind of coupling: diagonal, neighbours, dense.
@@ -224,8 +225,9 @@ TEST_CASE("the Hessian of the chained Rosenbrock function is tridiagonal as writ
         }
 }
 
-TEST_CASE("the two-layer network: Hessians, a Hessian-vector product and a Jacobian by "
-          "the weights against differences of the gradient") {
+TEST_CASE("the two-layer network: Hessians of the loss by its weights match their closed "
+          "forms and differences of the gradient; so do a Jacobian and Hessian-vector products "
+          "forward over reverse and reverse over forward") {
     Model m = parse_model(mlp_hessians, "mlp2.sd");
     Graph& g = *m.graph;
     const Function raw = m.exports[0];
@@ -242,7 +244,7 @@ TEST_CASE("the two-layer network: Hessians, a Hessian-vector product and a Jacob
     for (const auto& r : sym.results)
         roots.push_back(r.node);
     const std::vector<Tensor> at = evaluate(g, roots, bind(values));
-    const Tensor &h1 = at[1], &h2 = at[2], &hv = at[3], &jac = at[4];
+    const Tensor &h1 = at[1], &h2 = at[2], &hv = at[3], &jac = at[4], &vh = at[5];
     REQUIRE(h1.shape() == Shape({4, 3, 4, 3}));
     REQUIRE(h2.shape() == Shape({1, 4, 1, 4}));
     REQUIRE(jac.shape() == Shape({1, 5, 4, 3}));
@@ -269,13 +271,63 @@ TEST_CASE("the two-layer network: Hessians, a Hessian-vector product and a Jacob
             }
         }
     }
-    // The Hessian-vector product is the Hessian contracted with V.
+    // Closed forms. With s = sigmoid(Z), r = y - yhat, m = 5 samples, s' = s (1 - s) and
+    // s'' = s' (1 - 2 s), the loss's second derivatives by W1 and by w2 are
+    //   H1[ij, kl] = (2/m) sum_n (w2_i s'_in X_jn)(w2_k s'_kn X_ln)
+    //                            - r_n [i = k] w2_i s''_in X_jn X_ln
+    //   H2[i, k]   = (2/m) sum_n s_in s_kn
+    auto value = [&](const char* name) {
+        return values[static_cast<std::size_t>(*g.find_input(name))];
+    };
+    const Tensor X = value("X"), y = value("y"), W1 = value("W1"), b1 = value("b1");
+    const Tensor w2 = value("w2"), b2 = value("b2");
+    const std::size_t batch = 5;
+    double s[4][5], d1[4][5], d2[4][5], r[5];
+    for (std::size_t n = 0; n < batch; ++n) {
+        double yhat_n = b2.item();
+        for (std::size_t i = 0; i < 4; ++i) {
+            double z = b1[i];
+            for (std::size_t j = 0; j < 3; ++j)
+                z += W1[i * 3 + j] * X[j * batch + n];
+            s[i][n] = 1.0 / (1.0 + std::exp(-z));
+            d1[i][n] = s[i][n] * (1.0 - s[i][n]);
+            d2[i][n] = d1[i][n] * (1.0 - 2.0 * s[i][n]);
+            yhat_n += w2[i] * s[i][n];
+        }
+        r[n] = y[n] - yhat_n;
+    }
+    for (std::size_t i = 0; i < 4; ++i)
+        for (std::size_t j = 0; j < 3; ++j)
+            for (std::size_t k = 0; k < 4; ++k)
+                for (std::size_t l = 0; l < 3; ++l) {
+                    double want = 0.0;
+                    for (std::size_t n = 0; n < batch; ++n) {
+                        want += w2[i] * d1[i][n] * X[j * batch + n] * w2[k] * d1[k][n] *
+                                X[l * batch + n];
+                        if (i == k)
+                            want -= r[n] * w2[i] * d2[i][n] * X[j * batch + n] * X[l * batch + n];
+                    }
+                    INFO("H1[" << i << ", " << j << ", " << k << ", " << l << "]");
+                    CHECK(h1[(i * 3 + j) * 12 + k * 3 + l] ==
+                          Approx(2.0 / batch * want).epsilon(1e-12).margin(1e-14));
+                }
+    for (std::size_t i = 0; i < 4; ++i)
+        for (std::size_t k = 0; k < 4; ++k) {
+            double want = 0.0;
+            for (std::size_t n = 0; n < batch; ++n)
+                want += s[i][n] * s[k][n];
+            INFO("H2[" << i << ", " << k << "]");
+            CHECK(h2[i * 4 + k] == Approx(2.0 / batch * want).epsilon(1e-12).margin(1e-14));
+        }
+    // Both Hessian-vector products (forward over reverse, reverse over forward) are the
+    // Hessian contracted with V.
     const Tensor& v = values[static_cast<std::size_t>(*g.find_input("V"))];
     for (std::size_t i = 0; i < 12; ++i) {
         double want = 0.0;
         for (std::size_t k = 0; k < 12; ++k)
             want += h1[i * 12 + k] * v[k];
         CHECK(hv[i] == Approx(want).epsilon(1e-12).margin(1e-14));
+        CHECK(vh[i] == Approx(want).epsilon(1e-12).margin(1e-14));
     }
     // Hessians are symmetric.
     for (std::size_t i = 0; i < 12; ++i)
@@ -338,7 +390,8 @@ TEST_CASE("expression swell of k-th derivatives is bounded after simplification"
     }
 }
 
-TEST_CASE("emitted Hessian code does not grow with n: n = 1000 against n = 10") {
+TEST_CASE("emitted Hessian code does not grow with n: n = 1000 is not ~100x n = 10 (a seed "
+          "loop, not n copies of the gradient)") {
     const std::string small = emitted(scalable_hessian(10));
     const std::string large = emitted(scalable_hessian(1000));
     INFO("n = 10: " << small.size() << " bytes, n = 1000: " << large.size() << " bytes");
