@@ -684,6 +684,32 @@ class Lowering {
             for (Loop& loop : prog_.loops)
                 changed = std::erase_if(loop.steps, unread) > 0 || changed;
         }
+        // Buffers no kernel writes any more go (they would be unused variables).
+        std::vector<bool> written(prog_.buffers.size(), false);
+        prog_.for_each_kernel([&](const Kernel& k) { written[u(k.out.buffer)] = true; });
+        std::vector<int> renumber(prog_.buffers.size(), -1);
+        std::vector<Buffer> kept;
+        for (std::size_t b = 0; b < prog_.buffers.size(); ++b) {
+            const Buffer::Kind kind = prog_.buffers[b].kind;
+            if (written[b] || (kind != Buffer::Kind::work && kind != Buffer::Kind::local)) {
+                renumber[b] = static_cast<int>(kept.size());
+                kept.push_back(prog_.buffers[b]);
+            }
+        }
+        prog_.buffers = std::move(kept);
+        auto renumber_steps = [&](std::vector<Step>& steps) {
+            for (Step& step : steps) {
+                if (step.loop >= 0)
+                    continue;
+                step.kernel.out.buffer = renumber[u(step.kernel.out.buffer)];
+                for (Value& v : step.kernel.body)
+                    if (v.kind == Value::Kind::load)
+                        v.at.buffer = renumber[u(v.at.buffer)];
+            }
+        };
+        renumber_steps(prog_.steps);
+        for (Loop& loop : prog_.loops)
+            renumber_steps(loop.steps);
         std::fill(prog_.param_used.begin(), prog_.param_used.end(), false);
         prog_.for_each_kernel([&](const Kernel& k) {
             for (const Value& v : k.body)
