@@ -20,22 +20,6 @@ using namespace symdiff::test;
 using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
 
-namespace {
-
-SliceSpec window(std::initializer_list<std::pair<int, int>> ranges, std::uint8_t drop = 0) {
-    SliceSpec s;
-    std::size_t k = 0;
-    for (auto [lo, hi] : ranges) {
-        s.start[k] = lo;
-        s.stop[k] = hi;
-        ++k;
-    }
-    s.drop = drop;
-    return s;
-}
-
-} // namespace
-
 TEST_CASE("structurally equal nodes share one id", "[graph]") {
     Graph g;
     const Expr x = input(g, "x", {3}), y = input(g, "y", {3});

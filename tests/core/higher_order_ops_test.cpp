@@ -42,18 +42,6 @@ struct OpCase {
     bool forward_only = false;
 };
 
-SliceSpec window(std::initializer_list<std::pair<int, int>> ranges, std::uint8_t drop = 0) {
-    SliceSpec s;
-    std::size_t k = 0;
-    for (const auto& [lo, hi] : ranges) {
-        s.start[k] = lo;
-        s.stop[k] = hi;
-        ++k;
-    }
-    s.drop = drop;
-    return s;
-}
-
 // A case whose y is op(operands) as Graph::make builds it.
 OpCase made(Op op, std::vector<Shape> operands, Payload payload = {}, Shape target = {}) {
     OpCase c;

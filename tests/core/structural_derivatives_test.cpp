@@ -29,18 +29,6 @@ struct Example {
     Shape target;
 };
 
-SliceSpec window(std::initializer_list<std::pair<int, int>> ranges, std::uint8_t drop = 0) {
-    SliceSpec s;
-    std::size_t k = 0;
-    for (auto [lo, hi] : ranges) {
-        s.start[k] = lo;
-        s.stop[k] = hi;
-        ++k;
-    }
-    s.drop = drop;
-    return s;
-}
-
 // clang-format off
 const std::map<std::string_view, std::vector<Example>>& examples() {
     static const std::map<std::string_view, std::vector<Example>> table = {

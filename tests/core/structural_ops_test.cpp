@@ -49,18 +49,6 @@ Tensor iota(const Shape& s, double start = 1.0) {
     return t;
 }
 
-SliceSpec window(std::initializer_list<std::pair<int, int>> ranges, std::uint8_t drop = 0) {
-    SliceSpec s;
-    std::size_t k = 0;
-    for (auto [lo, hi] : ranges) {
-        s.start[k] = lo;
-        s.stop[k] = hi;
-        ++k;
-    }
-    s.drop = drop;
-    return s;
-}
-
 // --- naive references over multi-indices
 
 using Index = std::array<std::int64_t, Shape::max_rank>;

@@ -30,6 +30,7 @@ using symdiff::test::tensor;
 namespace {
 
 namespace st = symdiff::test;
+using st::window;
 
 constexpr double rel = 1e-12;
 
@@ -257,18 +258,6 @@ TEST_CASE("tape: every element-wise op agrees with the symbolic mode") {
 }
 
 namespace {
-
-SliceSpec window(std::initializer_list<std::pair<int, int>> ranges, std::uint8_t drop = 0) {
-    SliceSpec s;
-    std::size_t k = 0;
-    for (const auto& [lo, hi] : ranges) {
-        s.start[k] = lo;
-        s.stop[k] = hi;
-        ++k;
-    }
-    s.drop = drop;
-    return s;
-}
 
 struct StructuralCase {
     Op op;

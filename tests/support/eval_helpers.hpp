@@ -11,6 +11,7 @@
 #include "tests/support/random.hpp"
 #include "tests/support/tensor_compare.hpp"
 
+#include <initializer_list>
 #include <span>
 #include <sstream>
 #include <string>
@@ -54,6 +55,20 @@ inline Tensor eval(const Expr& root, std::initializer_list<std::pair<std::string
         b.set(name, value);
     const NodeId id = root.id();
     return evaluate(root.graph(), std::span<const NodeId>(&id, 1), b)[0];
+}
+
+// A slice or embed window: [lo, hi) per leading axis (the rest are 0:0, unused), and the
+// axes in the `drop` bit mask dropped: window({{1, 2}, {0, 4}}, 0b01) is row 1 of a 3x4.
+inline SliceSpec window(std::initializer_list<std::pair<int, int>> ranges, std::uint8_t drop = 0) {
+    SliceSpec s;
+    std::size_t k = 0;
+    for (const auto& [lo, hi] : ranges) {
+        s.start[k] = lo;
+        s.stop[k] = hi;
+        ++k;
+    }
+    s.drop = drop;
+    return s;
 }
 
 // Random values for every input of g, uniform in [lo, hi).
