@@ -174,8 +174,35 @@ class Lowering {
         return p.combine == Combine::logsumexp ? 2.0 * f : f;
     }
 
+    // Arithmetic that is cheaper to redo in every kernel that reads it than to store and
+    // load again (XLA's rematerialisation): +, -, * and negation over loads, at most
+    // `max_recompute` of them. recompute_cost()[s] is that count, or a large number.
+    static constexpr int max_recompute = 3;
+
+    std::vector<int> recompute_costs() const {
+        std::vector<int> cost(nodes_.size(), 0);
+        for (std::size_t s = 0; s < nodes_.size(); ++s) {
+            const Node& n = g_[nodes_[s]];
+            const OpKind kind = info(n.op).kind;
+            const bool arithmetic =
+                n.op == Op::Add || n.op == Op::Sub || n.op == Op::Mul || n.op == Op::Neg;
+            if (kind == OpKind::flat || (kind == OpKind::view && index_plan(g_, n).guard_count == 0)) {
+                cost[s] = cost[slot(n.args[0])]; // reads its operand where it stands
+            } else if (arithmetic) {
+                cost[s] = 1;
+                for (int i = 0; i < n.arity; ++i)
+                    if (const int c = cost[slot(n.args[u(i)])]; c <= max_recompute)
+                        cost[s] += c; // else it is stored, and loaded here
+            } else if (kind != OpKind::leaf) {
+                cost[s] = max_recompute + 1; // stored: anything costly, sums, loops
+            }
+        }
+        return cost;
+    }
+
     void place() {
         const std::size_t n_nodes = nodes_.size();
+        const std::vector<int> cost = recompute_costs();
         std::vector<std::uint32_t> uses(n_nodes, 0);
         std::vector<double> reads(n_nodes, 0.0); // evaluations per element if fused
         std::vector<int> depth(n_nodes, 0);
@@ -197,7 +224,8 @@ class Lowering {
             else if (kind == OpKind::flat || (kind == OpKind::view && index_plan(g_, n).guard_count == 0))
                 p = Place::inlined; // index arithmetic, free
             else if ((kind == OpKind::elementwise || kind == OpKind::view) && !n.shape.is_scalar() &&
-                     uses[s] == 1 && reads[s] <= 1.0) // a guarded view: a conditional
+                     ((uses[s] == 1 && reads[s] <= 1.0) || // a guarded view: a conditional
+                      (cost[s] <= max_recompute && reads[s] <= 2.0)))
                 p = Place::inlined; // scalars stay locals: computed once, outside any loop
             place_[s] = p;
             for (int i = 0; i < n.arity; ++i) {

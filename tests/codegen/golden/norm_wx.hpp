@@ -129,7 +129,6 @@ inline void loss_hess(const double* W, const double* x, double* H, double* work_
     double* const t1_ = work_ + 0;
     double* const t2_ = work_ + 2;
     double* const t3_ = work_ + 4;
-    double* const t4_ = work_ + 0;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         double acc_ = 0.0;
         for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
@@ -145,17 +144,15 @@ inline void loss_hess(const double* W, const double* x, double* H, double* work_
         for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
             t1_[i0_] = (W[i0_ * 2 + k0_] * 1.0);
         }
-        for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-            t3_[i0_] = (2.0 * (t1_[i0_] * t2_[i0_]));
-        }
-        for (std::ptrdiff_t i_ = 0; i_ < 2; ++i_) t4_[i_] = 0.0;
+        for (std::ptrdiff_t i_ = 0; i_ < 2; ++i_) t3_[i_] = 0.0;
         for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
+            const double v0_ = (2.0 * (t1_[i1_] * t2_[i1_]));
             for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-                t4_[i0_] += (W[i0_ + i1_ * 2] * t3_[i1_]);
+                t3_[i0_] += (W[i0_ + i1_ * 2] * v0_);
             }
         }
         for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-            H[i0_ * 2 + k0_] = t4_[i0_];
+            H[i0_ * 2 + k0_] = t3_[i0_];
         }
     }
 }
