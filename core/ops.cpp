@@ -22,6 +22,16 @@ int aligned_axis(const Shape& x, const Shape& big, int k) {
     return x[k] == big[kb] ? kb : -1;
 }
 
+// A plan that visits each element of the result `out` once and reads operand 0, of rank
+// `in_rank`, through a map the caller sets: the gathers (views, diag, tril).
+IndexPlan gather_plan(const Shape& out, int in_rank) {
+    IndexPlan p;
+    p.domain = out;
+    p.out = AffineMap::identity(out.rank());
+    p.in[0].rank = in_rank;
+    return p;
+}
+
 IndexPlan reduce_to_plan(const Shape& out, const Shape& in, Combine combine) {
     IndexPlan p;
     p.domain = in;
@@ -60,10 +70,7 @@ Shape Broadcast::shape(std::span<const Shape> a, const Payload&, const Shape& ta
     return target;
 }
 IndexPlan Broadcast::plan(const Shape& out, const Payload&, std::span<const Shape> a) {
-    IndexPlan p;
-    p.domain = out;
-    p.out = AffineMap::identity(out.rank());
-    p.in[0].rank = a[0].rank();
+    IndexPlan p = gather_plan(out, a[0].rank());
     for (int k = 0; k < a[0].rank(); ++k)
         p.in[0].set(k, aligned_axis(a[0], out, k));
     return p;
@@ -105,10 +112,7 @@ Shape Transpose::shape(std::span<const Shape> a, const Payload&, const Shape&) {
     return Shape(std::span<const std::int64_t>(d.data(), static_cast<std::size_t>(r)));
 }
 IndexPlan Transpose::plan(const Shape& out, const Payload&, std::span<const Shape> a) {
-    IndexPlan p;
-    p.domain = out;
-    p.out = AffineMap::identity(out.rank());
-    p.in[0].rank = a[0].rank();
+    IndexPlan p = gather_plan(out, a[0].rank());
     for (int k = 0; k < a[0].rank(); ++k)
         p.in[0].set(k, a[0].rank() - 1 - k);
     return p;
@@ -194,10 +198,7 @@ Shape Slice::shape(std::span<const Shape> a, const Payload& pl, const Shape&) {
 }
 IndexPlan Slice::plan(const Shape& out, const Payload& pl, std::span<const Shape> a) {
     const SliceSpec& s = boost::variant2::get<SliceSpec>(pl);
-    IndexPlan p;
-    p.domain = out;
-    p.out = AffineMap::identity(out.rank());
-    p.in[0].rank = a[0].rank();
+    IndexPlan p = gather_plan(out, a[0].rank());
     int j = 0;
     for (int k = 0; k < a[0].rank(); ++k)
         p.in[0].set(k, s.dropped(k) ? -1 : j++, s.start[static_cast<std::size_t>(k)]);
@@ -224,10 +225,7 @@ Shape Embed::shape(std::span<const Shape> a, const Payload& pl, const Shape& tar
 }
 IndexPlan Embed::plan(const Shape& out, const Payload& pl, std::span<const Shape> a) {
     const SliceSpec& s = boost::variant2::get<SliceSpec>(pl);
-    IndexPlan p;
-    p.domain = out;
-    p.out = AffineMap::identity(out.rank());
-    p.in[0].rank = a[0].rank();
+    IndexPlan p = gather_plan(out, a[0].rank());
     int j = 0;
     for (int k = 0; k < out.rank(); ++k) {
         const auto lo = s.start[static_cast<std::size_t>(k)];
@@ -246,10 +244,7 @@ Shape Diag::shape(std::span<const Shape> a, const Payload&, const Shape&) {
     return Shape{a[0][0], a[0][0]};
 }
 IndexPlan Diag::plan(const Shape& out, const Payload&, std::span<const Shape>) {
-    IndexPlan p;
-    p.domain = out;
-    p.out = AffineMap::identity(2);
-    p.in[0].rank = 1;
+    IndexPlan p = gather_plan(out, 1);
     p.in[0].set(0, 0);
     Guard upper, lower; // i - j >= 0 and j - i >= 0
     upper.coef[0] = 1;
@@ -269,10 +264,7 @@ Shape DiagPart::shape(std::span<const Shape> a, const Payload&, const Shape&) {
     return Shape{a[0][0]};
 }
 IndexPlan DiagPart::plan(const Shape& out, const Payload&, std::span<const Shape>) {
-    IndexPlan p;
-    p.domain = out;
-    p.out = AffineMap::identity(1);
-    p.in[0].rank = 2;
+    IndexPlan p = gather_plan(out, 2);
     p.in[0].set(0, 0);
     p.in[0].set(1, 0);
     return p;
@@ -284,9 +276,7 @@ Shape Tril::shape(std::span<const Shape> a, const Payload&, const Shape&) {
     return a[0];
 }
 IndexPlan Tril::plan(const Shape& out, const Payload&, std::span<const Shape>) {
-    IndexPlan p;
-    p.domain = out;
-    p.out = AffineMap::identity(2);
+    IndexPlan p = gather_plan(out, 2);
     p.in[0] = AffineMap::identity(2);
     Guard lower; // i - j >= 0
     lower.coef[0] = 1;

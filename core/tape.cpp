@@ -435,6 +435,7 @@ struct Tape::Impl {
     std::vector<std::int32_t> last_forward_use() const;
     void plan_reverse();
     void plan_forward_mode();
+    void allocate(Plan& p, const SlotPool& pool) const;
     void eval_step(std::size_t s, Plan& p, const Bindings& b);
     void reverse_step(std::size_t s);
     void tangent_step(std::size_t s);
@@ -659,11 +660,17 @@ void Tape::Impl::plan_reverse() {
     }
 
     // 5. The buffers, and the constants' values.
-    rev.slots = pool.make();
-    rev.at.assign(n, nullptr);
-    for (std::size_t s = 0; s < n; ++s)
+    allocate(rev, pool);
+}
+
+// The buffers of plan p as `pool` laid them out; the constants' buffers hold their values
+// from here on (no sweep writes them).
+void Tape::Impl::allocate(Plan& p, const SlotPool& pool) const {
+    p.slots = pool.make();
+    p.at.assign(steps.size(), nullptr);
+    for (std::size_t s = 0; s < steps.size(); ++s)
         if (steps[s].op == Op::Const) {
-            Tensor& t = rev.slots[static_cast<std::size_t>(rev.value[s])];
+            Tensor& t = p.slots[static_cast<std::size_t>(p.value[s])];
             std::fill(t.data().begin(), t.data().end(),
                       boost::variant2::get<double>(payload_of(steps[s])));
         }
@@ -706,14 +713,7 @@ void Tape::Impl::plan_forward_mode() {
                 pool.release(p.deriv[a]);
         }
     }
-    p.slots = pool.make();
-    p.at.assign(n, nullptr);
-    for (std::size_t s = 0; s < n; ++s)
-        if (steps[s].op == Op::Const) {
-            Tensor& t = p.slots[static_cast<std::size_t>(p.value[s])];
-            std::fill(t.data().begin(), t.data().end(),
-                      boost::variant2::get<double>(payload_of(steps[s])));
-        }
+    allocate(p, pool);
     fwd = std::move(p);
 }
 
