@@ -35,6 +35,9 @@ class Reader {
     SourceLoc loc_at(std::size_t pos) const;
     [[noreturn]] void fail(const std::string& message, std::size_t pos) const;
     std::string what_is_here() const;
+    // After an element of a list or an object: true at its closing bracket `close`,
+    // false at a ',' (another element follows); both are consumed.
+    bool closes(char close, const char* container);
 
     std::string_view s_;
     bool strict_;
@@ -71,6 +74,14 @@ std::string Reader::what_is_here() const {
     if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F)
         return "a byte that is not text";
     return std::string("'") + c + "'";
+}
+
+bool Reader::closes(char close, const char* container) {
+    skip_space();
+    if (peek() == ',' || peek() == close)
+        return s_[pos_++] == close;
+    fail(std::string("expected ',' or '") + close + "' in " + container + ", got " + what_is_here(),
+         pos_);
 }
 
 void Reader::skip_space() {
@@ -122,16 +133,8 @@ Reader::Dims Reader::element(std::vector<double>& data, int level) {
                  start);
         first = d;
         ++count;
-        skip_space();
-        if (peek() == ',') {
-            ++pos_;
-            continue;
-        }
-        if (peek() == ']') {
-            ++pos_;
+        if (closes(']', "a list"))
             break;
-        }
-        fail("expected ',' or ']' in a list, got " + what_is_here(), pos_);
     }
     Dims dims{count};
     dims.insert(dims.end(), first->begin(), first->end());
@@ -282,16 +285,8 @@ std::vector<std::pair<std::string, Tensor>> Reader::object() {
             fail("expected ':' after a name, got " + what_is_here(), pos_);
         ++pos_;
         out.emplace_back(std::move(key), value());
-        skip_space();
-        if (peek() == ',') {
-            ++pos_;
-            continue;
-        }
-        if (peek() == '}') {
-            ++pos_;
+        if (closes('}', "an object"))
             return out;
-        }
-        fail("expected ',' or '}' in an object, got " + what_is_here(), pos_);
     }
 }
 
