@@ -108,13 +108,7 @@ std::vector<std::size_t> sample_indices(std::size_t n, std::size_t cap) {
 
 void compare_element(ModeStats& s, double ref, double got, double rel, double slack = 0.0) {
     ++s.compared;
-    double abs_diff = 0.0;
-    if (std::isnan(ref) || std::isnan(got) || std::isinf(ref) || std::isinf(got))
-        abs_diff = (std::isnan(ref) && std::isnan(got)) || ref == got
-                       ? 0.0
-                       : std::numeric_limits<double>::infinity();
-    else
-        abs_diff = std::fabs(ref - got);
+    const double abs_diff = difference(ref, got);
     const double mag = std::max(std::fabs(ref), std::fabs(got));
     const double rel_diff = abs_diff == 0.0 ? 0.0 : mag > 0.0 ? abs_diff / mag : abs_diff;
     s.max_abs = std::max(s.max_abs, abs_diff);
@@ -239,6 +233,13 @@ std::string format_number(double v) {
 
 // ---------------------------------------------------------------------------------
 // Tolerances and names
+
+double difference(double a, double b) {
+    if (std::isfinite(a) && std::isfinite(b))
+        return std::fabs(a - b);
+    return (std::isnan(a) && std::isnan(b)) || a == b ? 0.0
+                                                      : std::numeric_limits<double>::infinity();
+}
 
 bool within(double a, double b, double rel, double slack) {
     if (std::isnan(a) || std::isnan(b))

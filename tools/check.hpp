@@ -34,6 +34,9 @@ struct Tolerances {
 
 // The element test above: |a - b| <= rel max(1, |a|, |b|) + slack, NaN only for NaN.
 bool within(double a, double b, double rel, double slack = 0.0);
+// |a - b|; 0 for NaN against NaN or an infinity against itself, infinite for any other
+// pair with a value that is not finite.
+double difference(double a, double b);
 
 struct CheckOptions {
     int points = 3;         // random points per export

@@ -18,21 +18,13 @@
 namespace symdiff {
 namespace {
 
-// Largest element difference; NaN against NaN (or an infinity against itself) is 0,
-// against anything else infinite.
+// The largest element difference (see difference()); infinite for different sizes.
 double max_difference(const Tensor& a, std::span<const double> b) {
     if (a.size() != b.size())
         return std::numeric_limits<double>::infinity();
     double m = 0.0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const double x = a[i], y = b[i];
-        double d = 0.0;
-        if (std::isfinite(x) && std::isfinite(y))
-            d = std::fabs(x - y);
-        else if (!((std::isnan(x) && std::isnan(y)) || x == y))
-            d = std::numeric_limits<double>::infinity();
-        m = std::max(m, d);
-    }
+    for (std::size_t i = 0; i < a.size(); ++i)
+        m = std::max(m, difference(a[i], b[i]));
     return m;
 }
 
