@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <unordered_map>
 
 namespace symdiff {
 namespace {
@@ -130,36 +129,62 @@ class Chain {
   private:
     // True if e may be exactly zero where a where-mask selected zero, below its top: a
     // linear or structural op of a masked value (sum_to(where(c, a, 0)), its transpose, a
-    // product with it, ...). Such zeros must beat an infinite partial. Memoised: a
-    // node's answer never changes, and without the memo the search fans out.
-    bool carries_mask(const Expr& e, int depth = 0) {
-        if (e.is_literal())
-            return false;
-        if (const auto it = masks_.find(e.id()); it != masks_.end())
-            return it->second;
-        if (depth > 8) {
-            cut_ = true; // a "no" found under this cut-off is not remembered
-            return false;
-        }
-        const bool cut_before = cut_;
-        cut_ = false;
-        bool carries = is_masked(e);
-        const Node n = e.node();
-        const OpKind kind = info(n.op).kind;
-        const bool passes_zero = kind == OpKind::view || kind == OpKind::reduce ||
-                                 kind == OpKind::flat || n.op == Op::Add || n.op == Op::Sub ||
-                                 n.op == Op::Neg || n.op == Op::Mul || n.op == Op::StrongMul ||
-                                 n.op == Op::Div;
-        for (std::size_t k = 0; k < n.arity && passes_zero && !carries; ++k)
-            carries = carries_mask(Expr(e.graph(), n.args[k]), depth + 1);
-        if (carries || !cut_)
-            masks_[e.id()] = carries;
-        cut_ = cut_ || cut_before;
-        return carries;
+    // product with it, ...) within max_mask_depth levels. Such zeros must beat an
+    // infinite partial.
+    bool carries_mask(const Expr& e) {
+        return !e.is_literal() && mask_distance(e.graph(), e.id()) <= max_mask_depth;
     }
 
-    std::unordered_map<NodeId, bool> masks_;
-    bool cut_ = false;
+    static constexpr std::uint8_t max_mask_depth = 8;
+    static constexpr std::uint8_t far = max_mask_depth + 1; // no mask that near
+    static constexpr std::uint8_t unknown = 0xff;
+
+    // Levels from `root` down to the nearest masked node through ops that pass zeros,
+    // capped at `far`. Each node's distance is a fact of the graph below it, so it is
+    // computed once per sweep (an explicit stack: no recursion over the graph), and a
+    // long chain of products costs one visit per node, not a bounded search per query.
+    std::uint8_t mask_distance(Graph& g, NodeId root) {
+        if (dist_.size() < g.size())
+            dist_.resize(g.size(), unknown);
+        stack_.assign(1, root);
+        while (!stack_.empty()) {
+            const NodeId id = stack_.back();
+            if (dist_[id] != unknown) {
+                stack_.pop_back();
+                continue;
+            }
+            const Node& n = g[id];
+            if (is_masked(Expr(g, id))) {
+                dist_[id] = 0;
+                continue;
+            }
+            const OpKind kind = info(n.op).kind;
+            const bool passes_zero = kind == OpKind::view || kind == OpKind::reduce ||
+                                     kind == OpKind::flat || n.op == Op::Add || n.op == Op::Sub ||
+                                     n.op == Op::Neg || n.op == Op::Mul || n.op == Op::StrongMul ||
+                                     n.op == Op::Div;
+            if (!passes_zero) {
+                dist_[id] = far;
+                continue;
+            }
+            std::uint8_t nearest = far;
+            bool ready = true;
+            for (NodeId a : n.operands()) {
+                if (dist_[a] == unknown) {
+                    stack_.push_back(a);
+                    ready = false;
+                } else {
+                    nearest = std::min<std::uint8_t>(nearest, dist_[a] + 1);
+                }
+            }
+            if (ready)
+                dist_[id] = std::min(nearest, far);
+        }
+        return dist_[root];
+    }
+
+    std::vector<std::uint8_t> dist_; // per node id: mask_distance, or unknown
+    std::vector<NodeId> stack_;
 };
 
 Expr add_nonzero(const Expr& a, const Expr& b) {
