@@ -3,6 +3,13 @@
 // new ids (so constants fold), then applies the rules of its root op; right sides are
 // built through the same rewrite to a bounded depth. Passes repeat to a fixpoint or the
 // cap. Growth is judged on the DAG: inner nodes still used elsewhere are not freed.
+//
+// Later passes cost what changed, not the graph: whether a rule matches depends only on
+// the structure below a node, so a node at which no rule matched (and none was refused
+// for growth, which depends on use counts) is settled for the rest of the call and is
+// not matched again. A pass that changes a node deep in a long chain still rebuilds every
+// node above it (ids are immutable), so on large graphs passes stop once one removes less
+// than 1/1024 of the nodes (see simplify()).
 #include "rewrite/simplify.hpp"
 
 #include "core/error.hpp"
@@ -74,8 +81,9 @@ bool may_match(const QuickTest& q, const Graph& g, const Node& n) {
 
 class Simplifier {
   public:
-    Simplifier(Graph& g, const Options& options)
-        : g_(g), options_(options),
+    // settled: per node id, 1 if no rule can change the node (kept across passes).
+    Simplifier(Graph& g, const Options& options, std::vector<std::uint8_t>& settled)
+        : g_(g), options_(options), settled_(settled),
           build_([this](Op op, std::span<const NodeId> args, const Payload& p, const Shape& t) {
               return rewrite(g_.make(op, args, p, t), depth_);
           }),
@@ -122,6 +130,8 @@ class Simplifier {
     NodeId rewrite(NodeId id, int depth) {
         if (id < done_.size() && done_[id] != no_node)
             return done_[id];
+        if (id < settled_.size() && settled_[id])
+            return id;
         NodeId cur = id;
         bool fixpoint = false;
         for (int round = 0; round < max_rounds; ++round) {
@@ -134,16 +144,24 @@ class Simplifier {
             cur = *next;
         }
         remember(id, cur);
-        if (fixpoint)
+        if (fixpoint) {
             remember(cur, cur);
+            if (!refused_) {
+                if (cur >= settled_.size())
+                    settled_.resize(std::max<std::size_t>(cur + 1, g_.size()), 0);
+                settled_[cur] = 1;
+            }
+        }
         return cur;
     }
 
     // The first rule of cur's op that matches, changes cur, and does not grow the graph
-    // on net (unless marked `grows`), applied.
+    // on net (unless marked `grows`), applied. When none is, refused_ says whether one
+    // matched and was refused for a reason that may change (growth).
     std::optional<NodeId> apply_first(NodeId cur, int depth) {
         const Node node = g_[cur]; // a copy: building right sides appends to g_
         const auto& quick = quick_tests();
+        bool refused = false; // not refused_: building right sides below resets it
         for (const Rule* rule : rules_for(node.op)) {
             if (options_.strict && rule->category() != Category::exact)
                 continue;
@@ -164,6 +182,9 @@ class Simplifier {
             }
             if (out == cur || (!rule->flags.grows && added(out) > freed(m))) {
                 log_.resize(log_before); // what was built for it is unreachable
+                // Growth depends on use counts, and a plain right side (at max_depth)
+                // on nothing being rewritten: neither settles the node.
+                refused = refused || out != cur || depth >= max_depth;
                 continue;
             }
             if (rule->flags.grows)
@@ -173,6 +194,7 @@ class Simplifier {
             log_.push_back(rule_index(*rule));
             return out;
         }
+        refused_ = refused;
         return std::nullopt;
     }
 
@@ -245,6 +267,8 @@ class Simplifier {
 
     Graph& g_;
     const Options& options_;
+    std::vector<std::uint8_t>& settled_;
+    bool refused_ = false; // the last apply_first refused a match for growth
     int depth_ = 0;
     std::vector<NodeId> done_;         // node -> its rewrite in this pass, no_node if not yet
     std::vector<std::uint32_t> uses_;  // node -> uses (see uses_of)
@@ -263,8 +287,10 @@ std::vector<NodeId> simplify(Graph& g, std::span<const NodeId> roots, const Opti
     s.nodes_before = reachable(g, roots).size();
     std::vector<NodeId> current(roots.begin(), roots.end());
     const std::vector<Rule>& rules = all_rules();
+    std::vector<std::uint8_t> settled;
+    std::size_t size = s.nodes_before;
     for (int pass = 0; pass < options.max_passes; ++pass) {
-        Simplifier simplifier(g, options);
+        Simplifier simplifier(g, options, settled);
         std::vector<NodeId> next = simplifier.pass(current);
         ++s.passes;
         for (const std::size_t r : simplifier.log()) {
@@ -275,8 +301,16 @@ std::vector<NodeId> simplify(Graph& g, std::span<const NodeId> roots, const Opti
         current = std::move(next);
         if (fixpoint)
             break;
+        // A pass rebuilds every node above each change; on a large graph, once that
+        // stops paying (the last pass removed under 1/1024 of the nodes), stop. Below
+        // 1024 nodes the bound is 0: small graphs always reach the fixpoint.
+        const std::size_t now = reachable(g, current).size();
+        const bool paid = size < 1024 || now + size / 1024 <= size;
+        size = now;
+        if (!paid)
+            break;
     }
-    s.nodes_after = reachable(g, current).size();
+    s.nodes_after = size;
     return current;
 }
 
