@@ -1,31 +1,88 @@
-// The phases of `symdiff gen` on one model, timed in-process (what the command does:
-// parse with differentiation, simplify each export, emit the header), with graph sizes
-// and the peak resident memory (getrusage), as one JSON line. The header is written
-// to OUT when given; --skip-emit stops after simplification.
+// The phases of `symdiff gen` on one model, timed in-process with the calls the command
+// makes (parse with differentiation, simplify each export, emit the header, write it),
+// as one JSON line. Per phase: wall and CPU seconds, the graph's node count after it,
+// the heap in use after it (mallinfo2) and the peak resident memory during it (the
+// kernel's high-water mark, reset before each phase through /proc/self/clear_refs;
+// where that is refused, the peak so far). --skip-emit stops after simplification.
 // Usage: scale_probe MODEL.sd [OUT.hpp] [--skip-emit]
 #include "codegen/emit.hpp"
 #include "rewrite/simplify.hpp"
 #include "tools/model.hpp"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+double cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-long peak_kib() {
-    rusage r{};
-    getrusage(RUSAGE_SELF, &r);
-    return r.ru_maxrss;
+// VmHWM and VmRSS of this process, in KiB.
+std::pair<long, long> rss_kib() {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    long hwm = -1, rss = -1;
+    if (!f)
+        return {hwm, rss};
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+        std::sscanf(line, "VmHWM: %ld", &hwm);
+        std::sscanf(line, "VmRSS: %ld", &rss);
+    }
+    std::fclose(f);
+    return {hwm, rss};
 }
+
+// Resets the high-water mark to the current RSS (Linux >= 4.0); false if refused.
+bool reset_peak() {
+    std::FILE* f = std::fopen("/proc/self/clear_refs", "w");
+    if (!f)
+        return false;
+    const bool ok = std::fputs("5", f) >= 0;
+    return std::fclose(f) == 0 && ok;
+}
+
+long heap_kib() {
+    const struct mallinfo2 mi = mallinfo2();
+    return static_cast<long>((mi.uordblks + mi.hblkhd) / 1024);
+}
+
+struct Phase {
+    const char* name;
+    double wall = 0, cpu = 0;
+    std::size_t nodes = 0; // graph size after the phase
+    long peak_kib = 0, heap_kib = 0;
+};
+
+class Timer {
+  public:
+    explicit Timer(Phase& p) : p_(p) {
+        reset_peak();
+        wall_ = std::chrono::steady_clock::now();
+        cpu_ = cpu_seconds();
+    }
+    void stop(std::size_t nodes) {
+        p_.cpu = cpu_seconds() - cpu_;
+        p_.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_).count();
+        p_.nodes = nodes;
+        p_.peak_kib = rss_kib().first;
+        p_.heap_kib = heap_kib();
+    }
+
+  private:
+    Phase& p_;
+    std::chrono::steady_clock::time_point wall_;
+    double cpu_;
+};
 
 } // namespace
 
@@ -44,16 +101,15 @@ int main(int argc, char** argv) {
     }
     using namespace symdiff;
     try {
-        auto t = std::chrono::steady_clock::now();
-        const std::string source = read_source(args[0]);
-        const double t_read = seconds_since(t);
-        t = std::chrono::steady_clock::now();
-        Model m = parse_model(source, args[0]);
-        const double t_parse = seconds_since(t);
+        Phase parse{"parse_differentiate"}, simplify{"simplify"}, emit{"emit"};
+        const long rss_start = rss_kib().second;
+        Timer t(parse);
+        Model m = load_model(args[0]);
+        t.stop(m.graph->size());
         const std::size_t nodes_parsed = m.graph->size();
-        const long rss_parse = peak_kib();
-        t = std::chrono::steady_clock::now();
-        std::size_t before = 0, after = 0;
+
+        Timer ts(simplify);
+        std::size_t before = 0, after = 0, passes = 0;
         for (Function& f : m.exports) {
             std::vector<NodeId> roots;
             for (const auto& r : f.results)
@@ -64,21 +120,40 @@ int main(int argc, char** argv) {
                 f.results[k].node = s[k];
             before += st.nodes_before;
             after += st.nodes_after;
+            passes += static_cast<std::size_t>(st.passes);
         }
-        const double t_simplify = seconds_since(t);
-        t = std::chrono::steady_clock::now();
-        const std::string header =
-            skip_emit ? std::string() : codegen::emit_header(*m.graph, m.exports, {"chain", "chain.sd"});
-        const double t_emit = skip_emit ? -1.0 : seconds_since(t);
-        if (args.size() > 1 && !skip_emit)
-            std::ofstream(args[1], std::ios::binary) << header;
-        std::printf("{\"read_s\": %.4f, \"parse_differentiate_s\": %.4f, \"simplify_s\": %.4f, "
-                    "\"emit_s\": %.4f, \"nodes_parsed\": %zu, \"nodes_final\": %u, "
-                    "\"graph_bytes\": %zu, \"nodes_before_simplify\": %zu, "
-                    "\"nodes_after_simplify\": %zu, \"peak_rss_kib_after_parse\": %ld, "
-                    "\"peak_rss_kib\": %ld, \"header_bytes\": %zu}\n",
-                    t_read, t_parse, t_simplify, t_emit, nodes_parsed, m.graph->size(),
-                    m.graph->memory_bytes(), before, after, rss_parse, peak_kib(), header.size());
+        ts.stop(m.graph->size());
+        const std::size_t graph_bytes = m.graph->memory_bytes();
+
+        std::size_t header_bytes = 0;
+        if (!skip_emit) {
+            Timer te(emit);
+            const std::string header =
+                codegen::emit_header(*m.graph, m.exports, {"chain", "chain.sd"});
+            if (args.size() > 1)
+                std::ofstream(args[1], std::ios::binary) << header;
+            header_bytes = header.size();
+            te.stop(m.graph->size());
+        }
+        rusage r{};
+        getrusage(RUSAGE_SELF, &r);
+        std::printf("{\"nodes_parsed\": %zu, \"nodes_before_simplify\": %zu, "
+                    "\"nodes_after_simplify\": %zu, \"simplify_passes\": %zu, "
+                    "\"graph_nodes_final\": %u, \"graph_bytes\": %zu, \"header_bytes\": %zu, "
+                    "\"rss_kib_start\": %ld, \"peak_rss_kib\": %ld, \"phases\": {",
+                    nodes_parsed, before, after, passes, m.graph->size(), graph_bytes, header_bytes,
+                    rss_start, r.ru_maxrss);
+        bool first = true;
+        for (const Phase* p : {&parse, &simplify, &emit}) {
+            if (p == &emit && skip_emit)
+                continue;
+            std::printf("%s\"%s\": {\"wall_s\": %.4f, \"cpu_s\": %.4f, \"graph_nodes\": %zu, "
+                        "\"peak_rss_kib\": %ld, \"heap_kib\": %ld}",
+                        first ? "" : ", ", p->name, p->wall, p->cpu, p->nodes, p->peak_kib,
+                        p->heap_kib);
+            first = false;
+        }
+        std::printf("}}\n");
     } catch (const Error& e) {
         std::fprintf(stderr, "scale_probe: %s\n", e.what());
         return 2;
