@@ -18,6 +18,8 @@
 #include <bit>
 #include <limits>
 #include <map>
+#include <queue>
+#include <set>
 
 namespace symdiff::codegen {
 namespace {
@@ -798,20 +800,61 @@ class Lowering {
                 order.push_back(b);
         std::stable_sort(order.begin(), order.end(),
                          [&](std::size_t a, std::size_t b) { return life[a].first < life[b].first; });
-        std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> live; // offset -> (size, last)
+        // Best fit over the free blocks, freed as their buffers die: O(log n) a buffer (a
+        // scan of the live buffers made gen quadratic on long chains).
+        using Block = std::pair<std::int64_t, std::int64_t>; // (offset, size)
+        std::map<std::int64_t, std::int64_t> free_at;       // offset -> size, coalesced
+        std::set<std::pair<std::int64_t, std::int64_t>> by_size; // (size, offset)
+        auto release = [&](std::int64_t offset, std::int64_t size) {
+            auto next = free_at.lower_bound(offset);
+            if (next != free_at.end() && offset + size == next->first) { // merge the next
+                size += next->second;
+                by_size.erase({next->second, next->first});
+                next = free_at.erase(next);
+            }
+            if (next != free_at.begin()) { // merge the previous
+                const auto prev = std::prev(next);
+                if (prev->first + prev->second == offset) {
+                    by_size.erase({prev->second, prev->first});
+                    offset = prev->first;
+                    size += prev->second;
+                    free_at.erase(prev);
+                }
+            }
+            free_at[offset] = size;
+            by_size.insert({size, offset});
+        };
+        using Death = std::pair<std::int64_t, Block>; // (last step, block)
+        std::priority_queue<Death, std::vector<Death>, std::greater<>> dying;
+        std::int64_t end = 0; // the work array's size so far
         for (std::size_t b : order) {
             Buffer& buf = prog_.buffers[b];
             const std::int64_t now = life[b].first;
-            std::erase_if(live, [&](const auto& e) { return e.second.second < now; });
-            std::int64_t offset = 0;
-            for (const auto& [start, entry] : live) {
-                if (start - offset >= buf.size)
-                    break;
-                offset = std::max(offset, start + entry.first);
+            while (!dying.empty() && dying.top().first < now) {
+                release(dying.top().second.first, dying.top().second.second);
+                dying.pop();
+            }
+            std::int64_t offset = end;
+            if (const auto fit = by_size.lower_bound({buf.size, 0}); fit != by_size.end()) {
+                const auto [size, at] = *fit;
+                offset = at;
+                by_size.erase(fit);
+                free_at.erase(at);
+                if (size > buf.size) {
+                    free_at[at + buf.size] = size - buf.size;
+                    by_size.insert({size - buf.size, at + buf.size});
+                }
+            } else if (!free_at.empty() && std::prev(free_at.end())->first +
+                                                   std::prev(free_at.end())->second == end) {
+                const auto last = std::prev(free_at.end()); // grow the free tail
+                offset = last->first;
+                by_size.erase({last->second, last->first});
+                free_at.erase(last);
             }
             buf.offset = offset;
-            live[offset] = {buf.size, life[b].last};
-            prog_.work_size = std::max(prog_.work_size, offset + buf.size);
+            end = std::max(end, offset + buf.size);
+            dying.push({life[b].last, {offset, buf.size}});
+            prog_.work_size = std::max(prog_.work_size, end);
         }
     }
 
