@@ -106,9 +106,10 @@ std::string window(const SliceSpec& s, const Shape& source) {
 // A second line for nodes whose payload matters to a reader: where a slice reads, where
 // an embed writes, how a loop lays out its directions.
 std::string payload_detail(const Graph& g, const Node& n) {
-    if (const auto* s = boost::variant2::get_if<SliceSpec>(&n.payload)) // embed: into itself
+    const Payload p = n.payload();
+    if (const auto* s = boost::variant2::get_if<SliceSpec>(&p)) // embed: into itself
         return "at " + window(*s, n.op == Op::Slice ? g[n.args[0]].shape : n.shape);
-    if (const auto* l = boost::variant2::get_if<LoopSpec>(&n.payload))
+    if (const auto* l = boost::variant2::get_if<LoopSpec>(&p))
         return l->seed_axes_last ? "one column per direction" : "one row per direction";
     return {};
 }

@@ -155,7 +155,7 @@ class Interpreter {
             std::array<const Tensor*, 3> args{};
             for (std::size_t k = 0; k < n.arity; ++k)
                 args[k] = &*value_[n.args[k]];
-            value_[id] = apply(n.op, std::span<const Tensor* const>(args.data(), n.arity), n.payload, n.shape);
+            value_[id] = apply(n.op, std::span<const Tensor* const>(args.data(), n.arity), n.payload(), n.shape);
         }
         }
     }

@@ -53,16 +53,65 @@ std::size_t hash_payload(const Payload& p) {
     return h;
 }
 
+Payload Node::payload() const {
+    switch (payload_kind) {
+    case 1:
+        return value();
+    case 2:
+        return InputRef{input_index()};
+    case 3:
+        return slice();
+    case 4:
+        return SeedRef{seed_id()};
+    case 5:
+        return loop();
+    default:
+        return {};
+    }
+}
+
+void Node::set_payload(const Payload& p) {
+    namespace v2 = boost::variant2;
+    payload_kind = static_cast<std::uint8_t>(p.index());
+    payload_bits = {};
+    if (const double* x = v2::get_if<double>(&p)) {
+        payload_bits = std::bit_cast<std::array<std::uint32_t, 2>>(*x);
+    } else if (const InputRef* r = v2::get_if<InputRef>(&p)) {
+        payload_bits[0] = static_cast<std::uint32_t>(r->index);
+    } else if (const SeedRef* sr = v2::get_if<SeedRef>(&p)) {
+        payload_bits[0] = static_cast<std::uint32_t>(sr->id);
+    } else if (const SliceSpec* sl = v2::get_if<SliceSpec>(&p)) {
+        std::memcpy(payload_bits.data(), &sl, sizeof sl);
+    } else if (const LoopSpec* l = v2::get_if<LoopSpec>(&p)) {
+        std::memcpy(payload_bits.data(), &l, sizeof l);
+    }
+}
+
+namespace {
+
+// Slices and loops are compared by their specs; every other payload is its bits (so
+// constants compare bitwise).
+bool payload_by_pointee(const Node& n) { return n.payload_kind == 3 || n.payload_kind == 5; }
+
+} // namespace
+
 std::size_t hash_node(const Node& n) {
     std::size_t h = mix(static_cast<std::size_t>(n.op), hash_value(n.shape));
     for (NodeId a : n.operands())
         h = mix(h, a);
-    return avalanche(mix(h, hash_payload(n.payload)));
+    h = payload_by_pointee(n)
+            ? mix(h, hash_payload(n.payload()))
+            : mix(mix(h, n.payload_kind), std::bit_cast<std::uint64_t>(n.payload_bits));
+    return avalanche(h);
 }
 
 bool same_node(const Node& a, const Node& b) {
-    return a.op == b.op && a.arity == b.arity && a.shape == b.shape && a.args == b.args &&
-           same_payload(a.payload, b.payload);
+    if (a.op != b.op || a.args != b.args || a.shape != b.shape || a.arity != b.arity ||
+        a.payload_kind != b.payload_kind)
+        return false;
+    if (!payload_by_pointee(a))
+        return a.payload_bits == b.payload_bits;
+    return a.payload_kind == 3 ? a.slice() == b.slice() : a.loop() == b.loop();
 }
 
 Graph::Graph() { table_.assign(1024, no_node); }
@@ -73,7 +122,7 @@ NodeId Graph::input(std::string_view name, const Shape& shape) {
     Node n;
     n.op = Op::Input;
     n.shape = shape;
-    n.payload = InputRef{static_cast<std::int32_t>(inputs_.size())};
+    n.set_payload(InputRef{static_cast<std::int32_t>(inputs_.size())});
     const NodeId id = intern(n);
     inputs_.push_back({std::string(name), shape, id});
     return id;
@@ -83,7 +132,7 @@ NodeId Graph::seed(const Shape& shape) {
     Node n;
     n.op = Op::Seed;
     n.shape = shape;
-    n.payload = SeedRef{seeds_++};
+    n.set_payload(SeedRef{seeds_++});
     return intern(n);
 }
 
@@ -91,7 +140,7 @@ NodeId Graph::constant(double value, const Shape& shape) {
     Node n;
     n.op = Op::Const;
     n.shape = shape;
-    n.payload = value;
+    n.set_payload(value);
     return intern(n);
 }
 
@@ -112,7 +161,7 @@ NodeId Graph::make(Op op, std::span<const NodeId> args, const Payload& payload,
         n.args[k] = args[k];
     }
     const std::array<Shape, 3> shapes = operand_shapes(n);
-    n.payload = payload;
+    n.set_payload(payload); // points into `payload` until interned
     if (oi.kind == OpKind::elementwise) {
         for (std::size_t k = 1; k < args.size(); ++k)
             if (shapes[k] != shapes[0])
@@ -134,24 +183,25 @@ NodeId Graph::make(Op op, std::span<const NodeId> args, const Payload& payload,
 // scalar evaluation, and a view of a constant that selects no zeros is that constant.
 std::optional<NodeId> Graph::fold(const Node& n) {
     const OpInfo& oi = info(n.op);
-    const Node& x = nodes_[n.args[0]];
+    const Node& x = (*this)[n.args[0]];
     bool all_const = true;
     for (NodeId a : n.operands())
-        all_const = all_const && nodes_[a].is_const();
+        all_const = all_const && (*this)[a].is_const();
 
     if (oi.kind == OpKind::elementwise) {
         if (!all_const)
             return std::nullopt;
         std::array<double, 3> v{};
         for (std::size_t k = 0; k < n.arity; ++k)
-            v[k] = nodes_[n.args[k]].value();
+            v[k] = (*this)[n.args[k]].value();
         return constant(eval_elementwise(n.op, std::span<const double>(v.data(), n.arity)), n.shape);
     }
-    const FoldFacts facts = fold_facts(n.op, n.shape, n.payload, x.shape);
+    const Payload payload = n.payload();
+    const FoldFacts facts = fold_facts(n.op, n.shape, payload, x.shape);
     if (facts.identity)
         return n.args[0];
     if (facts.chains && x.op == n.op)
-        return make(n.op, {x.args[0]}, n.payload, n.shape);
+        return make(n.op, {x.args[0]}, payload, n.shape);
     if (x.is_const() && facts.const_fold == ConstFold::splat)
         return constant(x.value(), n.shape);
     if (is_const(n.args[0], 0.0) && facts.const_fold == ConstFold::zero)
@@ -160,32 +210,43 @@ std::optional<NodeId> Graph::fold(const Node& n) {
 }
 
 NodeId Graph::intern(const Node& node) {
-    Node n = node;
-    n.hash = static_cast<std::uint32_t>(hash_node(n));
-    const std::uint32_t h = n.hash;
+    const std::size_t h = hash_node(node);
     const std::size_t mask = table_.size() - 1;
     std::size_t slot = h & mask;
     while (table_[slot] != no_node) {
         const NodeId id = table_[slot];
-        if (nodes_[id].hash == h && same_node(nodes_[id], n))
+        if (same_node((*this)[id], node))
             return id;
         slot = (slot + 1) & mask;
     }
-    if (nodes_.size() >= std::numeric_limits<NodeId>::max() - 1)
+    if (size_ >= std::numeric_limits<NodeId>::max() - 1)
         throw Error("graph has too many nodes");
-    const auto id = static_cast<NodeId>(nodes_.size());
-    nodes_.push_back(n);
+    const NodeId id = size_;
+    if ((id & chunk_mask) == 0) { // a new chunk; earlier ones never move
+        chunks_.emplace_back();
+        chunks_.back().reserve(chunk_mask + 1);
+    }
+    Node& n = chunks_.back().emplace_back(node);
+    ++size_;
+    if (n.payload_kind == 3) // the graph's own copy of the spec (node pointed at make's)
+        n.point_at(slices_.emplace_back(node.slice()));
+    else if (n.payload_kind == 5)
+        n.point_at(loops_.emplace_back(node.loop()));
     table_[slot] = id;
-    if (2 * nodes_.size() > table_.size())
+    if (2 * std::size_t{size_} > table_.size())
         grow_table();
     return id;
 }
 
 void Graph::grow_table() {
-    table_.assign(table_.size() * 2, no_node);
-    const std::size_t mask = table_.size() - 1;
+    // The table is rebuilt from the nodes, so the old one goes first: growing never
+    // holds both.
+    const std::size_t slots = table_.size() * 2;
+    table_ = std::vector<NodeId>();
+    table_.assign(slots, no_node);
+    const std::size_t mask = slots - 1;
     for (NodeId id = 0; id < size(); ++id) {
-        std::size_t slot = nodes_[id].hash & mask;
+        std::size_t slot = hash_node((*this)[id]) & mask;
         while (table_[slot] != no_node)
             slot = (slot + 1) & mask;
         table_[slot] = id;
@@ -202,22 +263,23 @@ std::optional<int> Graph::find_input(std::string_view name) const {
 std::array<Shape, 3> Graph::operand_shapes(const Node& n) const {
     std::array<Shape, 3> shapes;
     for (std::size_t k = 0; k < n.arity && k < shapes.size(); ++k)
-        shapes[k] = nodes_[n.args[k]].shape;
+        shapes[k] = (*this)[n.args[k]].shape;
     return shapes;
 }
 
 IndexPlan index_plan(const Graph& g, const Node& n) {
     const auto shapes = g.operand_shapes(n);
-    return index_plan(n.op, n.shape, n.payload, std::span<const Shape>(shapes.data(), n.arity));
+    return index_plan(n.op, n.shape, n.payload(), std::span<const Shape>(shapes.data(), n.arity));
 }
 
 bool Graph::is_const(NodeId id, double value) const {
-    return nodes_[id].is_const() && nodes_[id].value() == value;
+    const Node& n = (*this)[id];
+    return n.is_const() && n.value() == value;
 }
 
 std::size_t Graph::memory_bytes() const {
-    return nodes_.capacity() * sizeof(Node) +
-           table_.capacity() * sizeof(NodeId);
+    return chunks_.size() * (chunk_mask + 1) * sizeof(Node) + table_.capacity() * sizeof(NodeId) +
+           slices_.size() * sizeof(SliceSpec) + loops_.size() * sizeof(LoopSpec);
 }
 
 } // namespace symdiff

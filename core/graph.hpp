@@ -15,6 +15,7 @@
 #include "core/shape.hpp"
 
 #include <array>
+#include <deque>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -52,8 +53,8 @@ class Graph {
         return make(op, std::span<const NodeId>(args.begin(), args.size()), payload, target);
     }
 
-    const Node& operator[](NodeId id) const { return nodes_[id]; }
-    NodeId size() const { return static_cast<NodeId>(nodes_.size()); }
+    const Node& operator[](NodeId id) const { return chunks_[id >> chunk_bits][id & chunk_mask]; }
+    NodeId size() const { return size_; }
 
     const std::vector<InputInfo>& inputs() const { return inputs_; }
     std::optional<int> find_input(std::string_view name) const;
@@ -61,15 +62,22 @@ class Graph {
     bool is_const(NodeId id, double value) const;
     // The shapes of a node's operands (the first `arity` entries are meaningful).
     std::array<Shape, 3> operand_shapes(const Node& n) const;
-    std::size_t memory_bytes() const; // arena and intern table
+    std::size_t memory_bytes() const; // arena (whole chunks), intern table and specs
 
   private:
     std::optional<NodeId> fold(const Node& n);
     NodeId intern(const Node& n);
     void grow_table();
 
-    std::vector<Node> nodes_;
-    std::vector<NodeId> table_;       // open addressing; no_node marks an empty slot
+    // The arena: chunks of 2^16 nodes that never move, so growing it copies nothing and
+    // never holds two copies (a doubling vector peaks at twice its size while growing).
+    static constexpr unsigned chunk_bits = 16;
+    static constexpr NodeId chunk_mask = (NodeId{1} << chunk_bits) - 1;
+    std::vector<std::vector<Node>> chunks_; // each reserved to a full chunk
+    NodeId size_ = 0;
+    std::deque<SliceSpec> slices_; // the specs slice and loop nodes point to (stable)
+    std::deque<LoopSpec> loops_;
+    std::vector<NodeId> table_; // open addressing; no_node marks an empty slot
     std::vector<InputInfo> inputs_;
     std::int32_t seeds_ = 0;
 };

@@ -9,7 +9,9 @@
 #include <boost/variant2/variant.hpp>
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <span>
 
@@ -63,22 +65,63 @@ using Payload = boost::variant2::variant<boost::variant2::monostate, double, Inp
 bool same_payload(const Payload& a, const Payload& b); // constants compared bitwise
 std::size_t hash_payload(const Payload& p);
 
+// 40 bytes: a graph holds millions (the node is most of gen's memory). The payload is
+// kept in 8 bytes: a constant's bits, an input's or a seed's index, or, for the rare
+// slice and loop payloads, a pointer to the spec, which the node's graph stores.
 struct Node {
     Op op{};
     std::uint8_t arity = 0;
+    std::uint8_t payload_kind = 0; // payload().index()
     Shape shape;
     std::array<NodeId, 3> args{no_node, no_node, no_node};
-    std::uint32_t hash = 0; // set by the graph when interned (fills padding; not identity)
-    Payload payload;
+    std::array<std::uint32_t, 2> payload_bits{}; // see set_payload
 
     std::span<const NodeId> operands() const { return {args.data(), arity}; }
     bool is_const() const { return op == Op::Const; }
     // The value of a constant node (a splat: every element equals it).
-    double value() const { return boost::variant2::get<double>(payload); }
-    int input_index() const { return boost::variant2::get<InputRef>(payload).index; }
-    const SliceSpec& slice() const { return boost::variant2::get<SliceSpec>(payload); }
-    int seed_id() const { return boost::variant2::get<SeedRef>(payload).id; }
-    const LoopSpec& loop() const { return boost::variant2::get<LoopSpec>(payload); }
+    double value() const {
+        check(1);
+        return std::bit_cast<double>(payload_bits);
+    }
+    int input_index() const {
+        check(2);
+        return static_cast<std::int32_t>(payload_bits[0]);
+    }
+    const SliceSpec& slice() const {
+        check(3);
+        return *pointee<SliceSpec>();
+    }
+    int seed_id() const {
+        check(4);
+        return static_cast<std::int32_t>(payload_bits[0]);
+    }
+    const LoopSpec& loop() const {
+        check(5);
+        return *pointee<LoopSpec>();
+    }
+    // The payload as a value.
+    Payload payload() const;
+    // Stores p; a slice or loop spec is pointed to, not copied, so p must outlive the
+    // node (the graph re-points a node it keeps to its own copy of the spec).
+    void set_payload(const Payload& p);
+    // Re-points a slice or loop payload at an equal spec (the graph's own copy).
+    template <class T> void point_at(const T& spec) {
+        const T* p = &spec;
+        std::memcpy(payload_bits.data(), &p, sizeof p);
+    }
+
+  private:
+    // The payload_kind an accessor needs (variant2's get throws bad_variant_access).
+    void check(std::uint8_t kind) const {
+        if (payload_kind != kind)
+            throw boost::variant2::bad_variant_access();
+    }
+    template <class T> const T* pointee() const {
+        const T* p = nullptr;
+        std::memcpy(&p, payload_bits.data(), sizeof p);
+        return p;
+    }
 };
+static_assert(sizeof(void*) <= sizeof(Node::payload_bits));
 
 } // namespace symdiff

@@ -25,20 +25,19 @@ Shape::Shape(std::span<const std::int64_t> dims) {
         total *= dims[k];
         dims_[k] = static_cast<std::int32_t>(dims[k]);
     }
-    rank_ = static_cast<std::int8_t>(dims.size());
 }
 
 std::int64_t Shape::size() const {
     std::int64_t n = 1;
-    for (int k = 0; k < rank_; ++k)
-        n *= dims_[static_cast<std::size_t>(k)];
+    for (const std::int32_t d : dims_) // 0 past the rank
+        n *= d == 0 ? 1 : d;
     return n;
 }
 
 std::array<std::int64_t, Shape::max_rank> Shape::strides() const {
     std::array<std::int64_t, max_rank> s{};
     std::int64_t stride = 1;
-    for (int k = rank_ - 1; k >= 0; --k) {
+    for (int k = rank() - 1; k >= 0; --k) {
         s[static_cast<std::size_t>(k)] = stride;
         stride *= dims_[static_cast<std::size_t>(k)];
     }
@@ -48,7 +47,7 @@ std::array<std::int64_t, Shape::max_rank> Shape::strides() const {
 Shape Shape::without(int axis) const {
     std::array<std::int64_t, max_rank> d{};
     int n = 0;
-    for (int k = 0; k < rank_; ++k)
+    for (int k = 0; k < rank(); ++k)
         if (k != axis)
             d[static_cast<std::size_t>(n++)] = (*this)[k];
     return Shape(std::span<const std::int64_t>(d.data(), static_cast<std::size_t>(n)));
@@ -56,18 +55,18 @@ Shape Shape::without(int axis) const {
 
 Shape Shape::with(int axis, std::int64_t dim) const {
     std::array<std::int64_t, max_rank> d{};
-    for (int k = 0; k < rank_; ++k)
+    for (int k = 0; k < rank(); ++k)
         d[static_cast<std::size_t>(k)] = k == axis ? dim : (*this)[k];
-    return Shape(std::span<const std::int64_t>(d.data(), static_cast<std::size_t>(rank_)));
+    return Shape(std::span<const std::int64_t>(d.data(), static_cast<std::size_t>(rank())));
 }
 
 Shape Shape::inserted(int axis, std::int64_t dim) const {
     std::array<std::int64_t, max_rank + 1> d{};
     int n = 0;
-    for (int k = 0; k <= rank_; ++k) {
+    for (int k = 0; k <= rank(); ++k) {
         if (k == axis)
             d[static_cast<std::size_t>(n++)] = dim;
-        if (k < rank_)
+        if (k < rank())
             d[static_cast<std::size_t>(n++)] = (*this)[k];
     }
     return Shape(std::span<const std::int64_t>(d.data(), static_cast<std::size_t>(n)));
@@ -76,7 +75,7 @@ Shape Shape::inserted(int axis, std::int64_t dim) const {
 Shape Shape::concat(const Shape& tail) const {
     std::array<std::int64_t, 2 * max_rank> d{};
     int n = 0;
-    for (int k = 0; k < rank_; ++k)
+    for (int k = 0; k < rank(); ++k)
         d[static_cast<std::size_t>(n++)] = (*this)[k];
     for (int k = 0; k < tail.rank(); ++k)
         d[static_cast<std::size_t>(n++)] = tail[k];
@@ -85,7 +84,7 @@ Shape Shape::concat(const Shape& tail) const {
 
 std::string Shape::str() const {
     std::string s = "[";
-    for (int k = 0; k < rank_; ++k) {
+    for (int k = 0; k < rank(); ++k) {
         if (k)
             s += ",";
         s += std::to_string((*this)[k]);

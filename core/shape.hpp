@@ -1,6 +1,7 @@
 // Static tensor shapes: rank 0 (scalar) to 4, row-major, every dimension >= 1.
 // Invariant: dimensions past rank() are zero, so defaulted equality and hashing
-// compare only what matters.
+// compare only what matters, and the rank is the number of nonzero dimensions (not
+// stored: a shape is 16 bytes, and every graph node holds one).
 #pragma once
 
 #include <array>
@@ -19,10 +20,12 @@ class Shape {
     Shape(std::initializer_list<std::int64_t> dims);
     explicit Shape(std::span<const std::int64_t> dims);
 
-    int rank() const { return rank_; }
+    int rank() const {
+        return (dims_[0] != 0) + (dims_[1] != 0) + (dims_[2] != 0) + (dims_[3] != 0);
+    }
     std::int64_t operator[](int axis) const { return dims_[static_cast<std::size_t>(axis)]; }
     std::int64_t size() const;
-    bool is_scalar() const { return rank_ == 0; }
+    bool is_scalar() const { return dims_[0] == 0; }
 
     // Row-major stride of each axis, in elements.
     std::array<std::int64_t, max_rank> strides() const;
@@ -39,7 +42,6 @@ class Shape {
 
   private:
     std::array<std::int32_t, max_rank> dims_{};
-    std::int8_t rank_ = 0;
 };
 
 // NumPy broadcasting of two shapes (axes aligned from the right; 1 stretches).

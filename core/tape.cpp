@@ -477,9 +477,9 @@ Tape::Impl::Impl(const Graph& g, NodeId y, std::span<const NodeId> xs) {
             st.input = n.input_index();
         if (st.kind != OpKind::elementwise) {
             st.payload = static_cast<std::int32_t>(payloads.size());
-            payloads.push_back(n.payload);
+            payloads.push_back(n.payload());
             if (n.arity == 1)
-                if (auto f = view_plan_of(n.op, n.shape, n.payload, g[n.args[0]].shape)) {
+                if (auto f = view_plan_of(n.op, n.shape, payloads.back(), g[n.args[0]].shape)) {
                     st.view_plan = static_cast<std::int32_t>(view_plans.size());
                     view_plans.push_back(*f);
                 }

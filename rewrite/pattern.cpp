@@ -186,7 +186,7 @@ ShapeExpr shape_of(const Pat& leaf) {
 }
 
 PayloadExpr payload_of(const Pat& captured) {
-    return {[captured](const Match& m) { return m.graph()[m.node(captured)].payload; },
+    return {[captured](const Match& m) { return m.graph()[m.node(captured)].payload(); },
             "payload(" + to_string(captured) + ")",
             {captured}};
 }
@@ -308,8 +308,8 @@ Condition reducible(const Pat& from, const Pat& to) {
 
 Condition same_payload(const Pat& a, const Pat& b) {
     return {[a, b](const Match& m) {
-                return symdiff::same_payload(m.graph()[m.node(a)].payload,
-                                             m.graph()[m.node(b)].payload);
+                return symdiff::same_payload(m.graph()[m.node(a)].payload(),
+                                             m.graph()[m.node(b)].payload());
             },
             "same_payload(" + to_string(a) + ", " + to_string(b) + ")",
             {a, b}};

@@ -109,7 +109,7 @@ class Simplifier {
             }
             NodeId rebuilt = id;
             if (changed) {
-                rebuilt = g_.make(n.op, std::span<const NodeId>(args.data(), n.arity), n.payload,
+                rebuilt = g_.make(n.op, std::span<const NodeId>(args.data(), n.arity), n.payload(),
                                   n.shape);
                 inherit_uses(rebuilt, id);
             }

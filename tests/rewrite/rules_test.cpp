@@ -258,7 +258,7 @@ class InstanceBuilder {
             if (op == Op::Slice) {
                 const Node& in = g[args[0]];
                 const bool reuse = in.op == Op::Embed && coin(0.5);
-                payload = reuse ? in.payload : Payload(random_slice(x));
+                payload = reuse ? in.payload() : Payload(random_slice(x));
             } else if (op == Op::Embed) {
                 // x fills a window of a larger t: grow each axis by 0 or 1
                 if (t.rank() != x.rank())

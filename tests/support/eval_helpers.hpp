@@ -92,7 +92,7 @@ inline std::string listing(const Graph& g, std::span<const NodeId> roots) {
             os << " " << n.value();
         for (NodeId a : n.operands())
             os << " %" << a;
-        if (const auto* s = boost::variant2::get_if<SliceSpec>(&n.payload)) {
+        if (const Payload p = n.payload(); const auto* s = boost::variant2::get_if<SliceSpec>(&p)) {
             os << " window";
             for (int k = 0; k < Shape::max_rank; ++k)
                 os << " " << s->start[static_cast<std::size_t>(k)] << ":"
