@@ -8,8 +8,8 @@
 // the structure below a node, so a node at which no rule matched (and none was refused
 // for growth, which depends on use counts) is settled for the rest of the call and is
 // not matched again. A pass that changes a node deep in a long chain still rebuilds every
-// node above it (ids are immutable), so on large graphs passes stop once one removes less
-// than 1/1024 of the nodes (see simplify()).
+// node above it (ids are immutable), so on large graphs passes stop once they no longer
+// pay (see simplify()).
 #include "rewrite/simplify.hpp"
 
 #include "core/error.hpp"
@@ -25,6 +25,7 @@ namespace {
 
 constexpr int max_depth = 4;   // nesting of right sides rewritten while being built
 constexpr int max_rounds = 16; // rules applied in a row at one node
+constexpr std::size_t large_graph = std::size_t{1} << 14; // see simplify()
 
 // What a rule's left side demands of the root's direct operands: a test of a few loads
 // that rejects most rules before the matcher runs (most left sides name an operand op).
@@ -124,6 +125,21 @@ class Simplifier {
 
     // Rule applications of this pass, in order (indices into all_rules()).
     const std::vector<std::size_t>& log() const { return log_; }
+    // Nodes this pass left because a rule was refused for growth.
+    const std::vector<NodeId>& refused() const { return refused_sites_; }
+
+    // The op nodes a next pass would remove first: at each of `sites` that `roots`
+    // reach, what the rule that use counts now allow there frees net (counts of what
+    // `roots` reach; the rest of a pass's changes follow from these). Builds the right
+    // sides it tries; use this simplifier for nothing else afterwards.
+    std::size_t first_gains(std::span<const NodeId> roots, std::span<const NodeId> sites) {
+        uses_ = use_counts(g_, roots);
+        std::size_t n = 0;
+        for (const NodeId id : sites)
+            if (id < uses_.size() && uses_[id] > 0 && apply_first(id, 0))
+                n += gain_;
+        return n;
+    }
 
   private:
     // The node `id` after applying rules at its root until none matches (or the cap).
@@ -150,6 +166,8 @@ class Simplifier {
                 if (cur >= settled_.size())
                     settled_.resize(std::max<std::size_t>(cur + 1, g_.size()), 0);
                 settled_[cur] = 1;
+            } else {
+                refused_sites_.push_back(cur);
             }
         }
         return cur;
@@ -180,15 +198,15 @@ class Simplifier {
             } else {
                 out = instantiate(g_, rule->rhs, m, plain_);
             }
-            if (out == cur || (!rule->flags.grows && added(out) > freed(m))) {
+            const std::size_t grown = out == cur ? 0 : added(out), frees = freed(m);
+            if (out == cur || (!rule->flags.grows && grown > frees)) {
                 log_.resize(log_before); // what was built for it is unreachable
                 // Growth depends on use counts, and a plain right side (at max_depth)
                 // on nothing being rewritten: neither settles the node.
                 refused = refused || out != cur || depth >= max_depth;
                 continue;
             }
-            if (rule->flags.grows)
-                added(out);
+            gain_ = frees > grown ? frees - grown : 0;
             for (NodeId id : seen_) // the right side's new nodes are now in use
                 make_live(id);
             log_.push_back(rule_index(*rule));
@@ -269,11 +287,13 @@ class Simplifier {
     const Options& options_;
     std::vector<std::uint8_t>& settled_;
     bool refused_ = false; // the last apply_first refused a match for growth
+    std::size_t gain_ = 0; // op nodes the last rule apply_first applied freed net
     int depth_ = 0;
     std::vector<NodeId> done_;         // node -> its rewrite in this pass, no_node if not yet
     std::vector<std::uint32_t> uses_;  // node -> uses (see uses_of)
     std::vector<std::size_t> log_;     // rules applied, in order
     std::vector<NodeId> stack_, seen_; // scratch for `added`
+    std::vector<NodeId> refused_sites_;
     Build build_, plain_;
 };
 
@@ -301,13 +321,19 @@ std::vector<NodeId> simplify(Graph& g, std::span<const NodeId> roots, const Opti
         current = std::move(next);
         if (fixpoint)
             break;
-        // A pass rebuilds every node above each change; on a large graph, once that
-        // stops paying (the last pass removed under 1/1024 of the nodes), stop. Below
-        // 1024 nodes the bound is 0: small graphs always reach the fixpoint.
+        // A pass rebuilds every node above each change (on a long chain, nearly the whole
+        // graph), so on a large graph passes stop once they no longer pay: when the last
+        // one removed under 1/128 of the nodes, or when the rules it refused for growth
+        // that use counts now allow (they changed as it went; a next pass starts from
+        // these) would remove fewer. Small graphs always reach the fixpoint.
         const std::size_t now = reachable(g, current).size();
-        const bool paid = size < 1024 || now + size / 1024 <= size;
+        const bool large = size >= large_graph;
+        const bool paid = !large || now + size / 128 <= size;
         size = now;
         if (!paid)
+            break;
+        if (large &&
+            Simplifier(g, options, settled).first_gains(current, simplifier.refused()) < size / 128)
             break;
     }
     s.nodes_after = size;

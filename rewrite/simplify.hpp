@@ -1,7 +1,8 @@
 // The algebraic simplifier: rewrite rules (data, indexed by root op; rewrite/rule.hpp)
 // applied bottom-up over what the roots reach, to a fixpoint or a cap (max_passes; and
-// on graphs of 1024 nodes or more, the first pass that removes under 1/1024 of them is
-// the last, since every later pass rebuilds all nodes above its changes). New nodes are
+// on graphs of 2^14 nodes or more, a pass is the last when it removed under 1/128 of them
+// or leaves fewer than that many changes to a next one, since every pass rebuilds all
+// nodes above its changes). New nodes are
 // appended to the graph (which is append-only); the returned roots replace the old ones,
 // and only what they reach matters (callers walk from them, so dead nodes cost nothing).
 // Deterministic: the same graph and roots give the same ids.
