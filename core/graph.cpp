@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "core/ops.hpp"
+#include "core/traverse.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -251,6 +252,24 @@ void Graph::grow_table() {
             slot = (slot + 1) & mask;
         table_[slot] = id;
     }
+}
+
+std::unique_ptr<Graph> Graph::compact(const Graph& g, std::span<const NodeId> roots,
+                                      std::vector<NodeId>& map) {
+    auto h = std::make_unique<Graph>();
+    map.assign(g.size(), no_node);
+    for (const InputInfo& in : g.inputs_) // every input, so input indices stay
+        map[in.node] = h->input(in.name, in.shape);
+    h->seeds_ = g.seeds_;
+    for (const NodeId id : reachable(g, roots)) {
+        if (map[id] != no_node)
+            continue;
+        Node n = g[id];
+        for (std::size_t k = 0; k < n.arity; ++k)
+            n.args[k] = map[n.args[k]];
+        map[id] = h->intern(n); // as made before: no folds, and distinct nodes stay distinct
+    }
+    return h;
 }
 
 std::optional<int> Graph::find_input(std::string_view name) const {

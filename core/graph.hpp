@@ -17,6 +17,7 @@
 #include <array>
 #include <deque>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -58,6 +59,13 @@ class Graph {
 
     const std::vector<InputInfo>& inputs() const { return inputs_; }
     std::optional<int> find_input(std::string_view name) const;
+
+    // A graph of the inputs of `g` (all, in order) and the nodes `roots` reach, made
+    // alike and in the same order; map[old id] is the new id (no_node if dropped). For a
+    // caller done with the rest: after simplification most of an arena is dead (the
+    // graph is append-only), and a large model's dead nodes are hundreds of megabytes.
+    static std::unique_ptr<Graph> compact(const Graph& g, std::span<const NodeId> roots,
+                                          std::vector<NodeId>& map);
 
     bool is_const(NodeId id, double value) const;
     // The shapes of a node's operands (the first `arity` entries are meaningful).

@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -139,6 +140,60 @@ TEST_CASE("the same construction gives the same graph", "[graph]") {
     };
     for (std::uint64_t seed = 0; seed < 20; ++seed)
         CHECK(build(seed) == build(seed));
+}
+
+TEST_CASE("compact keeps what the roots reach, alike and in order, and every input", "[graph]") {
+    for (std::uint64_t seed = 0; seed < 20; ++seed) {
+        Graph g;
+        Rng rng(seed);
+        const auto xs = random_inputs(g, rng, 3);
+        const Expr unused = input(g, "unused", {2});
+        RandomExprGenerator gen(xs, seed);
+        const Expr f = gen(Shape{});
+        (void)gen(Shape{}); // dead nodes
+        std::vector<NodeId> roots{f.id()};
+        for (const Expr& e : grad(f, xs))
+            roots.push_back(e.id());
+        const Expr w = slice(input(g, "v", {3}) * 2.0, window({{0, 1}}));
+        roots.push_back(w.id());
+
+        std::vector<NodeId> map;
+        const auto h = Graph::compact(g, roots, map);
+        const std::vector<NodeId> kept = reachable(g, roots);
+        REQUIRE(h->inputs().size() == g.inputs().size());
+        for (std::size_t i = 0; i < g.inputs().size(); ++i) {
+            CHECK(h->inputs()[i].name == g.inputs()[i].name);
+            CHECK(map[g.inputs()[i].node] == h->inputs()[i].node);
+        }
+        CHECK(map[unused.id()] != no_node);
+        std::size_t inputs_unreached = 0;
+        for (const InputInfo& in : g.inputs())
+            inputs_unreached += !std::binary_search(kept.begin(), kept.end(), in.node);
+        CHECK(h->size() == kept.size() + inputs_unreached); // nothing else
+
+        NodeId last = 0;
+        for (const NodeId id : kept) {
+            const Node &a = g[id], &b = (*h)[map[id]];
+            CHECK(a.op == b.op);
+            CHECK(a.shape == b.shape);
+            CHECK(same_payload(a.payload(), b.payload()));
+            for (std::size_t k = 0; k < a.arity; ++k)
+                CHECK(b.args[k] == map[a.args[k]]);
+            if (a.op != Op::Input) { // inputs come first; the rest keeps its order
+                CHECK(map[id] > last);
+                last = map[id];
+            }
+        }
+        std::vector<NodeId> new_roots;
+        for (const NodeId r : roots)
+            new_roots.push_back(map[r]);
+        Rng vr(seed + 100);
+        const Values v = random_values(g, vr);
+        const Bindings bg = test::bind(g, v), bh = test::bind(*h, v);
+        const auto before = evaluate(g, roots, bg), after = evaluate(*h, new_roots, bh);
+        for (std::size_t k = 0; k < roots.size(); ++k)
+            CHECK_THAT(after[k], IsExactly(before[k]));
+    }
 }
 
 TEST_CASE("element-wise ops of constants fold to a constant", "[graph][fold]") {
