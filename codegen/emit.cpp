@@ -245,8 +245,15 @@ void check_names(const Graph& g, std::span<const Function> fns, const EmitOption
 } // namespace
 
 std::string emit_header(const Graph& g, std::span<const Function> fns, const EmitOptions& opt) {
+    std::ostringstream out;
+    emit_header(g, fns, opt, out);
+    return std::move(out).str();
+}
+
+void emit_header(const Graph& g, std::span<const Function> fns, const EmitOptions& opt,
+                 std::ostream& out) {
     check_names(g, fns, opt);
-    Writer w;
+    Writer w(out);
     std::string source = opt.source_name; // shown in a comment: keep it on one printable line
     for (char& c : source)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
@@ -293,7 +300,6 @@ std::string emit_header(const Graph& g, std::span<const Function> fns, const Emi
     for (std::size_t i = 0; i < fns.size(); ++i)
         FunctionPrinter(g, fns[i], programs[i], opt.ns, w).print();
     w.line(cat("} // namespace ", opt.ns));
-    return w.str();
 }
 
 } // namespace symdiff::codegen

@@ -6,6 +6,7 @@
 #include "core/function.hpp"
 #include "core/graph.hpp"
 
+#include <ostream>
 #include <span>
 #include <string>
 
@@ -18,5 +19,9 @@ struct EmitOptions {
 
 // Throws Error for names that cannot be emitted (collisions, C++ keywords).
 std::string emit_header(const Graph& g, std::span<const Function> functions, const EmitOptions& options);
+// The same header written to `out` as it is printed (names are checked before anything
+// is written; a later Error leaves `out` with part of the header).
+void emit_header(const Graph& g, std::span<const Function> functions, const EmitOptions& options,
+                 std::ostream& out);
 
 } // namespace symdiff::codegen

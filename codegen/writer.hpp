@@ -10,12 +10,21 @@
 
 namespace symdiff::codegen {
 
+// Writes to its own buffer (str()), or straight to a stream: a large model's header
+// need not be held in memory whole.
 class Writer {
   public:
+    Writer() = default;
+    explicit Writer(std::ostream& out) : out_(&out) {}
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
     void line(const std::string& s) {
-        out_ << std::string(static_cast<std::size_t>(indent_) * 4, ' ') << s << '\n';
+        for (int k = 0; k < indent_; ++k)
+            *out_ << "    ";
+        *out_ << s << '\n';
     }
-    void blank() { out_ << '\n'; }
+    void blank() { *out_ << '\n'; }
     void open(const std::string& s) { // "s {", then indent
         line(s.empty() ? "{" : s + " {");
         ++indent_;
@@ -29,10 +38,11 @@ class Writer {
         line("} " + s + " {");
         ++indent_;
     }
-    std::string str() const { return out_.str(); }
+    std::string str() const { return own_.str(); } // what went to its own buffer
 
   private:
-    std::ostringstream out_;
+    std::ostringstream own_;
+    std::ostream* out_ = &own_;
     int indent_ = 0;
 };
 

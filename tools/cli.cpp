@@ -223,10 +223,12 @@ int gen_command(const Args& a, std::ostream&, const Hooks&) {
     Model m = load(path);
     for (Function& f : m.exports)
         f = simplified(*m.graph, f);
+    keep_only_exports(m); // what building and simplifying left behind is dead: free it
     const codegen::EmitOptions options{ns, std::filesystem::path(path).filename().string()};
-    const std::string header =
-        in_file(path, m.source, [&] { return codegen::emit_header(*m.graph, m.exports, options); });
-    write_file_atomically(*output, header);
+    // Streamed to the file: a large model's header is not held in memory.
+    write_file_atomically(*output, [&](std::ostream& out) {
+        in_file(path, m.source, [&] { codegen::emit_header(*m.graph, m.exports, options, out); });
+    });
     return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "rewrite/simplify.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -68,6 +69,24 @@ Function simplified(Graph& g, const Function& f) {
     for (std::size_t k = 0; k < roots.size(); ++k)
         s.results[k].node = out[k];
     return s;
+}
+
+void keep_only_exports(Model& m) {
+    std::vector<NodeId> roots;
+    for (const Function& f : m.exports)
+        for (const auto& r : f.results)
+            roots.push_back(r.node);
+    std::vector<NodeId> map;
+    std::unique_ptr<Graph> g = Graph::compact(*m.graph, roots, map);
+    for (Function& f : m.exports) {
+        for (NodeId& p : f.params)
+            p = map[p];
+        for (auto& r : f.results)
+            r.node = map[r.node];
+    }
+    for (auto& specs : m.result_specs)
+        std::fill(specs.begin(), specs.end(), std::nullopt);
+    m.graph = std::move(g);
 }
 
 std::string read_source(const std::string& path) {

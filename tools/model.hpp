@@ -66,6 +66,11 @@ std::vector<NodeId> primal_roots(const Function& f,
 // simplified nodes are appended to `g`.
 Function simplified(Graph& g, const Function& f);
 
+// Replaces m.graph by a graph of only what m.exports reach (Graph::compact), with the
+// exports' nodes renumbered, and clears m.result_specs (their nodes may be gone): for a
+// command that needs the exports and nothing else (gen, once they are simplified).
+void keep_only_exports(Model& m);
+
 // "path:line:col: error: message\n<the source line>\n<spaces>^\n" for a located
 // error, "error: message\n" otherwise. Unprintable bytes of the line show as '?', and a
 // very long line is cut to a window around the column.

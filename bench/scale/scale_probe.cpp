@@ -1,12 +1,13 @@
 // The phases of `symdiff gen` on one model, timed in-process with the calls the command
-// makes (parse with differentiation, simplify each export, emit the header, write it),
-// as one JSON line. Per phase: wall and CPU seconds, the graph's node count after it,
-// the heap in use after it (mallinfo2) and the peak resident memory during it (the
-// kernel's high-water mark, reset before each phase through /proc/self/clear_refs;
-// where that is refused, the peak so far). --skip-emit stops after simplification.
-// Usage: scale_probe MODEL.sd [OUT.hpp] [--skip-emit]
+// makes (parse with differentiation, simplify each export, keep only what the exports
+// reach, emit the header streamed to the file), as one JSON line. Per phase: wall and CPU seconds,
+// the graph's node count after it, the heap in use after it (mallinfo2) and the peak resident
+// memory during it (the kernel's high-water mark, reset before each phase through
+// /proc/self/clear_refs; where that is refused, the peak so far). --skip-emit stops after
+// simplification. Usage: scale_probe MODEL.sd [OUT.hpp] [--skip-emit]
 #include "codegen/emit.hpp"
 #include "rewrite/simplify.hpp"
+#include "tools/atomic_file.hpp"
 #include "tools/model.hpp"
 
 #include <malloc.h>
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -101,7 +103,7 @@ int main(int argc, char** argv) {
     }
     using namespace symdiff;
     try {
-        Phase parse{"parse_differentiate"}, simplify{"simplify"}, emit{"emit"};
+        Phase parse{"parse_differentiate"}, simplify{"simplify"}, compact{"compact"}, emit{"emit"};
         const long rss_start = rss_kib().second;
         Timer t(parse);
         Model m = load_model(args[0]);
@@ -125,14 +127,24 @@ int main(int argc, char** argv) {
         ts.stop(m.graph->size());
         const std::size_t graph_bytes = m.graph->memory_bytes();
 
+        Timer tc(compact);
+        keep_only_exports(m);
+        tc.stop(m.graph->size());
+
         std::size_t header_bytes = 0;
         if (!skip_emit) {
             Timer te(emit);
-            const std::string header =
-                codegen::emit_header(*m.graph, m.exports, {"chain", "chain.sd"});
-            if (args.size() > 1)
-                std::ofstream(args[1], std::ios::binary) << header;
-            header_bytes = header.size();
+            const codegen::EmitOptions options{"chain", "chain.sd"};
+            if (args.size() > 1) {
+                write_file_atomically(args[1], [&](std::ostream& out) {
+                    codegen::emit_header(*m.graph, m.exports, options, out);
+                });
+                header_bytes = std::filesystem::file_size(args[1]);
+            } else {
+                std::ofstream null("/dev/null", std::ios::binary);
+                codegen::emit_header(*m.graph, m.exports, options, null);
+                header_bytes = static_cast<std::size_t>(null.tellp());
+            }
             te.stop(m.graph->size());
         }
         rusage r{};
@@ -144,7 +156,7 @@ int main(int argc, char** argv) {
                     nodes_parsed, before, after, passes, m.graph->size(), graph_bytes, header_bytes,
                     rss_start, r.ru_maxrss);
         bool first = true;
-        for (const Phase* p : {&parse, &simplify, &emit}) {
+        for (const Phase* p : {&parse, &simplify, &compact, &emit}) {
             if (p == &emit && skip_emit)
                 continue;
             std::printf("%s\"%s\": {\"wall_s\": %.4f, \"cpu_s\": %.4f, \"graph_nodes\": %zu, "
