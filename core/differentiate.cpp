@@ -52,7 +52,7 @@ Expr structural_vjp(Graph& g, const Node& n, NodeId id, int i, const Expr& adjoi
         if constexpr (E::kind == OpKind::leaf || E::kind == OpKind::elementwise)
             throw Error("internal error: no vjp rule for " + std::string(E::name));
         else
-            return E::template vjp<Expr>(i, xs, Expr(g, id), adjoint, n.payload);
+            return E::template vjp<Expr>(i, xs, Expr(g, id), adjoint, n.payload());
     });
 }
 
@@ -64,7 +64,7 @@ Expr structural_jvp(Graph& g, const Node& n, NodeId id, std::span<const std::opt
         if constexpr (E::kind == OpKind::leaf || E::kind == OpKind::elementwise)
             throw Error("internal error: no jvp rule for " + std::string(E::name));
         else
-            return E::template jvp<Expr>(xs, Expr(g, id), t, n.payload);
+            return E::template jvp<Expr>(xs, Expr(g, id), t, n.payload());
     });
 }
 
