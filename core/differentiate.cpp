@@ -6,7 +6,10 @@
 #include "core/sparsity.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <optional>
+#include <unordered_map>
 
 namespace symdiff {
 namespace {
@@ -87,37 +90,65 @@ bool is_masked(const Expr& e, int depth = 0) {
                          is_masked(Expr(g, n.args[2]), depth + 1));
 }
 
-constexpr int max_distribution_depth = 32;
+constexpr int max_distribution_steps = 8;
 
 // The chain rule's product, one per sweep: it remembers which cotangents carry a mask.
+// Distributing over a masked cotangent descends into its branches, which are themselves
+// earlier results of this product, and copies them: through n stacked kinks (abs(t) +
+// relu(t), n times) the copies grow geometrically, and without bounds 18 lines took 48 s
+// and 100 lines gigabytes. So one product distributes at most max_distribution_steps
+// times (beyond that, strong_mul keeps the mask's zeros winning), and repeated
+// (cotangent, partial) pairs are remembered per sweep.
 class Chain {
   public:
     // The contribution of cotangent (or tangent) `g` through local partial `p`.
-    Expr operator()(const Expr& g, const Expr& p, int depth = 0) {
+    Expr operator()(const Expr& g, const Expr& p) {
+        steps_ = max_distribution_steps;
+        return chain(g, p);
+    }
+
+  private:
+    Expr chain(const Expr& g, const Expr& p) {
         if (is_zero(p) || is_zero(g))
             return Expr(0.0);
         if (p.is_constant(1.0))
             return g;
         if (g.is_constant(1.0)) // the seed of a reverse sweep
             return p;
+        if (g.is_literal())
+            return product(g, p);
+        const Key key{g.id(), p.is_literal() ? no_node : p.id(),
+                      p.is_literal() ? std::bit_cast<std::uint64_t>(p.literal()) : 0};
+        if (const auto it = memo_.find(key); it != memo_.end())
+            return Expr(g.graph(), it->second);
+        Expr r = product(g, p);
+        if (!r.is_literal()) // literals are cheap to recompute, and need no node
+            memo_.emplace(key, r.id());
+        return r;
+    }
+
+    // Whether one more distribution fits in the product's budget (and uses it).
+    bool distribute() { return steps_ > 0 && steps_-- > 0; }
+
+    Expr product(const Expr& g, const Expr& p) {
         if (!p.is_literal() && p.node().op == Op::Where) { // partials of kinks: where(c, 1, 0)
             const Node w = p.node(); // copies: the calls below append to the graph
             Graph& gr = p.graph();
             if (gr[w.args[1]].is_const() || gr[w.args[2]].is_const())
-                return where(Expr(gr, w.args[0]), (*this)(g, Expr(gr, w.args[1]), depth),
-                             (*this)(g, Expr(gr, w.args[2]), depth));
+                return where(Expr(gr, w.args[0]), chain(g, Expr(gr, w.args[1])),
+                             chain(g, Expr(gr, w.args[2])));
         }
-        if (is_masked(g)) {
+        if (is_masked(g) && distribute()) {
             const Node w = g.node();
             Graph& gr = g.graph();
-            return where(Expr(gr, w.args[0]), (*this)(Expr(gr, w.args[1]), p, depth),
-                         (*this)(Expr(gr, w.args[2]), p, depth));
+            return where(Expr(gr, w.args[0]), chain(Expr(gr, w.args[1]), p),
+                         chain(Expr(gr, w.args[2]), p));
         }
-        if (!g.is_literal() && g.node().op == Op::Add && depth < max_distribution_depth) {
+        if (!g.is_literal() && g.node().op == Op::Add) {
             Graph& gr = g.graph();
             const Expr u(gr, g.node().args[0]), v(gr, g.node().args[1]);
-            if (is_masked(u) || is_masked(v)) // keep each mask outside its own product
-                return (*this)(u, p, depth + 1) + (*this)(v, p, depth + 1);
+            if ((is_masked(u) || is_masked(v)) && distribute()) // each mask outside its product
+                return chain(u, p) + chain(v, p);
         }
         if (p.is_constant(-1.0)) // after the mask cases: -where(c, a, 0) would hide the mask
             return -g;
@@ -126,7 +157,22 @@ class Chain {
         return g * p;
     }
 
-  private:
+    struct Key {
+        NodeId g, p;         // p is no_node for a literal partial ...
+        std::uint64_t value; // ... whose bits are here
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const {
+            std::uint64_t h = k.g * 0x9E3779B97F4A7C15ULL;
+            h = (h ^ k.p) * 0xBF58476D1CE4E5B9ULL;
+            h = (h ^ k.value) * 0x94D049BB133111EBULL;
+            return static_cast<std::size_t>(h ^ (h >> 29));
+        }
+    };
+    std::unordered_map<Key, NodeId, KeyHash> memo_;
+    int steps_ = 0; // distributions left to the current product
+
     // True if e may be exactly zero where a where-mask selected zero, below its top: a
     // linear or structural op of a masked value (sum_to(where(c, a, 0)), its transpose, a
     // product with it, ...) within max_mask_depth levels. Such zeros must beat an
