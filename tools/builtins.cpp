@@ -34,7 +34,7 @@ const Expr& x0(std::span<const CallArg> a) { return a[0].value.expr; }
 int axis1(std::span<const CallArg> a) { return static_cast<int>(a[1].integer); }
 
 // Element-wise functions: the op of the same name in the op table.
-Value build_elementwise(Graph&, const Builtin& fn, std::span<const CallArg> a) {
+Value build_elementwise(Graph&, const Builtin& fn, std::span<const CallArg> a, const BuildLimits&) {
     const Op op = *op_named(fn.name);
     if (a.size() == 1)
         return plain(elementwise(op, {x0(a)}));
@@ -43,50 +43,54 @@ Value build_elementwise(Graph&, const Builtin& fn, std::span<const CallArg> a) {
     return plain(elementwise(op, {x0(a), a[1].value.expr, a[2].value.expr}));
 }
 
-Value build_sum(Graph&, const Builtin&, std::span<const CallArg> a) {
+Value build_sum(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(a.size() == 1 ? sum(x0(a)) : sum(x0(a), axis1(a)));
 }
-Value build_mean(Graph&, const Builtin&, std::span<const CallArg> a) {
+Value build_mean(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(a.size() == 1 ? mean(x0(a)) : mean(x0(a), axis1(a)));
 }
-Value build_logsumexp(Graph&, const Builtin&, std::span<const CallArg> a) {
+Value build_logsumexp(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(a.size() == 1 ? logsumexp(x0(a)) : logsumexp(x0(a), axis1(a)));
 }
-Value build_softmax(Graph&, const Builtin&, std::span<const CallArg> a) {
+Value build_softmax(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(a.size() == 1 ? softmax(x0(a)) : softmax(x0(a), axis1(a)));
 }
-Value build_transpose(Graph&, const Builtin&, std::span<const CallArg> a) {
+Value build_transpose(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(transpose(x0(a)));
 }
-Value build_dot(Graph&, const Builtin&, std::span<const CallArg> a) {
+Value build_dot(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(dot(x0(a), a[1].value.expr));
 }
-Value build_diag(Graph&, const Builtin&, std::span<const CallArg> a) { return plain(diag(x0(a))); }
-Value build_tril(Graph&, const Builtin&, std::span<const CallArg> a) { return plain(tril(x0(a))); }
-Value build_zeros(Graph& g, const Builtin&, std::span<const CallArg> a) {
+Value build_diag(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
+    return plain(diag(x0(a)));
+}
+Value build_tril(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
+    return plain(tril(x0(a)));
+}
+Value build_zeros(Graph& g, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(zeros(g, shape_of(a)));
 }
-Value build_ones(Graph& g, const Builtin&, std::span<const CallArg> a) {
+Value build_ones(Graph& g, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(ones(g, shape_of(a)));
 }
-Value build_eye(Graph& g, const Builtin&, std::span<const CallArg> a) {
+Value build_eye(Graph& g, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(eye(g, a[0].integer));
 }
-Value build_reshape(Graph&, const Builtin&, std::span<const CallArg> a) {
+Value build_reshape(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(reshape(x0(a), shape_of(a.subspan(1))));
 }
-Value build_stack(Graph&, const Builtin&, std::span<const CallArg> a) {
+Value build_stack(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(stack(exprs(a)));
 }
-Value build_concat(Graph&, const Builtin&, std::span<const CallArg> a) {
+Value build_concat(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(concat(exprs(a)));
 }
 
-// Refuses a derivative that added more than max_derivative_nodes nodes since `before`.
-void check_growth(const Graph& g, NodeId before, const Builtin& fn) {
-    if (g.size() - before > max_derivative_nodes)
+// Refuses a derivative that added more than the cap of `limits` since `before`.
+void check_growth(const Graph& g, NodeId before, const Builtin& fn, const BuildLimits& limits) {
+    if (g.size() - before > limits.derivative_nodes)
         throw Error(in_quotes(fn.name) + " would add more than " +
-                    std::to_string(max_derivative_nodes) +
+                    std::to_string(limits.derivative_nodes) +
                     " nodes to the graph (each order of a derivative can double its size)");
 }
 
@@ -103,39 +107,44 @@ Value derivative(Expr result, DerivativeSpec::Kind kind, std::span<const CallArg
     return Value{result, s, {}};
 }
 
-Value build_grad(Graph& g, const Builtin& fn, std::span<const CallArg> a) {
+Value build_grad(Graph& g, const Builtin& fn, std::span<const CallArg> a,
+                 const BuildLimits& limits) {
     const NodeId before = g.size();
     const Expr d = grad(x0(a), a[1].value.expr);
-    check_growth(g, before, fn);
+    check_growth(g, before, fn, limits);
     return derivative(d, DerivativeSpec::Kind::grad, a);
 }
-Value build_jvp(Graph& g, const Builtin& fn, std::span<const CallArg> a) {
+Value build_jvp(Graph& g, const Builtin& fn, std::span<const CallArg> a,
+                const BuildLimits& limits) {
     const NodeId before = g.size();
     const Expr d = jvp(x0(a), a[1].value.expr, a[2].value.expr);
-    check_growth(g, before, fn);
+    check_growth(g, before, fn, limits);
     return derivative(d, DerivativeSpec::Kind::jvp, a);
 }
 // One order at a time (as core's diff does), so a diff that outgrows the cap stops early.
-Value build_diff(Graph& g, const Builtin& fn, std::span<const CallArg> a) {
+Value build_diff(Graph& g, const Builtin& fn, std::span<const CallArg> a,
+                 const BuildLimits& limits) {
     const int k = static_cast<int>(a[2].integer);
     Expr d = diff(x0(a), a[1].value.expr, 0); // checks the shapes
     for (int i = 0; i < k; ++i) {
         const NodeId before = g.size();
         d = diff(d, a[1].value.expr, 1);
-        check_growth(g, before, fn);
+        check_growth(g, before, fn, limits);
     }
     return derivative(d, DerivativeSpec::Kind::diff, a, k);
 }
-Value build_jacobian(Graph& g, const Builtin& fn, std::span<const CallArg> a) {
+Value build_jacobian(Graph& g, const Builtin& fn, std::span<const CallArg> a,
+                     const BuildLimits& limits) {
     const NodeId before = g.size();
     const Expr d = jacobian(x0(a), a[1].value.expr);
-    check_growth(g, before, fn);
+    check_growth(g, before, fn, limits);
     return derivative(d, DerivativeSpec::Kind::jacobian, a);
 }
-Value build_hessian(Graph& g, const Builtin& fn, std::span<const CallArg> a) {
+Value build_hessian(Graph& g, const Builtin& fn, std::span<const CallArg> a,
+                    const BuildLimits& limits) {
     const NodeId before = g.size();
     const Expr d = hessian(x0(a), a[1].value.expr);
-    check_growth(g, before, fn);
+    check_growth(g, before, fn, limits);
     return derivative(d, DerivativeSpec::Kind::hessian, a);
 }
 

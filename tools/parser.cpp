@@ -91,6 +91,7 @@ class Parser {
     std::unordered_map<std::string_view, Binding> locals_; // results of the current export
     std::unordered_map<std::string_view, SourceLoc> export_names_;
     int depth_ = 0;
+    std::size_t derivative_nodes_ = 0; // nodes that derivative calls added to the graph
 };
 
 // --------------------------------------------------------------------------------
@@ -482,7 +483,13 @@ Value Parser::call(const Token& name) {
     if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args))
         throw Error(arity_text(*fn) + ", got " + std::to_string(n), name.loc);
 
-    Value v = located(name.loc, [&] { return fn->build(g_, *fn, args); });
+    // The model's own nodes are those not made by derivative calls (see derivative_node_cap).
+    const bool derivative = std::ranges::find(fn->leading, ArgKind::variable) != fn->leading.end();
+    const NodeId before = g_.size();
+    const BuildLimits limits{derivative_node_cap(before - derivative_nodes_)};
+    Value v = located(name.loc, [&] { return fn->build(g_, *fn, args, limits); });
+    if (derivative)
+        derivative_nodes_ += g_.size() - before;
     v.expr = as_node(g_, v.expr);
     for (std::size_t k = 0; k < args.size(); ++k) {
         v.wrt = merged(std::move(v.wrt), args[k].value.wrt);
