@@ -19,6 +19,8 @@
 
 #include <regex>
 
+#include <sys/stat.h>
+
 using namespace symdiff;
 using namespace symdiff::test;
 
@@ -148,6 +150,39 @@ TEST_CASE("cli error: unreadable model file") {
     require_failure({"gen", missing, "-o", dir.file("out.hpp")},
                     "error: cannot read '" + missing + "': No such file or directory\n");
     CHECK(dir.entries().empty());
+}
+
+TEST_CASE("cli error: a model file without read permission") {
+    TempDir dir;
+    ::chmod(dir.file("").c_str(), 0755); // others may enter: see run_cli_unprivileged
+    const std::string m = dir.write("secret.sd", circuit_model);
+    REQUIRE(::chmod(m.c_str(), 0) == 0);
+    const std::string values = dir.write("secret.json", "{\"x\": 1, \"y\": 2, \"z\": 3}\n");
+    REQUIRE(::chmod(values.c_str(), 0) == 0);
+    const std::string open_model = dir.write("open.sd", circuit_model);
+    REQUIRE(::chmod(open_model.c_str(), 0644) == 0);
+    CliResult r = run_cli_unprivileged({"eval", m, "f_grad"});
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "error: cannot read '" + m + "': Permission denied\n");
+    r = run_cli_unprivileged({"eval", open_model, "f_grad", "--set-file", values});
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "error: cannot read '" + values + "': Permission denied\n");
+}
+
+TEST_CASE("cli error: gen into a folder without write permission") {
+    TempDir dir;
+    const std::string m = dir.write("circuit.sd", circuit_model);
+    REQUIRE(::chmod(m.c_str(), 0644) == 0);
+    REQUIRE(::chmod(dir.file("").c_str(), 0555) == 0);
+    const std::string out = dir.file("circuit.hpp");
+    const CliResult r = run_cli_unprivileged({"gen", m, "-o", out});
+    ::chmod(dir.file("").c_str(), 0755);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "error: cannot write '" + out + "': Permission denied\n");
+    CHECK(dir.entries() == std::vector<std::string>{"circuit.sd"});
 }
 
 TEST_CASE("cli error: the model is a directory") {

@@ -211,6 +211,10 @@ TEST_CASE("error: reserved identifiers of C++") {
         " is reserved in C++ (names with '__' or starting with '_' and a capital)";
     require_error("input a__b\n", "'a__b'" + why, 1, 7);
     require_error("input _Weight\n", "'_Weight'" + why, 1, 7);
+    require_error("input _Foo\n", "'_Foo'" + why, 1, 7);
+    require_error("input x\n_Foo = x\n", "'_Foo'" + why, 2, 1);
+    require_error("input x\nexport a__b(x) -> r = x\n", "'a__b'" + why, 2, 8);
+    require_error("input x\nexport e(x) -> __r = x\n", "'__r'" + why, 2, 16);
 }
 
 TEST_CASE("error: macro of the standard library") {
@@ -445,8 +449,12 @@ TEST_CASE("error: dimensions of a function must be integer literals") {
 }
 
 TEST_CASE("error: order of diff must be an integer literal") {
-    require_error("input x\nf = diff(x, x, 1.5)\n",
-                  "the order of 'diff' must be an integer literal", 2, 16);
+    const std::string msg = "the order of 'diff' must be an integer literal";
+    require_error("input x\nf = diff(x, x, 1.5)\n", msg, 2, 16);
+    require_error("input x\nf = diff(x, x, 2.0)\n", msg, 2, 16); // integral, but not an integer
+    require_error("input x\nf = diff(x, x, 1e0)\n", msg, 2, 16);
+    require_error("input x\nf = diff(x, x, x)\n", msg, 2, 16);
+    require_error("input x\nf = diff(x, x, 1 + 1)\n", msg, 2, 16);
 }
 
 TEST_CASE("error: order of diff must be non-negative") {
@@ -457,6 +465,22 @@ TEST_CASE("error: order of diff must be non-negative") {
 TEST_CASE("error: order of diff is at most 16") {
     require_error("input x\nf = diff(x, x, 17)\n", "the order of 'diff' is at most 16, got 17", 2,
                   16);
+}
+
+TEST_CASE("error: a derivative that would grow the graph geometrically") {
+    // Each order differentiates the previous derivative: the graph doubles per order, and
+    // the model's own 11 nodes allow 2^18 new ones (the floor of derivative_node_cap).
+    require_error("input x\nf = exp(sin(x) * x) / (1 + x * x)\ng = diff(f, x, 16)\n",
+                  "'diff' would add more than 262144 nodes to the graph (each order of a "
+                  "derivative can double its size)",
+                  3, 5);
+    std::string nested = "input x\nf0 = exp(sin(x) * x) / (1 + x * x)\n";
+    for (int k = 1; k <= 20; ++k)
+        nested += "f" + std::to_string(k) + " = grad(f" + std::to_string(k - 1) + ", x)\n";
+    require_error(nested + "export e(x) -> f20\n",
+                  "'grad' would add more than 262144 nodes to the graph (each order of a "
+                  "derivative can double its size)",
+                  17, 7);
 }
 
 TEST_CASE("error: hessian needs a scalar function") {
@@ -535,6 +559,21 @@ TEST_CASE("error from core: matrix product of scalars, at the @") {
 TEST_CASE("error from core: shapes do not broadcast, at the operator") {
     require_error("input a[2], b[3]\nf = a +\n  b\n", "shapes [2] and [3] do not broadcast", 2, 7);
     require_error("input a[2], b[3]\nf = max(a, b)\n", "shapes [2] and [3] do not broadcast", 2, 5);
+}
+
+TEST_CASE("error from core: the operands of where do not broadcast, at the call") {
+    require_error("input c[2], a[3]\nf = where(c > 0, a, 1)\n",
+                  "shapes [2] and [3] do not broadcast", 2, 5);
+    require_error("input c[2], a[2], b[3]\nf = where(c > 0, a, b)\n",
+                  "shapes [2] and [3] do not broadcast", 2, 5);
+    require_error("input c[2], a[2, 3]\nf = where(c > 0, a, 0)\n",
+                  "shapes [2] and [2,3] do not broadcast", 2, 5);
+}
+
+TEST_CASE("error from core: @ of vectors of different lengths, at the @") {
+    require_error("input x[2], y[3]\nf = x @ y\n", "@: inner dimensions differ: [2] @ [3]", 2, 7);
+    require_error("input A[2, 3], B[2, 3]\nf = A @ B\n",
+                  "@: inner dimensions differ: [2,3] @ [2,3]", 2, 7);
 }
 
 TEST_CASE("error from core: grad of a non-scalar, at the call") {

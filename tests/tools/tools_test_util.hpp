@@ -12,10 +12,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace symdiff::test {
 
@@ -132,7 +136,9 @@ inline std::string line_of(const std::string& source, int line) {
 }
 
 // Parsing `source` fails with exactly `message` at line:col, and the formatted error
-// shows that line with a caret under that column.
+// shows that line with a caret under that column. And as the user meets it: `symdiff eval`
+// of the model in a file exits with status 2, prints nothing on stdout, and on stderr
+// exactly FILE:LINE:COL: error: MESSAGE, the line and the caret.
 inline void require_error(const std::string& source, const std::string& message, int line,
                           int col) {
     INFO("source: " << source.substr(0, 200));
@@ -144,13 +150,66 @@ inline void require_error(const std::string& source, const std::string& message,
         CHECK(e.loc().line == line);
         CHECK(e.loc().col == col);
         const std::string shown = format_error(e, "m.sd", source);
-        const std::string header = "m.sd:" + std::to_string(line) + ":" + std::to_string(col) +
-                                   ": error: " + message + "\n";
+        const std::string at = ":" + std::to_string(line) + ":" + std::to_string(col);
+        const std::string header = "m.sd" + at + ": error: " + message + "\n";
         const std::string text = line_of(source, line);
+        CHECK(shown.starts_with(header));
         if (text.size() <= 160) // longer lines are cut to a window (tested on its own)
             CHECK(shown == header + text + "\n" +
                                std::string(static_cast<std::size_t>(col - 1), ' ') + "^\n");
+        TempDir dir;
+        const std::string path = dir.write("m.sd", source);
+        const CliResult r = run_cli({"eval", path, "e"});
+        CHECK(r.code == 2);
+        CHECK(r.out.empty());
+        CHECK(r.err.starts_with(path + at + ": error: " + message + "\n"));
+        CHECK(r.err == format_error(e, path, source));
     }
+}
+
+// Runs the command line in a child process that is not root: root may read and write any
+// file, so a test of a path without permission would prove nothing. As root, the child
+// becomes nobody (uid and gid 65534) first; the files it needs must be open to others.
+inline CliResult run_cli_unprivileged(const std::vector<std::string>& args) {
+    int fd[2];
+    REQUIRE(::pipe(fd) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) { // no Catch2 here: report through the pipe, or by the exit status
+        ::close(fd[0]);
+        if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
+            ::_exit(90);
+        std::ostringstream out, err;
+        const int code = cli::run(args, out, err);
+        const std::string report = std::to_string(code) + "\n" + std::to_string(out.str().size()) +
+                                   "\n" + out.str() + err.str();
+        for (std::size_t done = 0; done < report.size();) {
+            const ::ssize_t n = ::write(fd[1], report.data() + done, report.size() - done);
+            if (n <= 0)
+                ::_exit(91);
+            done += static_cast<std::size_t>(n);
+        }
+        ::_exit(0);
+    }
+    ::close(fd[1]);
+    std::string report;
+    char buf[4096];
+    for (::ssize_t n; (n = ::read(fd[0], buf, sizeof buf)) > 0;)
+        report.append(buf, static_cast<std::size_t>(n));
+    ::close(fd[0]);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0); // 90: could not give up root, 91: the pipe broke
+    std::istringstream in(report);
+    CliResult r;
+    std::size_t out_size = 0;
+    in >> r.code >> out_size;
+    in.get();
+    r.out.resize(out_size);
+    in.read(r.out.data(), static_cast<std::streamsize>(out_size));
+    r.err.assign(std::istreambuf_iterator<char>(in), {});
+    return r;
 }
 
 } // namespace symdiff::test
