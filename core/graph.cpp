@@ -115,7 +115,7 @@ bool same_node(const Node& a, const Node& b) {
     return a.payload_kind == 3 ? a.slice() == b.slice() : a.loop() == b.loop();
 }
 
-Graph::Graph() { table_.assign(1024, no_node); }
+Graph::Graph() { table_.assign(1024, Slot{}); }
 
 NodeId Graph::input(std::string_view name, const Shape& shape) {
     if (find_input(name))
@@ -212,12 +212,13 @@ std::optional<NodeId> Graph::fold(const Node& n) {
 
 NodeId Graph::intern(const Node& node) {
     const std::size_t h = hash_node(node);
+    const auto tag = static_cast<std::uint32_t>(h >> 32); // the slot comes from the low bits
     const std::size_t mask = table_.size() - 1;
     std::size_t slot = h & mask;
-    while (table_[slot] != no_node) {
-        const NodeId id = table_[slot];
-        if (same_node((*this)[id], node))
-            return id;
+    while (table_[slot].id != no_node) {
+        // A node is read only when its tag matches: most probes stay in the table.
+        if (table_[slot].tag == tag && same_node((*this)[table_[slot].id], node))
+            return table_[slot].id;
         slot = (slot + 1) & mask;
     }
     if (size_ >= std::numeric_limits<NodeId>::max() - 1)
@@ -233,8 +234,8 @@ NodeId Graph::intern(const Node& node) {
         n.point_at(slices_.emplace_back(node.slice()));
     else if (n.payload_kind == 5)
         n.point_at(loops_.emplace_back(node.loop()));
-    table_[slot] = id;
-    if (2 * std::size_t{size_} > table_.size())
+    table_[slot] = {id, tag};
+    if (4 * std::size_t{size_} > 3 * table_.size())
         grow_table();
     return id;
 }
@@ -243,14 +244,15 @@ void Graph::grow_table() {
     // The table is rebuilt from the nodes, so the old one goes first: growing never
     // holds both.
     const std::size_t slots = table_.size() * 2;
-    table_ = std::vector<NodeId>();
-    table_.assign(slots, no_node);
+    table_ = std::vector<Slot>();
+    table_.assign(slots, Slot{});
     const std::size_t mask = slots - 1;
     for (NodeId id = 0; id < size(); ++id) {
-        std::size_t slot = hash_node((*this)[id]) & mask;
-        while (table_[slot] != no_node)
+        const std::size_t h = hash_node((*this)[id]);
+        std::size_t slot = h & mask;
+        while (table_[slot].id != no_node)
             slot = (slot + 1) & mask;
-        table_[slot] = id;
+        table_[slot] = {id, static_cast<std::uint32_t>(h >> 32)};
     }
 }
 
@@ -297,7 +299,7 @@ bool Graph::is_const(NodeId id, double value) const {
 }
 
 std::size_t Graph::memory_bytes() const {
-    return chunks_.size() * (chunk_mask + 1) * sizeof(Node) + table_.capacity() * sizeof(NodeId) +
+    return chunks_.size() * (chunk_mask + 1) * sizeof(Node) + table_.capacity() * sizeof(Slot) +
            slices_.size() * sizeof(SliceSpec) + loops_.size() * sizeof(LoopSpec);
 }
 

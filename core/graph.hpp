@@ -85,7 +85,14 @@ class Graph {
     NodeId size_ = 0;
     std::deque<SliceSpec> slices_; // the specs slice and loop nodes point to (stable)
     std::deque<LoopSpec> loops_;
-    std::vector<NodeId> table_; // open addressing; no_node marks an empty slot
+    // The intern table: open addressing with linear probing, at most 3/4 full. A slot
+    // holds the id and 32 more bits of the node's hash, so a probe reads a node only on a
+    // likely match (each node read is a cache miss on a large graph).
+    struct Slot {
+        NodeId id = no_node; // no_node: empty
+        std::uint32_t tag = 0;
+    };
+    std::vector<Slot> table_;
     std::vector<InputInfo> inputs_;
     std::int32_t seeds_ = 0;
 };
