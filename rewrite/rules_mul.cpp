@@ -49,6 +49,9 @@ std::vector<Rule> mul_rules() {
         {"zero-div",        0 / x,              lit(0),             real_algebra},
         // (x y) / x = y
         {"div-mul-cancel",  (x * y) / x,        y,                  real_algebra},
+        // (y (x z)) / x = y z: what a forward sweep leaves when a partial is divided by
+        // the value it came from (log(sigmoid(x)): t (s (1 - s)) / s, 0/0 where s = 0)
+        {"div-mul-mul-cancel", (y * (x * z)) / x, y * z,            real_algebra},
         // x / c = x (1/c) when c = +-2^k: 1/c is exact, so both round the same real
         {"div-pow2",        x / c0,             x * fold(1 / c0),   when(power_of_two(c0))},
         // (x / c0) / c1 = x / (c0 c1)

@@ -140,6 +140,10 @@ std::vector<Case> cases() {
         {"abs_below_0", {scalar("x", -2)}, "abs(x)", [](E a) { return abs(a[0]); }, 2, {Tensor(-1.0)}},
         {"relu_at_0", {scalar("x", 0)}, "relu(x)", [](E a) { return relu(a[0]); }, 0, {Tensor(0.0)}},
         {"relu_above_0", {scalar("x", 0.5)}, "relu(x)", [](E a) { return relu(a[0]); }, 0.5, {Tensor(1.0)}},
+        {"relu_below_0", {scalar("x", -0.5)}, "relu(x)", [](E a) { return relu(a[0]); }, 0, {Tensor(0.0)}},
+        {"abs_above_0", {scalar("x", 3)}, "abs(x)", [](E a) { return abs(a[0]); }, 3, {Tensor(1.0)}},
+        {"relu_in_vectors", {vector("v", {-1, 0, 2})}, "sum(relu(v) * v)",
+         [](E a) { return sum(relu(a[0]) * a[0]); }, 4, {vec({0, 0, 4})}},
         {"max_tie_with_sqrt", {scalar("x", 0)}, "max(0, sqrt(x))",
          [](E a) { return max(0.0, sqrt(a[0])); }, 0, {Tensor(0.0)}},
         {"min_tie_with_sqrt", {scalar("x", 0)}, "min(0, -sqrt(x))",
@@ -152,7 +156,7 @@ std::vector<Case> cases() {
          [](E a) { return relu(sqrt(a[0])); }, 2, {Tensor(0.25)}},
         // --- numerically stable forms: values and gradients finite at the extremes
         {"log_sigmoid", {scalar("x", -800)}, "log(sigmoid(x))",
-         [](E a) { return log(sigmoid(a[0])); }, -800, {Tensor(1.0)}, compiled_reverse | eval_reverse},
+         [](E a) { return log(sigmoid(a[0])); }, -800, {Tensor(1.0)}, simplified_modes},
         {"softplus_large", {scalar("x", 1000)}, "softplus(x)",
          [](E a) { return softplus(a[0]); }, 1000, {Tensor(1.0)}},
         {"softplus_small", {scalar("x", -1000)}, "softplus(x)",
@@ -537,23 +541,26 @@ TEST_CASE("NaN safety: the table covers every required case in every mode", "[na
     for (const Case& c : cases())
         modes[c.name] = c.modes;
     for (const char* required :
-         {"where_sqrt", "where_sqrt_broadcast", "where_log", "where_pow", "where_division",
-          "where_over_sum", "where_over_mean", "where_over_matmul", "where_over_transpose",
-          "max_tie", "min_tie", "abs_at_0", "relu_at_0", "softplus_large",
-          "logsumexp_equal_large", "logsumexp_minus_infinity", "sigmoid_large", "tanh_small"}) {
+         {"where_sqrt", "where_sqrt_of_negative", "where_sqrt_broadcast", "where_log", "where_pow",
+          "where_division", "where_over_sum", "where_over_mean", "where_over_matmul",
+          "where_over_transpose", "max_tie", "max_apart", "min_tie", "min_apart",
+          "max_ties_in_vectors", "abs_at_0", "abs_below_0", "abs_above_0", "relu_at_0",
+          "relu_above_0", "relu_below_0", "relu_in_vectors", "softplus_large", "softplus_small",
+          "logsumexp_equal_large", "logsumexp_minus_infinity", "log_one_plus_x", "sigmoid_large",
+          "sigmoid_small", "tanh_large", "tanh_small"}) {
         INFO(required);
         REQUIRE(modes.count(required));
         CHECK(modes[required] == all_modes);
     }
-    // -800 needs the simplifier's stable rewrite; its forward mode: the test below
-    CHECK(modes.at("log_sigmoid") == (compiled_reverse | eval_reverse));
+    // -800 needs the simplifier's stable rewrites (log-sigmoid in reverse mode, and
+    // div-mul-mul-cancel for the forward sweep's t s (1 - s) / s): the simplified modes
+    CHECK(modes.at("log_sigmoid") == simplified_modes);
 }
 
-TEST_CASE("NaN safety: forward mode of log(sigmoid(x)) at x = -800 after simplification",
-          "[nan][!mayfail]") {
+TEST_CASE("NaN safety: log(sigmoid(x)) at x = -800 through symdiff eval, both modes", "[nan]") {
     // Reverse mode simplifies to 1 - sigmoid(x) = 1. The jvp is built as
-    // (t * (s * (1 - s))) / s with s = sigmoid(x) = 0 at -800, and no rule cancels the s:
-    // 0 / 0 = NaN, in `symdiff eval` and in the emitted code alike.
+    // (t * (s * (1 - s))) / s with s = sigmoid(x) = 0 at -800, which was 0 / 0 = NaN until
+    // div-mul-mul-cancel took the s out.
     std::string tmpl = (fs::temp_directory_path() / "symdiff-nan-XXXXXX").string();
     REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
     const fs::path model = fs::path(tmpl) / "log_sigmoid.sd";
