@@ -4,7 +4,8 @@
 # when symdiff is added with add_subdirectory or FetchContent; either way the program it
 # runs is the target symdiff::symdiff.
 #
-#   symdiff_generate(<target> MODELS <model.sd>... [NAMESPACE <ns>] [OUTPUT_DIR <dir>])
+#   symdiff_generate(<target> MODELS <model.sd>... [NAMESPACE <ns>] [OUTPUT_DIR <dir>]
+#                    [STRICT])
 #
 # For each model, one custom command writes <OUTPUT_DIR>/<stem>.hpp (<stem>: the model's
 # file name without .sd), namespace <stem> unless NAMESPACE <ns> is given (then every
@@ -20,6 +21,8 @@
 #   NAMESPACE   the C++ namespace of the generated code.
 #   OUTPUT_DIR  default ${CMAKE_CURRENT_BINARY_DIR}/symdiff_generated; relative paths
 #               are relative to CMAKE_CURRENT_BINARY_DIR.
+#   STRICT      simplify by the rules that are exact in IEEE arithmetic only
+#               (`symdiff gen --strict`; docs/float-policy.md).
 # A header is regenerated when its model or the symdiff program changes, and only then.
 # A model error fails the build with `model.sd:LINE:COL: error: ...` in the build log;
 # `symdiff gen` writes atomically, so a failed step leaves no header (or the previous
@@ -61,13 +64,17 @@ function(_symdiff_namespace_problem name out)
 endfunction()
 
 function(symdiff_generate)
-  set(usage "usage: symdiff_generate(<target> MODELS <model.sd>... [NAMESPACE <ns>] [OUTPUT_DIR <dir>])")
-  if(ARGC EQUAL 0 OR ARGV0 MATCHES "^(MODELS|NAMESPACE|OUTPUT_DIR)$")
+  set(usage "usage: symdiff_generate(<target> MODELS <model.sd>... [NAMESPACE <ns>] [OUTPUT_DIR <dir>] [STRICT])")
+  if(ARGC EQUAL 0 OR ARGV0 MATCHES "^(MODELS|NAMESPACE|OUTPUT_DIR|STRICT)$")
     message(FATAL_ERROR "symdiff_generate: the first argument must be the target that uses "
                         "the generated headers\n${usage}")
   endif()
   set(target "${ARGV0}")
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "NAMESPACE;OUTPUT_DIR" "MODELS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STRICT" "NAMESPACE;OUTPUT_DIR" "MODELS")
+  set(strict_flag "")
+  if(arg_STRICT)
+    set(strict_flag "--strict")
+  endif()
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "symdiff_generate(${target}): unexpected arguments "
                         "'${arg_UNPARSED_ARGUMENTS}'\n${usage}")
@@ -174,9 +181,11 @@ function(symdiff_generate)
       list(GET previous 0 previous_model)
       list(GET previous 1 previous_ns)
       list(GET previous 2 previous_dir)
-      list(GET previous 3 previous_step)
+      list(GET previous 3 previous_strict)
+      list(GET previous 4 previous_step)
       if(previous_model STREQUAL model_path AND previous_ns STREQUAL ns
-         AND previous_dir STREQUAL CMAKE_CURRENT_SOURCE_DIR)
+         AND previous_dir STREQUAL CMAKE_CURRENT_SOURCE_DIR
+         AND previous_strict STREQUAL "${arg_STRICT}")
         list(APPEND reused_steps ${previous_step})
         continue()
       endif()
@@ -189,13 +198,13 @@ function(symdiff_generate)
     cmake_path(GET model_path FILENAME model_name)
     add_custom_command(
       OUTPUT "${header}"
-      COMMAND symdiff::symdiff gen "${model_path}" -o "${header}" --namespace "${ns}"
+      COMMAND symdiff::symdiff gen "${model_path}" -o "${header}" --namespace "${ns}" ${strict_flag}
       DEPENDS "${model_path}" ${program_dependency}
       COMMENT "Generating ${shown} from ${model_name} (symdiff gen)"
       VERBATIM)
     list(APPEND new_headers "${header}")
     set_property(GLOBAL PROPERTY "_SYMDIFF_GENERATE_${header}"
-                 "${model_path};${ns};${CMAKE_CURRENT_SOURCE_DIR};")
+                 "${model_path};${ns};${CMAKE_CURRENT_SOURCE_DIR};${arg_STRICT};")
   endforeach()
 
   # The step that owns this call's commands, so that any number of targets (in any

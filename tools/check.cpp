@@ -286,7 +286,7 @@ Check::Check(Model model, CheckOptions options)
             throw Error(shape_mismatch(name, want, value.shape()));
     }
     for (const Function& f : model_.exports)
-        symbolic_.push_back(simplified(*model_.graph, f));
+        symbolic_.push_back(simplified(*model_.graph, f, options_.simplify));
 }
 
 CheckReport Check::run() {
@@ -538,6 +538,7 @@ int check_command(const Args& a, std::ostream& out, const std::function<void(Che
                                     "a non-negative whole number");
     Model m = load(path);
     options.at = given_values(a);
+    options.simplify = simplify_options(a);
     std::vector<std::string> inputs;
     for (const InputInfo& in : m.graph->inputs())
         inputs.push_back(in.name);

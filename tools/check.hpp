@@ -47,6 +47,7 @@ struct CheckOptions {
     NativeBuildOptions native;
     Tolerances tolerances;
     std::size_t max_fd_directions = 64; // per result and point; more are sampled evenly
+    rewrite::Options simplify;          // as gen is given them (--strict)
 };
 
 // One mode's comparison with the symbolic graph, over every point.

@@ -43,6 +43,7 @@ constexpr OptionSpec option_specs[] = {
     {"--set", true, true},   {"--set-file", true, false},  {"--json", false, false},
     {"-o", true, false},     {"--namespace", true, false}, {"--points", true, false},
     {"--seed", true, false}, {"--help", false, false},     {"--simplify", false, false},
+    {"--strict", false, false},
 };
 
 struct Command {
@@ -61,32 +62,33 @@ int dot_command(const Args& a, std::ostream& out, const Hooks&);
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"gen",
-         "MODEL.sd -o OUT.hpp [--namespace NS]",
+         "MODEL.sd -o OUT.hpp [--namespace NS] [--strict]",
          "write a C++ header with every export of the model (namespace: the model's file stem)",
          {"MODEL.sd"},
-         {"-o", "--namespace"},
+         {"-o", "--namespace", "--strict"},
          gen_command},
         {"eval",
-         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json]",
+         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json] [--strict]",
          "evaluate export FN (its results, derivatives included) at the given values",
          {"MODEL.sd", "FN"},
-         {"--set", "--set-file", "--json"},
+         {"--set", "--set-file", "--json", "--strict"},
          eval_command},
         {"check",
-         "MODEL.sd [--set NAME=VALUE ...] [--set-file F.json] [--points N] [--seed S]",
+         "MODEL.sd [--set NAME=VALUE ...] [--set-file F.json] [--points N] [--seed S] "
+         "[--strict]",
          "hold every result against the tape, the compiled code and finite differences, at N "
          "random points (default 3, from seed S, default 1) and the --set point",
          {"MODEL.sd"},
-         {"--set", "--set-file", "--points", "--seed"},
+         {"--set", "--set-file", "--points", "--seed", "--strict"},
          [](const Args& a, std::ostream& out, const Hooks& hooks) {
              return check_command(a, out, hooks.before_check);
          }},
         {"compare",
-         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json]",
+         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json] [--strict]",
          "one export in symbol-to-symbol and symbol-to-number mode: agreement, node counts, "
          "time per call, memory",
          {"MODEL.sd", "FN"},
-         {"--set", "--set-file", "--json"},
+         {"--set", "--set-file", "--json", "--strict"},
          [](const Args& a, std::ostream& out, const Hooks&) { return compare_command(a, out); }},
         {"dot",
          "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--simplify] [-o OUT.dot]",
@@ -130,6 +132,8 @@ std::string help_text() {
         "  --points N         check: how many random points per export (default 3)\n"
         "  --seed S           check: the seed of the random points (default 1)\n"
         "  --simplify         dot: draw the simplified graph, not the one differentiation built\n"
+        "  --strict           gen, eval, check, compare: simplify by the rules that are exact in\n"
+        "                     IEEE arithmetic only (docs/float-policy.md)\n"
         "  --help             this text, or a command's usage: symdiff eval --help\n"
         "  --version          the version\n"
         "\nexit status: 0 success, 1 a check failed, 2 bad input (a message on stderr)\n";
@@ -222,7 +226,7 @@ int gen_command(const Args& a, std::ostream&, const Hooks&) {
     const std::string ns = namespace_for(a, path);
     Model m = load(path);
     for (Function& f : m.exports)
-        f = simplified(*m.graph, f);
+        f = simplified(*m.graph, f, simplify_options(a));
     keep_only_exports(m); // what building and simplifying left behind is dead: free it
     const codegen::EmitOptions options{ns, std::filesystem::path(path).filename().string()};
     // Streamed to the file: a large model's header is not held in memory.
@@ -267,7 +271,7 @@ int eval_command(const Args& a, std::ostream& out, const Hooks&) {
     Model m = load(a.positional[0]);
     const Function& raw = find_export(m, a.positional[1]);
     const Bindings bindings = bind_params(*m.graph, raw, given_values(a));
-    const Function f = simplified(*m.graph, raw);
+    const Function f = simplified(*m.graph, raw, simplify_options(a));
     std::vector<NodeId> roots;
     for (const auto& r : f.results)
         roots.push_back(r.node);

@@ -24,6 +24,12 @@ Model load(const std::string& path) {
     return in_file(path, source, [&] { return parse_model(source, path); });
 }
 
+rewrite::Options simplify_options(const Args& a) {
+    rewrite::Options o;
+    o.strict = a.has("--strict");
+    return o;
+}
+
 std::vector<std::pair<std::string, Tensor>> given_values(const Args& a) {
     std::vector<std::pair<std::string, Tensor>> values;
     if (const auto file = a.value("--set-file")) {

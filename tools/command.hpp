@@ -69,6 +69,8 @@ auto in_file(const std::string& path, const std::string& text, F&& f) -> decltyp
 
 // The model at `path`; a located parse error becomes a FileError.
 Model load(const std::string& path);
+// The simplifier's options the command line asks for (--strict: exact rules only).
+rewrite::Options simplify_options(const Args& a);
 // The values of --set-file, then of --set (which override), in first-given order.
 std::vector<std::pair<std::string, Tensor>> given_values(const Args& a);
 // Export `fn` of `m`, or a UsageError "'PATH' has no export 'FN'" listing the exports.

@@ -157,7 +157,7 @@ CompareReport run_compare(Model& model, const std::string& function,
         raw_roots.push_back(r.node);
     report.symbolic.nodes_function = reachable(g, primal_roots(raw, specs)).size();
     report.symbolic.nodes_raw = reachable(g, raw_roots).size();
-    const Function sym = simplified(g, raw);
+    const Function sym = simplified(g, raw, options.simplify);
     std::vector<NodeId> sym_roots;
     for (const auto& r : sym.results)
         sym_roots.push_back(r.node);
@@ -334,6 +334,7 @@ int compare_command(const Args& a, std::ostream& out) {
     const Function& f = find_export(m, a.positional.at(1));
     CompareOptions options;
     options.at = given_values(a);
+    options.simplify = simplify_options(a);
     for (const auto& [name, value] : options.at)
         require_parameter(*m.graph, f, name);
     const std::string fn = f.name;

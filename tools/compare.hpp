@@ -25,6 +25,7 @@ struct CompareOptions {
     std::uint64_t seed = 1;
     bool compile = true;
     NativeBuildOptions native;
+    rewrite::Options simplify; // as gen is given them (--strict)
     // Time spent measuring each mode, at most (and at least 5 samples of >= 200 us each,
     // whichever takes longer).
     double seconds_per_mode = 0.25;

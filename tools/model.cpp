@@ -60,12 +60,12 @@ std::vector<NodeId> primal_roots(const Function& f,
     return primal;
 }
 
-Function simplified(Graph& g, const Function& f) {
+Function simplified(Graph& g, const Function& f, const rewrite::Options& options) {
     Function s = f;
     std::vector<NodeId> roots;
     for (const auto& r : f.results)
         roots.push_back(r.node);
-    const std::vector<NodeId> out = rewrite::simplify(g, roots);
+    const std::vector<NodeId> out = rewrite::simplify(g, roots, options);
     for (std::size_t k = 0; k < roots.size(); ++k)
         s.results[k].node = out[k];
     return s;

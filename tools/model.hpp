@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/function.hpp"
 #include "core/graph.hpp"
+#include "rewrite/simplify.hpp"
 
 #include <memory>
 #include <optional>
@@ -63,8 +64,9 @@ std::vector<NodeId> primal_roots(const Function& f,
 
 // Export `f` with its results replaced by their simplified forms, as `gen` emits them (one
 // simplifier call for all results, so they share their simplified subexpressions); the
-// simplified nodes are appended to `g`.
-Function simplified(Graph& g, const Function& f);
+// simplified nodes are appended to `g`. Strict options keep only the rules that are exact
+// in IEEE arithmetic (docs/float-policy.md).
+Function simplified(Graph& g, const Function& f, const rewrite::Options& options = {});
 
 // Replaces m.graph by a graph of only what m.exports reach (Graph::compact), with the
 // exports' nodes renumbered, and clears m.result_specs (their nodes may be gone): for a

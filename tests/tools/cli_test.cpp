@@ -54,7 +54,7 @@ TEST_CASE("cli: --help lists every command and option") {
              {"\n  gen MODEL.sd -o OUT.hpp [--namespace NS]", "\n  eval MODEL.sd FN",
               "\n  check MODEL.sd", "\n  compare MODEL.sd FN", "\n  dot MODEL.sd FN",
               "--set NAME=VALUE", "--set-file F.json", "--json", "--points N", "--seed S",
-              "--simplify", "--version",
+              "--simplify", "--strict", "--version",
               "exit status: 0 success, 1 a check failed, 2 bad input"})
             CHECK(r.out.find(word) != std::string::npos);
     }
@@ -64,7 +64,8 @@ TEST_CASE("cli: a command's --help prints its usage") {
     const CliResult r = run_cli({"eval", "--help"});
     CHECK(r.code == 0);
     CHECK(r.out.starts_with(
-        "usage: symdiff eval MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json]\n"));
+        "usage: symdiff eval MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json] "
+        "[--strict]\n"));
     CHECK(run_cli({"gen", "m.sd", "--help"})
               .out.starts_with("usage: symdiff gen MODEL.sd -o OUT.hpp"));
 }
@@ -129,15 +130,15 @@ TEST_CASE("cli error: option needs a value") {
 TEST_CASE("cli error: missing argument") {
     require_failure({"eval", "m.sd"}, "error: missing argument FN for 'eval'\n"
                                       "hint: usage: symdiff eval MODEL.sd FN [--set NAME=VALUE "
-                                      "...] [--set-file F.json] [--json]\n");
+                                      "...] [--set-file F.json] [--json] [--strict]\n");
     require_failure({"gen"}, "error: missing argument MODEL.sd for 'gen'\n"
-                             "hint: usage: symdiff gen MODEL.sd -o OUT.hpp [--namespace NS]\n");
+                             "hint: usage: symdiff gen MODEL.sd -o OUT.hpp [--namespace NS] [--strict]\n");
 }
 
 TEST_CASE("cli error: unexpected argument") {
     require_failure({"gen", "m.sd", "extra", "-o", "x.hpp"},
                     "error: unexpected argument 'extra'\nhint: usage: symdiff gen MODEL.sd -o "
-                    "OUT.hpp [--namespace NS]\n");
+                    "OUT.hpp [--namespace NS] [--strict]\n");
 }
 
 // --- reading the model
@@ -222,7 +223,7 @@ TEST_CASE("cli: gen writes a header in the namespace of the model's stem") {
 TEST_CASE("cli error: gen needs -o") {
     require_failure({"gen", example("circuit.sd")},
                     "error: gen needs the output file: -o OUT.hpp\nhint: usage: symdiff gen "
-                    "MODEL.sd -o OUT.hpp [--namespace NS]\n");
+                    "MODEL.sd -o OUT.hpp [--namespace NS] [--strict]\n");
 }
 
 TEST_CASE("cli error: gen with an unusable namespace") {
@@ -319,6 +320,47 @@ TEST_CASE("cli: eval prints NaN and infinities as Python's json does") {
           "{\"function\": \"e\", \"outputs\": {\"a\": -Infinity, \"b\": Infinity, \"c\": NaN}}\n");
 }
 
+TEST_CASE("cli: --strict simplifies by the exact rules only, in gen, eval, check and compare") {
+    // x y / x -> y is real algebra (div-mul-cancel): at x = 0 it turns NaN into y.
+    TempDir dir;
+    const std::string m = dir.write("r.sd", "input x, y\nexport e(x, y) -> r = x * y / x\n");
+    const std::vector<std::string> at{"--set", "x=0", "--set", "y=3"};
+    auto eval = [&](bool strict) {
+        std::vector<std::string> args{"eval", m, "e"};
+        args.insert(args.end(), at.begin(), at.end());
+        if (strict)
+            args.push_back("--strict");
+        const CliResult r = run_cli(args);
+        CHECK(r.code == 0);
+        return r.out;
+    };
+    CHECK(eval(false) == "r = 3\n");
+    CHECK(eval(true) == "r = NaN\n");
+
+    const std::string loose = dir.file("loose.hpp"), strict = dir.file("strict.hpp");
+    REQUIRE(run_cli({"gen", m, "-o", loose}).code == 0);
+    REQUIRE(run_cli({"gen", m, "-o", strict, "--strict"}).code == 0);
+    CHECK(read_file(loose).find(" / ") == std::string::npos);
+    CHECK(read_file(strict).find(" / ") != std::string::npos);
+
+    auto simplified_nodes = [&](bool strict_mode) {
+        std::vector<std::string> args{"compare", m, "e", "--json"};
+        args.insert(args.end(), at.begin(), at.end());
+        if (strict_mode)
+            args.push_back("--strict");
+        const CliResult r = run_cli(args);
+        REQUIRE(r.code == 0);
+        std::smatch n;
+        REQUIRE(std::regex_search(r.out, n, std::regex("\"nodes_simplified\": ([0-9]+)")));
+        return std::stoi(n[1]);
+    };
+    CHECK(simplified_nodes(false) == 1); // y
+    CHECK(simplified_nodes(true) == 4);  // x, y, x * y, / x
+    // check holds the strictly simplified graph against the tape, which agrees with it
+    // at random points (x != 0)
+    CHECK(run_cli({"check", m, "--points", "2", "--strict"}).code == 0);
+}
+
 TEST_CASE("cli: eval --set-file, with --set overriding it") {
     TempDir dir;
     const std::string values = dir.write("values.json", "{\"x\": -2, \"y\": 5,\n \"z\": -4}\n");
@@ -408,5 +450,5 @@ TEST_CASE("cli: options may come in any order, and '--' ends them") {
     require_failure({"eval", "--", example("circuit.sd"), "f_grad", "--json"},
                     "error: unexpected argument '--json'\n"
                     "hint: usage: symdiff eval MODEL.sd FN [--set NAME=VALUE ...] [--set-file "
-                    "F.json] [--json]\n");
+                    "F.json] [--json] [--strict]\n");
 }
