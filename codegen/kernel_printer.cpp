@@ -399,10 +399,31 @@ void KernelPrinter::print(const Kernel& k) {
         close_loops(depth - plan.kept);
         w_.line("double sum_ = 0.0;");
         open_loops(plan.kept, depth);
-        w_.line("sum_ += std::exp(" + root() + " - max_);");
+        if (k.side.buffer < 0) {
+            w_.line("sum_ += std::exp(" + root() + " - max_);");
+        } else { // softmax = exp(v - max) / sum, exp(v - result) where max is not finite
+            w_.line("const double e_ = std::exp(" + root() + " - max_);");
+            w_.line(access(k.side) + " = e_;");
+            w_.line("sum_ += e_;");
+        }
         close_loops(depth - plan.kept);
         w_.line(std::string(local ? "" : "const double ") + acc +
                 " = std::isfinite(max_) ? max_ + std::log(sum_) : max_;");
+        if (k.side.buffer >= 0) {
+            w_.open("if (std::isfinite(max_))");
+            for (std::size_t d = plan.kept; d < depth; ++d) { // reads no body value
+                const std::string v = loop_var(plan.loops[d]);
+                w_.open("for (std::ptrdiff_t " + v + " = 0; " + v + " < " +
+                        std::to_string(k.domain[plan.loops[d]]) + "; ++" + v + ")");
+            }
+            w_.line(access(k.side) + " /= sum_;");
+            close_loops(depth - plan.kept);
+            w_.reopen("else");
+            open_loops(plan.kept, depth);
+            w_.line(access(k.side) + " = std::exp(" + root() + " - " + acc + ");");
+            close_loops(depth - plan.kept);
+            w_.close();
+        }
     }
     if (!local)
         w_.line(out + " = " + acc + ";");

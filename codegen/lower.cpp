@@ -85,6 +85,7 @@ class Lowering {
     Program run() {
         collect();
         find_regions();
+        find_softmaxes();
         place();
         assign_buffers();
         build_steps();
@@ -163,6 +164,30 @@ class Lowering {
         }
     }
 
+    // exp(v - broadcast(logsumexp_to(v))), softmax as a logsumexp's derivative (and the
+    // language's softmax) writes it, is stored by the logsumexp's kernel (Kernel::side)
+    // and gets no kernel of its own: its exps are those of the logsumexp's sum pass.
+    void find_softmaxes() {
+        softmax_of_.assign(nodes_.size(), -1);
+        lse_of_.assign(nodes_.size(), -1);
+        for (std::size_t s = 0; s < nodes_.size(); ++s) {
+            const Node& e = g_[nodes_[s]];
+            if (e.op != Op::Exp || region_[s] != top || g_[e.args[0]].op != Op::Sub)
+                continue;
+            const Node& d = g_[e.args[0]];
+            const NodeId v = d.args[0], b = d.args[1];
+            if (g_[b].op != Op::Broadcast || g_[b].shape != g_[v].shape || e.shape != g_[v].shape)
+                continue;
+            const NodeId lse = g_[b].args[0];
+            const std::size_t sl = slot(lse);
+            if (g_[lse].op != Op::LogSumExpTo || g_[lse].args[0] != v || region_[sl] != top ||
+                softmax_of_[sl] >= 0)
+                continue;
+            softmax_of_[sl] = static_cast<int>(s);
+            lse_of_[s] = static_cast<int>(sl);
+        }
+    }
+
     // How many times one element of operand i is read per element computed by n.
     double read_factor(const Node& n, int i) const {
         const OpKind kind = info(n.op).kind;
@@ -221,7 +246,8 @@ class Lowering {
                 p = Place::constant;
             else if (n.op == Op::Seed)
                 p = Place::seed;
-            else if (n.op == Op::Input || root[s] || forced[s] || depth[s] >= max_inline_depth)
+            else if (n.op == Op::Input || root[s] || forced[s] || lse_of_[s] >= 0 ||
+                     depth[s] >= max_inline_depth)
                 p = Place::buffer;
             else if (kind == OpKind::flat || (kind == OpKind::view && index_plan(g_, n).guard_count == 0))
                 p = Place::inlined; // index arithmetic, free
@@ -474,6 +500,8 @@ class Lowering {
                 k.result = a;
             }
             k.out = linearize(out, p.out, n.shape);
+            if (const int e = softmax_of_[s]; e >= 0)
+                k.side = linearize(buffer_[u(e)], p.in[0], g_[nodes_[u(e)]].shape);
         } else if (kind == OpKind::loop && n.loop().colours) {
             k = recovery_kernel(id, out);
         } else if (kind == OpKind::loop) { // the body's value for this direction, into its slice
@@ -581,6 +609,7 @@ class Lowering {
             if (v.kind == Value::Kind::load || v.kind == Value::Kind::seed || v.kind == Value::Kind::guard)
                 strip(v.at.step);
         strip(k.out.step);
+        strip(k.side.step);
         for (KernelGuard& gd : k.guards)
             strip(gd.coef);
         std::erase_if(k.guards, [&](const KernelGuard& gd) {
@@ -663,8 +692,8 @@ class Lowering {
     void build_steps() {
         for (std::size_t s = 0; s < nodes_.size(); ++s) {
             const Op op = g_[nodes_[s]].op;
-            if (place_[s] != Place::buffer || op == Op::Input)
-                continue;
+            if (place_[s] != Place::buffer || op == Op::Input || lse_of_[s] >= 0)
+                continue; // (a softmax is stored by its logsumexp's kernel)
             if (info(op).kind == OpKind::flat && buffer_[s] == buffer_[slot(flat_source(nodes_[s]))])
                 continue; // a reshape of a node computed in place (see assign_buffers)
             Kernel k = kernel_for(s);
@@ -703,20 +732,26 @@ class Lowering {
                     if (v.kind == Value::Kind::load)
                         read[u(v.at.buffer)] = true;
             });
-            auto unread = [&](const Step& step) {
-                if (step.loop >= 0)
-                    return false;
-                const Buffer& b = prog_.buffers[u(step.kernel.out.buffer)];
-                return (b.kind == Buffer::Kind::work || b.kind == Buffer::Kind::local) &&
-                       !read[u(step.kernel.out.buffer)];
+            auto unread = [&](const Access& a) {
+                if (a.buffer < 0)
+                    return true;
+                const Buffer& b = prog_.buffers[u(a.buffer)];
+                return (b.kind == Buffer::Kind::work || b.kind == Buffer::Kind::local) && !read[u(a.buffer)];
             };
-            changed = std::erase_if(prog_.steps, unread) > 0;
+            auto dead = [&](const Step& step) {
+                return step.loop < 0 && unread(step.kernel.out) && unread(step.kernel.side);
+            };
+            changed = std::erase_if(prog_.steps, dead) > 0;
             for (Loop& loop : prog_.loops)
-                changed = std::erase_if(loop.steps, unread) > 0 || changed;
+                changed = std::erase_if(loop.steps, dead) > 0 || changed;
         }
         // Buffers no kernel writes any more go (they would be unused variables).
         std::vector<bool> written(prog_.buffers.size(), false);
-        prog_.for_each_kernel([&](const Kernel& k) { written[u(k.out.buffer)] = true; });
+        prog_.for_each_kernel([&](const Kernel& k) {
+            written[u(k.out.buffer)] = true;
+            if (k.side.buffer >= 0)
+                written[u(k.side.buffer)] = true;
+        });
         std::vector<int> renumber(prog_.buffers.size(), -1);
         std::vector<Buffer> kept;
         for (std::size_t b = 0; b < prog_.buffers.size(); ++b) {
@@ -732,6 +767,8 @@ class Lowering {
                 if (step.loop >= 0)
                     continue;
                 step.kernel.out.buffer = renumber[u(step.kernel.out.buffer)];
+                if (step.kernel.side.buffer >= 0)
+                    step.kernel.side.buffer = renumber[u(step.kernel.side.buffer)];
                 for (Value& v : step.kernel.body)
                     if (v.kind == Value::Kind::load)
                         v.at.buffer = renumber[u(v.at.buffer)];
@@ -760,10 +797,14 @@ class Lowering {
         for (const Step& step : steps) {
             if (step.loop < 0) {
                 const Kernel& k = step.kernel;
-                Span& out = life[u(k.out.buffer)];
-                if (out.first < 0)
-                    out.first = t;
-                out.last = std::max(out.last, t);
+                for (const Access* w : {&k.out, &k.side}) {
+                    if (w->buffer < 0)
+                        continue;
+                    Span& span = life[u(w->buffer)];
+                    if (span.first < 0)
+                        span.first = t;
+                    span.last = std::max(span.last, t);
+                }
                 for (const Value& v : k.body)
                     if (v.kind == Value::Kind::load)
                         life[u(v.at.buffer)].last = std::max(life[u(v.at.buffer)].last, t);
@@ -871,6 +912,8 @@ class Lowering {
     std::vector<Place> place_;
     std::vector<int> buffer_;   // per slot: the buffer holding the node's value
     std::vector<int> region_;   // per slot: the loop it runs in, or `top`
+    std::vector<int> softmax_of_; // per logsumexp slot: the slot of the softmax its kernel stores, or -1
+    std::vector<int> lse_of_;     // per softmax slot: the slot of the logsumexp storing it, or -1
     std::map<NodeId, int> loop_index_; // SeedLoop node -> index into prog_.loops
     std::vector<std::pair<NodeId, int>> copies_; // results copied into output buffers
     std::map<std::size_t, Span> inner_written_;  // buffers first written inside a loop

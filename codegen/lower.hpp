@@ -90,6 +90,11 @@ struct Kernel {
     std::vector<Value> body;
     int result = -1;       // the body value stored
     Access out;            // where it is stored
+    // Logsumexp kernels only: where the kernel also stores softmax, exp(v - result), at
+    // every domain element (buffer -1: nowhere). The sum pass computes exp(v - max)
+    // anyway, so the softmax a logsumexp's derivative needs costs a division, not
+    // another exp.
+    Access side;
 };
 
 // A step of a program: a kernel, or a Jacobian loop (`loop` indexes Program::loops).

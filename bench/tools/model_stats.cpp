@@ -90,7 +90,8 @@ double guarded_points(const codegen::Kernel& k, const std::vector<std::int64_t>&
 // body) x (points where the guards hold), no credit for values the printer hoists out
 // of inner loops; a sum over reduced axes adds one add per point; logsumexp evaluates
 // the body twice (max pass, then sum of exp) and adds sub + exp + add per point and a
-// log per output element.
+// log per output element (and, storing a softmax, a division per point; the pass that
+// recomputes it where the maximum is not finite is not counted).
 Work count_kernel(const codegen::Kernel& k, const std::vector<std::int64_t>& counts) {
     double arith = 0, trans = 0, loads = 0;
     for (const codegen::Value& v : k.body) {
@@ -122,6 +123,10 @@ Work count_kernel(const codegen::Kernel& k, const std::vector<std::int64_t>& cou
         w.flops = (2 * arith + 3) * points + outputs;
         w.transcendental = (2 * trans + 1) * points + outputs;
         w.loads *= 2;
+        if (k.side.buffer >= 0) { // stores the softmax too: a store and a division per point
+            w.stores += points;
+            w.flops += points;
+        }
     } else {
         w.flops = (arith + (k.reduced && k.combine == Combine::sum ? 1 : 0)) * points;
         w.transcendental = trans * points;

@@ -371,6 +371,74 @@ TEST_CASE("special input values give the interpreter's results", "[compiled][spe
     CHECK(mostly_numbers * 4 > compiled_function_count * 3);
 }
 
+// A logsumexp's kernel stores the softmax its derivative needs (exp(v - max) / sum from
+// its own sum pass): no kernel of its own, no second exp per element. Where a reduced
+// slice's maximum is not finite (all -inf, +inf, NaN) it falls back to exp(v - lse), so
+// NaN lands where the interpreter puts it; finite extremes stay finite.
+TEST_CASE("softmax is stored by its logsumexp's kernel, also where the maximum is not finite",
+          "[compiled][softmax]") {
+    const Model& m = model("softmax_side");
+    const double inf = std::numeric_limits<double>::infinity();
+    for (const Function& fn : m.functions) {
+        INFO("function " << fn.name);
+        const codegen::Program p = codegen::lower(*m.graph, fn);
+        int sides = 0, exps = 0;
+        p.for_each_kernel([&](const codegen::Kernel& k) {
+            sides += k.side.buffer >= 0 ? 1 : 0;
+            exps += (*m.graph)[k.node].op == Op::Exp ? 1 : 0;
+        });
+        CHECK(sides == (fn.name == "grads" ? 3 : 1));
+        CHECK(exps == 0);
+    }
+    const std::vector<std::vector<Tensor>> edges = {
+        {Tensor(Shape{5}, {-inf, -inf, -inf, -inf, -inf}),
+         Tensor(Shape{3, 4}, {inf, 0, 1, 2, nan, 0, 1, 2, 700, 700, -1e308, 0})},
+        {Tensor(Shape{5}, {1000, -1000, 0, 3, -inf}),
+         Tensor(Shape{3, 4}, {-inf, -inf, -inf, -inf, 5, 5, 5, 5, -745, 0, 709, 710})},
+        {Tensor(Shape{5}, {0.5, -0.25, 2, 1, 0}),
+         Tensor(Shape{3, 4}, {1, 2, 3, 4, -1, -2, -3, -4, 0.5, 0, -0.5, 1e-300})},
+    };
+    int checked = 0;
+    for (std::size_t k = 0; k < compiled_function_count; ++k) {
+        const CompiledFunction& cf = compiled_functions[k];
+        if (std::string(cf.model) != m.name)
+            continue;
+        const Function& fn = function_named(m, cf.function);
+        for (const std::vector<Tensor>& point : edges) {
+            const std::vector<Tensor> inputs =
+                fn.params.size() == 2 ? point : std::vector<Tensor>{point[1]};
+            const std::vector<Tensor> want = interpret(m, fn, inputs);
+            INFO("function " << cf.function << " at\n" << inputs_text(cf, inputs));
+            Buffers b(inputs, cf, 1e300);
+            Guarded work(cf.work_size, nan);
+            cf.call_work(b.in_ptrs.data(), b.out_ptrs.data(), work.data());
+            const std::string found = problems(cf, b, inputs, want);
+            INFO(found);
+            CHECK(found.empty());
+            ++checked;
+        }
+    }
+    CHECK(checked == 6);
+
+    // Where the maximum is huge, lse = max + log(sum) rounds to max, and exp(v - lse)
+    // (the interpreter's softmax) says 1 twice; exp(v - max) / sum is right.
+    for (std::size_t k = 0; k < compiled_function_count; ++k) {
+        const CompiledFunction& cf = compiled_functions[k];
+        if (std::string(cf.model) != m.name || std::string(cf.function) != "grads")
+            continue;
+        const std::vector<Tensor> inputs = {
+            Tensor(Shape{5}, {1e308, 1e308, 0, 0, 0}),
+            Tensor(Shape{3, 4}, {1e308, 1e308, -1e308, 0, 0, 0, 0, 0, 0, 0, 0, 0})};
+        Buffers b(inputs, cf, 1e300);
+        cf.call(b.in_ptrs.data(), b.out_ptrs.data());
+        CHECK(b.out[1][0] == 0.5); // dv
+        CHECK(b.out[1][1] == 0.5);
+        CHECK(b.out[2][0] == 0.5); // dM_rows
+        CHECK(b.out[2][1] == 0.5);
+        CHECK(b.out[2][2] == 0.0);
+    }
+}
+
 // No mutable global state: the same calls from several threads at once give the bits
 // a single thread gets.
 TEST_CASE("generated functions are reentrant across threads", "[compiled][threads]") {

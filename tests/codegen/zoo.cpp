@@ -202,6 +202,19 @@ Model classifier() {
     return b.done();
 }
 
+// Softmax, which a logsumexp's kernel stores as it sums (codegen Kernel::side): the
+// gradient of a logsumexp of a vector, of each row and of each column, and a softmax
+// whose logsumexp is not itself a result.
+Model softmax_side() {
+    ModelBuilder b("softmax_side");
+    const Expr v = b.in("v", {5}), M = b.in("M", {3, 4});
+    const Expr lse = logsumexp(v), rows = sum(logsumexp(M, -1)), cols = sum(logsumexp(M, 0));
+    b.fn("grads", {v, M},
+         {{"lse", lse}, {"dv", grad(lse, v)}, {"dM_rows", grad(rows, M)}, {"dM_cols", grad(cols, M)}});
+    b.fn("softmax_only", {M}, {{"P", softmax(M, 0)}});
+    return b.done();
+}
+
 // A small tensor model for the golden files: softmax by rows, a column sum, a
 // transposed product, and the gradient.
 Model small_tensor() {
@@ -899,6 +912,7 @@ const std::vector<ZooEntry>& zoo() {
         {"two_layer", two_layer},
         {"mlp", mlp},
         {"classifier", classifier},
+        {"softmax_side", softmax_side},
         {"small_tensor", small_tensor},
         {"unary", unary},
         {"unary_second", unary_second},

@@ -43,15 +43,21 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
         }
         double sum_ = 0.0;
         for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
-            sum_ += std::exp(X[i0_ * 3 + i1_] - max_);
+            const double e_ = std::exp(X[i0_ * 3 + i1_] - max_);
+            P[i0_ * 3 + i1_] = e_;
+            sum_ += e_;
         }
         const double acc_ = std::isfinite(max_) ? max_ + std::log(sum_) : max_;
-        t0_[i0_] = acc_;
-    }
-    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-        for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
-            P[i0_ * 3 + i1_] = std::exp((X[i0_ * 3 + i1_] - t0_[i0_]));
+        if (std::isfinite(max_)) {
+            for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
+                P[i0_ * 3 + i1_] /= sum_;
+            }
+        } else {
+            for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
+                P[i0_ * 3 + i1_] = std::exp(X[i0_ * 3 + i1_] - acc_);
+            }
         }
+        t0_[i0_] = acc_;
     }
     for (std::ptrdiff_t i_ = 0; i_ < 3; ++i_) t1_[i_] = 0.0;
     for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
