@@ -18,6 +18,7 @@
 #include <bit>
 #include <limits>
 #include <map>
+#include <optional>
 #include <queue>
 #include <set>
 
@@ -188,6 +189,35 @@ class Lowering {
         }
     }
 
+    // A sum whose summed axes all have extent 1 (a column times a row, (m,1) @ (1,n)):
+    // each element is one product or one copy, element-wise in all but name, so it may be
+    // fused like one. Its inverse map: output index -> loop index (summed axes at 0).
+    std::optional<AffineMap> single_term(const Node& n) const {
+        if (info(n.op).kind != OpKind::reduce)
+            return std::nullopt;
+        const IndexPlan p = index_plan(g_, n);
+        if (p.combine != Combine::sum || p.guard_count > 0)
+            return std::nullopt;
+        AffineMap inv;
+        inv.rank = p.domain.rank();
+        for (int j = 0; j < p.domain.rank(); ++j) {
+            if (p.is_reduced(j)) {
+                if (p.domain[j] != 1)
+                    return std::nullopt;
+                inv.set(j, -1);
+                continue;
+            }
+            int from = -1; // the output axis that is loop axis j
+            for (int k = 0; k < p.out.rank; ++k)
+                if (p.out.coef[u(k)][u(j)] != 0)
+                    from = p.out.coef[u(k)][u(j)] == 1 && p.out.offset[u(k)] == 0 && from < 0 ? k : -2;
+            if (from < 0)
+                return std::nullopt;
+            inv.set(j, from);
+        }
+        return inv;
+    }
+
     // How many times one element of operand i is read per element computed by n.
     double read_factor(const Node& n, int i) const {
         const OpKind kind = info(n.op).kind;
@@ -211,8 +241,8 @@ class Lowering {
         for (std::size_t s = 0; s < nodes_.size(); ++s) {
             const Node& n = g_[nodes_[s]];
             const OpKind kind = info(n.op).kind;
-            const bool arithmetic =
-                n.op == Op::Add || n.op == Op::Sub || n.op == Op::Mul || n.op == Op::Neg;
+            const bool arithmetic = n.op == Op::Add || n.op == Op::Sub || n.op == Op::Mul ||
+                                    n.op == Op::Neg || single_term(n);
             if (kind == OpKind::flat || (kind == OpKind::view && index_plan(g_, n).guard_count == 0)) {
                 cost[s] = cost[slot(n.args[0])]; // reads its operand where it stands
             } else if (arithmetic) {
@@ -251,7 +281,8 @@ class Lowering {
                 p = Place::buffer;
             else if (kind == OpKind::flat || (kind == OpKind::view && index_plan(g_, n).guard_count == 0))
                 p = Place::inlined; // index arithmetic, free
-            else if ((kind == OpKind::elementwise || kind == OpKind::view) && !n.shape.is_scalar() &&
+            else if ((kind == OpKind::elementwise || kind == OpKind::view || single_term(n)) &&
+                     !n.shape.is_scalar() &&
                      ((uses[s] == 1 && reads[s] <= 1.0) || // a guarded view: a conditional
                       (cost[s] <= max_recompute && reads[s] <= 2.0)))
                 p = Place::inlined; // scalars stay locals: computed once, outside any loop
@@ -285,7 +316,7 @@ class Lowering {
                 // Work done outside a loop is not redone inside it. (A loop reads its
                 // body inside itself.)
                 const int reader = n.op == Op::SeedLoop ? loop_index_.at(nodes_[s]) : region_[s];
-                if (region_[sa] != reader && info(op).kind == OpKind::elementwise)
+                if (region_[sa] != reader && (info(op).kind == OpKind::elementwise || single_term(g_[a])))
                     forced[sa] = 1;
             }
         }
@@ -458,8 +489,22 @@ class Lowering {
                 result = load(k, buffer_[slot(a)], map, n.shape);
             break;
         }
-        case OpKind::leaf:
         case OpKind::reduce:
+            if (const std::optional<AffineMap> inv = single_term(n)) {
+                const IndexPlan p = index_plan(g_, n);
+                const AffineMap at = compose(*inv, map); // the loop index of this element
+                result = value(k, n.args[0], compose(p.in[0], at));
+                if (p.body == Body::product) {
+                    Value v;
+                    v.kind = Value::Kind::apply;
+                    v.op = Op::Mul;
+                    v.args = {result, value(k, n.args[1], compose(p.in[1], at)), 0};
+                    result = push(k, v);
+                }
+                break;
+            }
+            [[fallthrough]];
+        case OpKind::leaf:
         case OpKind::loop:
             throw Error("internal error: cannot fuse " + std::string(name(n.op)));
         }

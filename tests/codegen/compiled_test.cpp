@@ -439,6 +439,17 @@ TEST_CASE("softmax is stored by its logsumexp's kernel, also where the maximum i
     }
 }
 
+// A column times a row, (m,1) @ (1,n) or (m,1) @ (1), is one product per element:
+// fused into the kernel that reads it like an element-wise op, never a buffer of its own.
+TEST_CASE("sums of one term are fused into their consumers", "[compiled][fusion]") {
+    const Model& m = model("matmuls");
+    const Function& fn = function_named(m, "single_terms");
+    const codegen::Program p = codegen::lower(*m.graph, fn);
+    std::vector<Op> computed;
+    p.for_each_kernel([&](const codegen::Kernel& k) { computed.push_back((*m.graph)[k.node].op); });
+    CHECK(computed == std::vector<Op>{Op::Mul, Op::Sin}); // r and q, nothing else
+}
+
 // No mutable global state: the same calls from several threads at once give the bits
 // a single thread gets.
 TEST_CASE("generated functions are reentrant across threads", "[compiled][threads]") {

@@ -527,6 +527,11 @@ Model matmuls() {
           {"dot_sv", dot_sv},
           {"chain", chain},
           {"outer", outer}});
+    // Sums of one term, fused into their consumers (lower.cpp single_term).
+    const Expr col = b.in("col", {2, 1}), row = b.in("row", {1, 3}), one = b.in("one", {1});
+    const Expr D = b.in("D", {2, 3});
+    b.fn("single_terms", {col, row, one, D},
+         {{"r", tanh(matmul(col, row)) * D}, {"q", sin(matmul(col, one))}});
     b.fn("grads", {A, B, C, v, w, u, s},
          {{"total", total},
           {"dA", d[0]},

@@ -18,7 +18,7 @@ struct f_grad_info {
     static constexpr std::array<const char*, 3> outputs{{"P", "f", "dX"}};
     static constexpr std::array<std::size_t, 2> input_sizes{{6, 2}};
     static constexpr std::array<std::size_t, 3> output_sizes{{6, 1, 6}};
-    static constexpr std::size_t work_size = 12;
+    static constexpr std::size_t work_size = 8;
     // shape of each parameter and result (row-major; empty for a scalar)
     static constexpr std::array<std::size_t, 2> X_shape{{2, 3}};
     static constexpr std::array<std::size_t, 1> v_shape{{2}};
@@ -34,7 +34,6 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
     double* const t1_ = work_ + 0;
     double* const t2_ = work_ + 3;
     double* const t3_ = work_ + 6;
-    double* const t4_ = work_ + 3;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         double max_ = -std::numeric_limits<double>::infinity();
         for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
@@ -78,20 +77,16 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
         }
         f[0] = acc_;
     }
-    for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
-        for (std::ptrdiff_t i1_ = 0; i1_ < 2; ++i1_) {
-            t3_[i0_ * 2 + i1_] = (t2_[i0_] * v[i1_]);
+    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
+        double acc_ = 0.0;
+        for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
+            acc_ += (-(P[i0_ * 3 + i1_] * (t2_[i1_] * v[i0_])));
         }
-    }
-    for (std::ptrdiff_t i_ = 0; i_ < 2; ++i_) t4_[i_] = 0.0;
-    for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
-        for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
-            t4_[i0_] += (-(P[i0_ * 3 + i1_] * t3_[i0_ + i1_ * 2]));
-        }
+        t3_[i0_] = acc_;
     }
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         for (std::ptrdiff_t i1_ = 0; i1_ < 3; ++i1_) {
-            dX[i0_ * 3 + i1_] = ((t1_[i1_] + (P[i0_ * 3 + i1_] * t3_[i0_ + i1_ * 2])) + (P[i0_ * 3 + i1_] * t4_[i0_]));
+            dX[i0_ * 3 + i1_] = ((t1_[i1_] + (P[i0_ * 3 + i1_] * (t2_[i1_] * v[i0_]))) + (P[i0_ * 3 + i1_] * t3_[i0_]));
         }
     }
 }
