@@ -80,13 +80,13 @@ class FunctionPrinter {
             s += (i ? ", " : "");
             if (!prog_.param_used[i])
                 s += "[[maybe_unused]] ";
-            s += "const double* " + param_name(i);
+            s += "const double* SYMDIFF_RESTRICT " + param_name(i);
         }
         for (const auto& r : fn_.results)
-            s += (s.empty() ? "" : ", ") + std::string("double* ") + r.name;
+            s += (s.empty() ? "" : ", ") + std::string("double* SYMDIFF_RESTRICT ") + r.name;
         if (with_work)
             s += (s.empty() ? "" : ", ") + std::string(prog_.work_size ? "" : "[[maybe_unused]] ") +
-                 "double* work_";
+                 "double* SYMDIFF_RESTRICT work_";
         return s;
     }
 
@@ -266,6 +266,19 @@ void emit_header(const Graph& g, std::span<const Function> fns, const EmitOption
     w.blank();
     for (const char* h : {"<array>", "<cmath>", "<cstddef>", "<limits>", "<memory>"})
         w.line(std::string("#include ") + h);
+    w.blank();
+
+    // Parameters, results and the work array never overlap (the calling convention), and
+    // saying so lets compilers keep loads in registers and vectorise without run-time
+    // overlap checks. `__restrict` is an extension every major compiler has; elsewhere,
+    // or defined empty by the user, the header is plain C++17.
+    w.line("#ifndef SYMDIFF_RESTRICT");
+    w.line("#if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)");
+    w.line("#define SYMDIFF_RESTRICT __restrict");
+    w.line("#else");
+    w.line("#define SYMDIFF_RESTRICT");
+    w.line("#endif");
+    w.line("#endif");
     w.blank();
 
     // Helpers some ops spell themselves with, each under its own guard so that headers

@@ -9,6 +9,14 @@
 #include <limits>
 #include <memory>
 
+#ifndef SYMDIFF_RESTRICT
+#if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
+#define SYMDIFF_RESTRICT __restrict
+#else
+#define SYMDIFF_RESTRICT
+#endif
+#endif
+
 namespace circuit {
 
 // f(x, y, z) -> f
@@ -28,13 +36,13 @@ struct f_info {
 constexpr std::size_t f_work_size = f_info::work_size;
 
 // Allocation-free: `work_` must hold f_work_size doubles.
-inline void f(const double* x, const double* y, const double* z, double* f, [[maybe_unused]] double* work_) {
+inline void f(const double* SYMDIFF_RESTRICT x, const double* SYMDIFF_RESTRICT y, const double* SYMDIFF_RESTRICT z, double* SYMDIFF_RESTRICT f, [[maybe_unused]] double* SYMDIFF_RESTRICT work_) {
     const double t0_ = (x[0] + y[0]);
     f[0] = (z[0] * t0_);
 }
 
 // Finds its own scratch space: on the stack when small, else on the heap.
-inline void f(const double* x, const double* y, const double* z, double* f) {
+inline void f(const double* SYMDIFF_RESTRICT x, const double* SYMDIFF_RESTRICT y, const double* SYMDIFF_RESTRICT z, double* SYMDIFF_RESTRICT f) {
     ::circuit::f(x, y, z, f, nullptr);
 }
 
@@ -58,7 +66,7 @@ struct f_grad_info {
 constexpr std::size_t f_grad_work_size = f_grad_info::work_size;
 
 // Allocation-free: `work_` must hold f_grad_work_size doubles.
-inline void f_grad(const double* x, const double* y, const double* z, double* f, double* dx, double* dy, double* dz, [[maybe_unused]] double* work_) {
+inline void f_grad(const double* SYMDIFF_RESTRICT x, const double* SYMDIFF_RESTRICT y, const double* SYMDIFF_RESTRICT z, double* SYMDIFF_RESTRICT f, double* SYMDIFF_RESTRICT dx, double* SYMDIFF_RESTRICT dy, double* SYMDIFF_RESTRICT dz, [[maybe_unused]] double* SYMDIFF_RESTRICT work_) {
     dz[0] = (x[0] + y[0]);
     f[0] = (z[0] * dz[0]);
     dx[0] = z[0];
@@ -66,7 +74,7 @@ inline void f_grad(const double* x, const double* y, const double* z, double* f,
 }
 
 // Finds its own scratch space: on the stack when small, else on the heap.
-inline void f_grad(const double* x, const double* y, const double* z, double* f, double* dx, double* dy, double* dz) {
+inline void f_grad(const double* SYMDIFF_RESTRICT x, const double* SYMDIFF_RESTRICT y, const double* SYMDIFF_RESTRICT z, double* SYMDIFF_RESTRICT f, double* SYMDIFF_RESTRICT dx, double* SYMDIFF_RESTRICT dy, double* SYMDIFF_RESTRICT dz) {
     ::circuit::f_grad(x, y, z, f, dx, dy, dz, nullptr);
 }
 

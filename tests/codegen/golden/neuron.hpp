@@ -9,6 +9,14 @@
 #include <limits>
 #include <memory>
 
+#ifndef SYMDIFF_RESTRICT
+#if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
+#define SYMDIFF_RESTRICT __restrict
+#else
+#define SYMDIFF_RESTRICT
+#endif
+#endif
+
 #ifndef SYMDIFF_RT_SIGMOID_V1
 #define SYMDIFF_RT_SIGMOID_V1
 namespace symdiff_rt {
@@ -38,7 +46,7 @@ struct neuron_info {
 constexpr std::size_t neuron_work_size = neuron_info::work_size;
 
 // Allocation-free: `work_` must hold neuron_work_size doubles.
-inline void neuron(const double* w, const double* x, double* f, [[maybe_unused]] double* work_) {
+inline void neuron(const double* SYMDIFF_RESTRICT w, const double* SYMDIFF_RESTRICT x, double* SYMDIFF_RESTRICT f, [[maybe_unused]] double* SYMDIFF_RESTRICT work_) {
     double t0_ = 0.0;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         t0_ += (w[i0_] * x[i0_]);
@@ -48,7 +56,7 @@ inline void neuron(const double* w, const double* x, double* f, [[maybe_unused]]
 }
 
 // Finds its own scratch space: on the stack when small, else on the heap.
-inline void neuron(const double* w, const double* x, double* f) {
+inline void neuron(const double* SYMDIFF_RESTRICT w, const double* SYMDIFF_RESTRICT x, double* SYMDIFF_RESTRICT f) {
     ::neuron::neuron(w, x, f, nullptr);
 }
 
@@ -70,7 +78,7 @@ struct neuron_grad_info {
 constexpr std::size_t neuron_grad_work_size = neuron_grad_info::work_size;
 
 // Allocation-free: `work_` must hold neuron_grad_work_size doubles.
-inline void neuron_grad(const double* w, const double* x, double* f, double* dw, double* dx, [[maybe_unused]] double* work_) {
+inline void neuron_grad(const double* SYMDIFF_RESTRICT w, const double* SYMDIFF_RESTRICT x, double* SYMDIFF_RESTRICT f, double* SYMDIFF_RESTRICT dw, double* SYMDIFF_RESTRICT dx, [[maybe_unused]] double* SYMDIFF_RESTRICT work_) {
     double t0_ = 0.0;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         t0_ += (w[i0_] * x[i0_]);
@@ -88,7 +96,7 @@ inline void neuron_grad(const double* w, const double* x, double* f, double* dw,
 }
 
 // Finds its own scratch space: on the stack when small, else on the heap.
-inline void neuron_grad(const double* w, const double* x, double* f, double* dw, double* dx) {
+inline void neuron_grad(const double* SYMDIFF_RESTRICT w, const double* SYMDIFF_RESTRICT x, double* SYMDIFF_RESTRICT f, double* SYMDIFF_RESTRICT dw, double* SYMDIFF_RESTRICT dx) {
     ::neuron::neuron_grad(w, x, f, dw, dx, nullptr);
 }
 

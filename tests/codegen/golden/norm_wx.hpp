@@ -9,6 +9,14 @@
 #include <limits>
 #include <memory>
 
+#ifndef SYMDIFF_RESTRICT
+#if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
+#define SYMDIFF_RESTRICT __restrict
+#else
+#define SYMDIFF_RESTRICT
+#endif
+#endif
+
 namespace norm_wx {
 
 // loss(W[2, 2], x[2]) -> f
@@ -27,7 +35,7 @@ struct loss_info {
 constexpr std::size_t loss_work_size = loss_info::work_size;
 
 // Allocation-free: `work_` must hold loss_work_size doubles.
-inline void loss(const double* W, const double* x, double* f, double* work_) {
+inline void loss(const double* SYMDIFF_RESTRICT W, const double* SYMDIFF_RESTRICT x, double* SYMDIFF_RESTRICT f, double* SYMDIFF_RESTRICT work_) {
     double* const t0_ = work_ + 0;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         double acc_ = 0.0;
@@ -46,7 +54,7 @@ inline void loss(const double* W, const double* x, double* f, double* work_) {
 }
 
 // Finds its own scratch space: on the stack when small, else on the heap.
-inline void loss(const double* W, const double* x, double* f) {
+inline void loss(const double* SYMDIFF_RESTRICT W, const double* SYMDIFF_RESTRICT x, double* SYMDIFF_RESTRICT f) {
     double work_[::norm_wx::loss_work_size];
     ::norm_wx::loss(W, x, f, work_);
 }
@@ -69,7 +77,7 @@ struct loss_grad_info {
 constexpr std::size_t loss_grad_work_size = loss_grad_info::work_size;
 
 // Allocation-free: `work_` must hold loss_grad_work_size doubles.
-inline void loss_grad(const double* W, const double* x, double* f, double* dW, double* dx, double* work_) {
+inline void loss_grad(const double* SYMDIFF_RESTRICT W, const double* SYMDIFF_RESTRICT x, double* SYMDIFF_RESTRICT f, double* SYMDIFF_RESTRICT dW, double* SYMDIFF_RESTRICT dx, double* SYMDIFF_RESTRICT work_) {
     double* const t0_ = work_ + 0;
     double* const t1_ = work_ + 2;
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
@@ -103,7 +111,7 @@ inline void loss_grad(const double* W, const double* x, double* f, double* dW, d
 }
 
 // Finds its own scratch space: on the stack when small, else on the heap.
-inline void loss_grad(const double* W, const double* x, double* f, double* dW, double* dx) {
+inline void loss_grad(const double* SYMDIFF_RESTRICT W, const double* SYMDIFF_RESTRICT x, double* SYMDIFF_RESTRICT f, double* SYMDIFF_RESTRICT dW, double* SYMDIFF_RESTRICT dx) {
     double work_[::norm_wx::loss_grad_work_size];
     ::norm_wx::loss_grad(W, x, f, dW, dx, work_);
 }
@@ -124,7 +132,7 @@ struct loss_hess_info {
 constexpr std::size_t loss_hess_work_size = loss_hess_info::work_size;
 
 // Allocation-free: `work_` must hold loss_hess_work_size doubles.
-inline void loss_hess(const double* W, const double* x, double* H, double* work_) {
+inline void loss_hess(const double* SYMDIFF_RESTRICT W, const double* SYMDIFF_RESTRICT x, double* SYMDIFF_RESTRICT H, double* SYMDIFF_RESTRICT work_) {
     double* const t0_ = work_ + 0;
     double* const t1_ = work_ + 0;
     double* const t2_ = work_ + 2;
@@ -158,7 +166,7 @@ inline void loss_hess(const double* W, const double* x, double* H, double* work_
 }
 
 // Finds its own scratch space: on the stack when small, else on the heap.
-inline void loss_hess(const double* W, const double* x, double* H) {
+inline void loss_hess(const double* SYMDIFF_RESTRICT W, const double* SYMDIFF_RESTRICT x, double* SYMDIFF_RESTRICT H) {
     double work_[::norm_wx::loss_hess_work_size];
     ::norm_wx::loss_hess(W, x, H, work_);
 }

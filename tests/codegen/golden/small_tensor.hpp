@@ -9,6 +9,14 @@
 #include <limits>
 #include <memory>
 
+#ifndef SYMDIFF_RESTRICT
+#if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
+#define SYMDIFF_RESTRICT __restrict
+#else
+#define SYMDIFF_RESTRICT
+#endif
+#endif
+
 namespace small_tensor {
 
 // f_grad(X[2, 3], v[2]) -> P[2, 3], f, dX[2, 3]
@@ -29,7 +37,7 @@ struct f_grad_info {
 constexpr std::size_t f_grad_work_size = f_grad_info::work_size;
 
 // Allocation-free: `work_` must hold f_grad_work_size doubles.
-inline void f_grad(const double* X, const double* v, double* P, double* f, double* dX, double* work_) {
+inline void f_grad(const double* SYMDIFF_RESTRICT X, const double* SYMDIFF_RESTRICT v, double* SYMDIFF_RESTRICT P, double* SYMDIFF_RESTRICT f, double* SYMDIFF_RESTRICT dX, double* SYMDIFF_RESTRICT work_) {
     double* const t0_ = work_ + 0;
     double* const t1_ = work_ + 0;
     double* const t2_ = work_ + 3;
@@ -92,7 +100,7 @@ inline void f_grad(const double* X, const double* v, double* P, double* f, doubl
 }
 
 // Finds its own scratch space: on the stack when small, else on the heap.
-inline void f_grad(const double* X, const double* v, double* P, double* f, double* dX) {
+inline void f_grad(const double* SYMDIFF_RESTRICT X, const double* SYMDIFF_RESTRICT v, double* SYMDIFF_RESTRICT P, double* SYMDIFF_RESTRICT f, double* SYMDIFF_RESTRICT dX) {
     double work_[::small_tensor::f_grad_work_size];
     ::small_tensor::f_grad(X, v, P, f, dX, work_);
 }
