@@ -29,6 +29,9 @@ std::vector<Rule> mul_rules() {
         {"mul-recip",       x * (1 / y),        x / y,              stable},
         // (x / y) y = x
         {"mul-div-cancel",  (x / y) * y,        x,                  real_algebra},
+        // x (c / y) = c (x / y): the constant out of the way, so that x / y can cancel
+        // (s(1 - s) (-1 / (1 - s)), the derivative of log(1 - s), becomes -s)
+        {"mul-const-over",  x * (c0 / y),       c0 * (x / y),       real_algebra},
 
         // strong_mul(x, 1) = x (0 wins only where x is 0 anyway: up to the sign of zero)
         {"strong-mul-one",  strong_mul(x, 1),   x},

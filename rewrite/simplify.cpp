@@ -174,7 +174,7 @@ class Simplifier {
     }
 
     // The first rule of cur's op that matches, changes cur, and does not grow the graph
-    // on net (unless marked `grows`), applied. When none is, refused_ says whether one
+    // on net (unless marked `grows`, or a stable form), applied. When none is, refused_ says whether one
     // matched and was refused for a reason that may change (growth).
     std::optional<NodeId> apply_first(NodeId cur, int depth) {
         const Node node = g_[cur]; // a copy: building right sides appends to g_
@@ -199,7 +199,10 @@ class Simplifier {
                 out = instantiate(g_, rule->rhs, m, plain_);
             }
             const std::size_t grown = out == cur ? 0 : added(out), frees = freed(m);
-            if (out == cur || (!rule->flags.grows && grown > frees)) {
+            // A stable form is worth its nodes: where the expression it replaces is
+            // shared (1 - s(x) also in a derivative), the rewrite adds some on net.
+            const bool may_grow = rule->flags.grows || rule->category() == Category::stable;
+            if (out == cur || (!may_grow && grown > frees)) {
                 log_.resize(log_before); // what was built for it is unreachable
                 // Growth depends on use counts, and a plain right side (at max_depth)
                 // on nothing being rewritten: neither settles the node.

@@ -157,6 +157,10 @@ std::vector<Case> cases() {
         // --- numerically stable forms: values and gradients finite at the extremes
         {"log_sigmoid", {scalar("x", -800)}, "log(sigmoid(x))",
          [](E a) { return log(sigmoid(a[0])); }, -800, {Tensor(1.0)}, simplified_modes},
+        // log(1 - s(x)) = -softplus(x), and its derivative s (1 - s) (-1 / (1 - s)) = -s
+        // (mul-const-over, then div-mul-cancel)
+        {"log_one_minus_sigmoid", {scalar("x", 800)}, "log(1 - sigmoid(x))",
+         [](E a) { return log(1.0 - sigmoid(a[0])); }, -800, {Tensor(-1.0)}, simplified_modes},
         {"softplus_large", {scalar("x", 1000)}, "softplus(x)",
          [](E a) { return softplus(a[0]); }, 1000, {Tensor(1.0)}},
         {"softplus_small", {scalar("x", -1000)}, "softplus(x)",
@@ -555,6 +559,7 @@ TEST_CASE("NaN safety: the table covers every required case in every mode", "[na
     // -800 needs the simplifier's stable rewrites (log-sigmoid in reverse mode, and
     // div-mul-mul-cancel for the forward sweep's t s (1 - s) / s): the simplified modes
     CHECK(modes.at("log_sigmoid") == simplified_modes);
+    CHECK(modes.at("log_one_minus_sigmoid") == simplified_modes);
 }
 
 TEST_CASE("NaN safety: log(sigmoid(x)) at x = -800 through symdiff eval, both modes", "[nan]") {
