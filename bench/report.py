@@ -249,37 +249,43 @@ def main():
     if os.path.exists(scale_path):
         sc = json.load(open(scale_path))
         srows, prev = [], None
+
+        def phase_s(probe, *names):  # wall seconds of scale_probe's phases, summed
+            return sum(probe.get("phases", {}).get(n, {}).get("wall_s", 0) for n in names)
+
         for e in sc["sizes"]:
-            ph = e.get("phases", {})
+            ph = e.get("phases", {})  # scale_probe's report
             if "gen_s" in e:
                 ratio = "%.2f" % (e["gen_s"] / prev["gen_s"]) if prev and e["n"] == 2 * prev["n"] else "-"
-                nodes = ph.get("nodes_final")
+                nodes = ph.get("graph_nodes_final")
                 srows.append([
                     "%d" % e["n"], "%.2f" % e["gen_s"], ratio, "%.0f" % (e["peak_rss_kib"] / 1024),
                     "%.0f" % (e["peak_rss_kib"] * 1024 / e["n"]),
                     "%s / %s" % (fmt_count(ph.get("nodes_parsed")), fmt_count(nodes)),
                     "%.0f" % (e["peak_rss_kib"] * 1024 / nodes) if nodes else "-",
-                    "%.2f / %.2f / %.2f" % (ph.get("parse_differentiate_s", 0), ph.get("simplify_s", 0),
-                                            ph.get("emit_s", 0)) if ph else "-",
+                    "%.2f / %.2f / %.2f" % (phase_s(ph, "parse_differentiate"),
+                                            phase_s(ph, "simplify", "compact"), phase_s(ph, "emit"))
+                    if ph else "-",
                     fmt_count(e.get("header_bytes"))])
                 prev = e
             else:
                 why = e.get("skipped") or "timeout after %.0f s" % sc["timeout_s"]
                 if "probe_wall_s" in e:  # parse + differentiate + simplify only
-                    nodes = ph.get("nodes_final")
+                    nodes = ph.get("graph_nodes_final")
                     srows.append([
                         "%d" % e["n"], "not run: %s; without emit: %.1f s" % (why, e["probe_wall_s"]), "-",
                         "%.0f (no emit)" % (e["probe_peak_rss_kib"] / 1024),
                         "%.0f (no emit)" % (e["probe_peak_rss_kib"] * 1024 / e["n"]),
                         "%s / %s" % (fmt_count(ph.get("nodes_parsed")), fmt_count(nodes)),
                         "%.0f (no emit)" % (e["probe_peak_rss_kib"] * 1024 / nodes) if nodes else "-",
-                        "%.2f / %.2f / -" % (ph.get("parse_differentiate_s", 0), ph.get("simplify_s", 0)), "-"])
+                        "%.2f / %.2f / -" % (phase_s(ph, "parse_differentiate"),
+                                             phase_s(ph, "simplify", "compact")), "-"])
                 else:
                     srows.append(["%d" % e["n"], "not run: " + why, "-", "-", "-", "-", "-", "-", "-"])
                 prev = None
         scale_md = table(["N (ops)", "gen wall s", "t(N)/t(N/2)", "peak MiB", "bytes/op",
                           "graph nodes parsed / final", "bytes/final node",
-                          "parse+diff / simplify / emit s", "header B"], srows)
+                          "parse+diff / simplify+compact / emit s", "header B"], srows)
         scale_md += "\n\nbaseline peak RSS of `symdiff --version`: %.0f MiB" % (sc["baseline_rss_kib"] / 1024)
 
     target_md = targets_table(targets, json.load(open(scale_path)) if os.path.exists(scale_path) else None)
