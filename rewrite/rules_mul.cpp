@@ -29,6 +29,11 @@ std::vector<Rule> mul_rules() {
         {"mul-recip",       x * (1 / y),        x / y,              stable},
         // (x / y) y = x
         {"mul-div-cancel",  (x / y) * y,        x,                  real_algebra},
+        // (x y)(a / x - b / y) = a y - b x, and with +: the chain rule's s (1 - s) times the
+        // derivative of y log s + (1 - y) log(1 - s) (the textbook logistic loss), which is
+        // 0 (inf - inf) where s rounds to 0 or 1; no divisions left
+        {"mul-quotients-sub", (x * y) * (u / x - v / y), u * y - v * x,  real_algebra},
+        {"mul-quotients-add", (x * y) * (u / x + v / y), u * y + v * x,  real_algebra},
         // x (c / y) = c (x / y): the constant out of the way, so that x / y can cancel
         // (s(1 - s) (-1 / (1 - s)), the derivative of log(1 - s), becomes -s)
         {"mul-const-over",  x * (c0 / y),       c0 * (x / y),       real_algebra},

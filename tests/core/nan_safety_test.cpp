@@ -161,6 +161,12 @@ std::vector<Case> cases() {
         // (mul-const-over, then div-mul-cancel)
         {"log_one_minus_sigmoid", {scalar("x", 800)}, "log(1 - sigmoid(x))",
          [](E a) { return log(1.0 - sigmoid(a[0])); }, -800, {Tensor(-1.0)}, simplified_modes},
+        // the textbook logistic loss where s(z) rounds to 1: loss z, gradient s - y = 1
+        // (mul-quotients-sub cancels s (1 - s) against a / s - b / (1 - s))
+        {"logistic_loss_saturated", {scalar("z", 40), scalar("y", 0)},
+         "-(y * log(sigmoid(z)) + (1 - y) * log(1 - sigmoid(z)))",
+         [](E a) { return -(a[1] * log(sigmoid(a[0])) + (1.0 - a[1]) * log(1.0 - sigmoid(a[0]))); },
+         40, {Tensor(1.0), Tensor(-40.0)}, simplified_modes},
         {"softplus_large", {scalar("x", 1000)}, "softplus(x)",
          [](E a) { return softplus(a[0]); }, 1000, {Tensor(1.0)}},
         {"softplus_small", {scalar("x", -1000)}, "softplus(x)",
@@ -560,6 +566,7 @@ TEST_CASE("NaN safety: the table covers every required case in every mode", "[na
     // div-mul-mul-cancel for the forward sweep's t s (1 - s) / s): the simplified modes
     CHECK(modes.at("log_sigmoid") == simplified_modes);
     CHECK(modes.at("log_one_minus_sigmoid") == simplified_modes);
+    CHECK(modes.at("logistic_loss_saturated") == simplified_modes);
 }
 
 TEST_CASE("NaN safety: log(sigmoid(x)) at x = -800 through symdiff eval, both modes", "[nan]") {

@@ -165,10 +165,9 @@ TEST_CASE("stable forms at extreme points") {
 }
 
 // The textbook logistic loss: its gradient shares 1 - s(z) with the loss, so rewriting
-// log(1 - s(z)) to -softplus(z) adds nodes on net; stable rules are applied anyway. (The
-// gradient of this form, built from 1 / (1 - s), is still NaN where s(z) rounds to 1:
-// docs/float-policy.md, limitations.)
-TEST_CASE("the textbook logistic loss is finite at z = 40 after simplify, its gradient shared") {
+// log(1 - s(z)) to -softplus(z) adds nodes on net; stable rules are applied anyway. Its
+// gradient s (1 - s) (a / s - b / (1 - s)) loses its divisions (mul-quotients-sub).
+TEST_CASE("the textbook logistic loss and its gradient are finite at z = 40 after simplify") {
     Graph g;
     const Expr z = input(g, "z"), y = input(g, "y");
     const Expr loss = -(y * log(sigmoid(z)) + (1.0 - y) * log(1.0 - sigmoid(z)));
@@ -179,4 +178,7 @@ TEST_CASE("the textbook logistic loss is finite at z = 40 after simplify, its gr
     CHECK(at(g, out[0], {{"z", 40.0}, {"y", 0.0}}) == 40.0);
     CHECK(at(g, out[0], {{"z", -40.0}, {"y", 1.0}}) == 40.0);
     CHECK(at(g, out[1], {{"z", 1.0}, {"y", 0.0}}) == Approx(1.0 / (1.0 + std::exp(-1.0))));
+    CHECK(std::isnan(at(g, dz.id(), {{"z", 40.0}, {"y", 0.0}})));
+    CHECK(at(g, out[1], {{"z", 40.0}, {"y", 0.0}}) == 1.0);
+    CHECK(at(g, out[1], {{"z", -40.0}, {"y", 1.0}}) == -1.0);
 }
