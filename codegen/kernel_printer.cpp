@@ -39,6 +39,19 @@ std::string pairwise(const std::string& p, int from, int to) {
 
 bool reduced_axis(const Kernel& k, int j) { return (k.reduced >> j) & 1u; }
 
+// The C++ operator of a comparison op, or nullptr.
+const char* comparison_symbol(Op op) {
+    switch (op) {
+    case Op::Lt: return "<";
+    case Op::Le: return "<=";
+    case Op::Gt: return ">";
+    case Op::Ge: return ">=";
+    case Op::Eq: return "==";
+    case Op::Ne: return "!=";
+    default: return nullptr;
+    }
+}
+
 // How well axis j suits the innermost loop: contiguous accesses count 2, accesses that
 // do not move count 1 (they are hoisted or kept in registers), strided ones 0.
 int contiguity(const Kernel& k, int j) {
@@ -267,7 +280,15 @@ void KernelPrinter::print(const Kernel& k) {
                 std::array<std::string, 3> args;
                 for (int a = 0; a < info(v.op).arity; ++a)
                     args[u(a)] = text[u(v.args[u(a)])];
-                e = spell(info(v.op).cpp, args);
+                const Value& c = k.body[u(v.args[0])];
+                if (const char* cmp = v.op == Op::Where && c.kind == Value::Kind::apply &&
+                                              !body.named(u(v.args[0]))
+                                          ? comparison_symbol(c.op)
+                                          : nullptr) // (a >= b ? p : q), not ((a >= b ? 1.0 : 0.0) != 0.0 ? p : q)
+                    e = cat("(", text[u(c.args[0])], " ", cmp, " ", text[u(c.args[1])], " ? ", args[1], " : ",
+                            args[2], ")");
+                else
+                    e = spell(info(v.op).cpp, args);
                 break;
             }
             case Value::Kind::guard: {

@@ -398,10 +398,56 @@ class Lowering {
     }
 
     int constant(Kernel& k, double c) {
+        for (std::size_t i = 0; i < k.body.size(); ++i) // one value per constant
+            if (k.body[i].kind == Value::Kind::constant &&
+                std::bit_cast<std::uint64_t>(k.body[i].constant) == std::bit_cast<std::uint64_t>(c))
+                return static_cast<int>(i);
         Value v;
         v.kind = Value::Kind::constant;
         v.constant = c;
         return push(k, v);
+    }
+
+    // Element-wise `op` of body values; an identical earlier value is shared.
+    int apply(Kernel& k, Op op, std::initializer_list<int> args) {
+        Value v;
+        v.kind = Value::Kind::apply;
+        v.op = op;
+        std::copy(args.begin(), args.end(), v.args.begin());
+        for (std::size_t i = 0; i < k.body.size(); ++i)
+            if (k.body[i].kind == Value::Kind::apply && k.body[i].op == op && k.body[i].args == v.args)
+                return static_cast<int>(i);
+        return push(k, v);
+    }
+
+    // Where a kernel computes sigmoid or softplus of one x more than once (softplus(x) and
+    // softplus(-x), the two halves of a logistic loss, or a sigmoid next to a softplus),
+    // they are spelled out around e = exp(-|x|), one value of the kernel, and pay one exp
+    // and one log1p between them; elsewhere they stay calls of the readable helpers. The
+    // values are the ops' own (core/ops.hpp), bit for bit: x >= 0 ? 1 / (1 + e) :
+    // e / (1 + e), and max(x, 0) + log1p(e).
+    static int logistic_base(const Kernel& k, int x) { // |-x| = |x|
+        const Value& v = k.body[u(x)];
+        return v.kind == Value::Kind::apply && v.op == Op::Neg ? v.args[0] : x;
+    }
+
+    static bool shares_logistic_base(const Kernel& k) {
+        std::vector<int> bases;
+        for (const Value& v : k.body)
+            if (v.kind == Value::Kind::apply && (v.op == Op::Sigmoid || v.op == Op::Softplus))
+                bases.push_back(logistic_base(k, v.args[0]));
+        std::sort(bases.begin(), bases.end());
+        return std::adjacent_find(bases.begin(), bases.end()) != bases.end();
+    }
+
+    int logistic(Kernel& k, Op op, int x) {
+        const int e = apply(k, Op::Exp, {apply(k, Op::Neg, {apply(k, Op::Abs, {logistic_base(k, x)})})});
+        const int zero = constant(k, 0.0), one = constant(k, 1.0);
+        if (op == Op::Softplus)
+            return apply(k, Op::Add, {apply(k, Op::Max, {x, zero}), apply(k, Op::Log1p, {e})});
+        const int d = apply(k, Op::Add, {one, e});
+        return apply(k, Op::Where,
+                     {apply(k, Op::Ge, {x, zero}), apply(k, Op::Div, {one, d}), apply(k, Op::Div, {e, d})});
     }
 
     // The seed `id` at the element whose flat index is map(loop) in row-major `shape`.
@@ -440,6 +486,10 @@ class Lowering {
         int result = -1;
         switch (info(n.op).kind) {
         case OpKind::elementwise: {
+            if (spell_out_logistic_ && (n.op == Op::Sigmoid || n.op == Op::Softplus)) {
+                result = logistic(k, n.op, value(k, n.args[0], map));
+                break;
+            }
             Value v;
             v.kind = Value::Kind::apply;
             v.op = n.op;
@@ -742,6 +792,11 @@ class Lowering {
             if (info(op).kind == OpKind::flat && buffer_[s] == buffer_[slot(flat_source(nodes_[s]))])
                 continue; // a reshape of a node computed in place (see assign_buffers)
             Kernel k = kernel_for(s);
+            if (shares_logistic_base(k)) { // again, sharing e = exp(-|x|) (logistic())
+                spell_out_logistic_ = true;
+                k = kernel_for(s);
+                spell_out_logistic_ = false;
+            }
             if (region_[s] != top)
                 pin_one_hot_axes(k);
             normalize(k);
@@ -963,6 +1018,7 @@ class Lowering {
     std::vector<std::pair<NodeId, int>> copies_; // results copied into output buffers
     std::map<std::size_t, Span> inner_written_;  // buffers first written inside a loop
     std::vector<Memo> memo_;    // per kernel: fused values already built
+    bool spell_out_logistic_ = false; // see logistic()
     Program prog_;
 };
 

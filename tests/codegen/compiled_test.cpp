@@ -450,6 +450,32 @@ TEST_CASE("sums of one term are fused into their consumers", "[compiled][fusion]
     CHECK(computed == std::vector<Op>{Op::Mul, Op::Sin}); // r and q, nothing else
 }
 
+// How many apply values of each op the lowered kernels of `fn` hold.
+std::map<Op, int> applied_ops(const Model& m, const char* fn) {
+    std::map<Op, int> ops;
+    codegen::lower(*m.graph, function_named(m, fn)).for_each_kernel([&](const codegen::Kernel& k) {
+        for (const codegen::Value& v : k.body)
+            if (v.kind == codegen::Value::Kind::apply)
+                ++ops[v.op];
+    });
+    return ops;
+}
+
+// Sigmoid and softplus of one value in one kernel share exp(-|z|) and log1p of it;
+// alone they stay helper calls. Values: the generic zoo tests (also at inf and NaN).
+TEST_CASE("sigmoid and softplus of one value in a kernel pay one exp", "[compiled][logistic]") {
+    for (const char* name : {"halves", "mixed"}) {
+        INFO(name);
+        std::map<Op, int> ops = applied_ops(model("logistic"), name);
+        CHECK(ops[Op::Exp] == 1);
+        CHECK(ops[Op::Log1p] == 1);
+        CHECK(ops[Op::Sigmoid] + ops[Op::Softplus] == 0);
+    }
+    std::map<Op, int> alone = applied_ops(model("neuron"), "neuron");
+    CHECK(alone[Op::Sigmoid] == 1);
+    CHECK(alone[Op::Exp] == 0);
+}
+
 // No mutable global state: the same calls from several threads at once give the bits
 // a single thread gets.
 TEST_CASE("generated functions are reentrant across threads", "[compiled][threads]") {

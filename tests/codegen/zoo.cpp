@@ -215,6 +215,17 @@ Model softmax_side() {
     return b.done();
 }
 
+// Sigmoid and softplus of one value in one kernel, spelled out around one exp(-|z|)
+// (lower.cpp logistic()): the two halves of a logistic loss, and a sigmoid times a
+// softplus.
+Model logistic() {
+    ModelBuilder b("logistic");
+    const Expr z = b.in("z", {6}), y = b.in("y", {6}, {0.0, 1.0});
+    b.fn("halves", {z, y}, {{"loss", sum(y * softplus(-z) + (1.0 - y) * softplus(z))}});
+    b.fn("mixed", {z}, {{"m", sigmoid(z) * softplus(z) + sigmoid(-z)}});
+    return b.done();
+}
+
 // A small tensor model for the golden files: softmax by rows, a column sum, a
 // transposed product, and the gradient.
 Model small_tensor() {
@@ -918,6 +929,7 @@ const std::vector<ZooEntry>& zoo() {
         {"mlp", mlp},
         {"classifier", classifier},
         {"softmax_side", softmax_side},
+        {"logistic", logistic},
         {"small_tensor", small_tensor},
         {"unary", unary},
         {"unary_second", unary_second},
