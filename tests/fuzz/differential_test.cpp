@@ -1,7 +1,8 @@
 // The differential fuzzer as a test: random models (tests/fuzz/model_gen) through every
 // mode (tests/fuzz/differential), with a pinned seed. SYMDIFF_FUZZ_MODELS, _SEED, _BATCH
 // and _CXX set the model count, first seed, models per compiler run and the compiler, so
-// CI runs a longer campaign with the same binary. A finding prints its seed and model.
+// CI runs a longer campaign with the same binary; SYMDIFF_FUZZ_KEEP keeps each compiled
+// batch's folder (driver, headers, output) under $TMPDIR. A finding prints its seed and model.
 #include "tests/fuzz/differential.hpp"
 #include "tests/fuzz/model_gen.hpp"
 #include "tools/model.hpp"
