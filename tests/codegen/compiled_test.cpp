@@ -121,6 +121,16 @@ std::string inputs_text(const CompiledFunction& cf, const std::vector<Tensor>& i
     return os.str();
 }
 
+// One call of the work overload (work poisoned with NaN, outputs holding junk) against
+// the interpreter's `want`: every way it went wrong, one per line.
+std::string work_call_problems(const CompiledFunction& cf, const std::vector<Tensor>& inputs,
+                               const std::vector<Tensor>& want) {
+    Buffers b(inputs, cf, 1e300);
+    Guarded work(cf.work_size, nan);
+    cf.call_work(b.in_ptrs.data(), b.out_ptrs.data(), work.data());
+    return problems(cf, b, inputs, want);
+}
+
 void check_metadata(const CompiledFunction& cf, const Model& m, const Function& fn) {
     const Graph& g = *m.graph;
     CHECK(std::string(cf.info_name) == fn.name);
@@ -355,10 +365,7 @@ TEST_CASE("special input values give the interpreter's results", "[compiled][spe
                     specials[pick(rng)];
         const std::vector<Tensor> want = interpret(m, fn, inputs);
         INFO(inputs_text(cf, inputs));
-        Buffers b(inputs, cf, 1e300);
-        Guarded work(cf.work_size, nan);
-        cf.call_work(b.in_ptrs.data(), b.out_ptrs.data(), work.data());
-        const std::string found = problems(cf, b, inputs, want);
+        const std::string found = work_call_problems(cf, inputs, want);
         INFO(found);
         CHECK(found.empty());
         std::size_t nans = 0, all = 0;
@@ -407,12 +414,8 @@ TEST_CASE("softmax is stored by its logsumexp's kernel, also where the maximum i
         for (const std::vector<Tensor>& point : edges) {
             const std::vector<Tensor> inputs =
                 fn.params.size() == 2 ? point : std::vector<Tensor>{point[1]};
-            const std::vector<Tensor> want = interpret(m, fn, inputs);
             INFO("function " << cf.function << " at\n" << inputs_text(cf, inputs));
-            Buffers b(inputs, cf, 1e300);
-            Guarded work(cf.work_size, nan);
-            cf.call_work(b.in_ptrs.data(), b.out_ptrs.data(), work.data());
-            const std::string found = problems(cf, b, inputs, want);
+            const std::string found = work_call_problems(cf, inputs, interpret(m, fn, inputs));
             INFO(found);
             CHECK(found.empty());
             ++checked;
