@@ -207,10 +207,15 @@ class Lowering {
                 inv.set(j, -1);
                 continue;
             }
-            int from = -1; // the output axis that is loop axis j
-            for (int k = 0; k < p.out.rank; ++k)
-                if (p.out.coef[u(k)][u(j)] != 0)
-                    from = p.out.coef[u(k)][u(j)] == 1 && p.out.offset[u(k)] == 0 && from < 0 ? k : -2;
+            int from = -1; // the one output axis that is loop axis j, unshifted
+            for (int k = 0; k < p.out.rank; ++k) {
+                const std::int64_t c = p.out.coef[u(k)][u(j)];
+                if (c == 0)
+                    continue;
+                if (c != 1 || p.out.offset[u(k)] != 0 || from >= 0)
+                    return std::nullopt;
+                from = k;
+            }
             if (from < 0)
                 return std::nullopt;
             inv.set(j, from);
