@@ -168,9 +168,15 @@ class FunctionPrinter {
     }
 
     void print_steps(const std::vector<Step>& steps) {
-        for (const Step& step : steps) {
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            const Step& step = steps[i];
             if (step.loop < 0) {
-                KernelPrinter(w_, prog_.buffers, names_, temps_).print(step.kernel);
+                KernelPrinter printer(w_, prog_.buffers, names_, temps_);
+                if (i + 1 < steps.size() && steps[i + 1].loop < 0 &&
+                    fusable(step.kernel, steps[i + 1].kernel, prog_.buffers))
+                    printer.print_fused(step.kernel, steps[++i].kernel);
+                else
+                    printer.print(step.kernel);
                 continue;
             }
             const Loop& loop = prog_.loops[u(step.loop)];

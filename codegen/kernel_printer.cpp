@@ -29,6 +29,9 @@ struct LoopPlan {
 // Partial sums of a reduction whose innermost loop is long enough: two AVX2 vectors.
 constexpr int lanes = 8;
 
+// Indices per block of a fused loop (print_fused): a multiple of `lanes`.
+constexpr int block = 32 * lanes;
+
 // "((p[0] + p[1]) + (p[2] + p[3]))": the partial sums [from, to) added pairwise.
 std::string pairwise(const std::string& p, int from, int to) {
     if (to - from == 1)
@@ -254,85 +257,100 @@ class Body {
 
 } // namespace
 
+// A kernel being printed: its loop plan, the loop level of each value, and the text
+// each value has once its line is written (a name, or an expression to inline).
+struct KernelPrinter::Pass {
+    explicit Pass(const Kernel& kernel)
+        : k(kernel), plan(plan_loops(kernel)), body(kernel, plan), depth(plan.loops.size()),
+          text(kernel.body.size()) {}
+    const Kernel& k;
+    LoopPlan plan;
+    Body body;
+    std::size_t depth;
+    std::vector<std::string> text;
+    const std::string& root() const { return text[u(k.result)]; }
+};
+
+// Values of `level` that need a line of their own, and the inline text of the rest.
+void KernelPrinter::emit_level(Pass& p, int level) {
+    const Kernel& k = p.k;
+    for (std::size_t i = 0; i < k.body.size(); ++i) {
+        const Value& v = k.body[i];
+        if (p.body.level(i) != level && !(level == static_cast<int>(p.depth) && p.body.level(i) > level))
+            continue;
+        std::string e;
+        switch (v.kind) {
+        case Value::Kind::load:
+            e = access(v.at);
+            break;
+        case Value::Kind::constant:
+            e = literal(v.constant);
+            break;
+        case Value::Kind::apply: {
+            std::array<std::string, 3> args;
+            for (int a = 0; a < info(v.op).arity; ++a)
+                args[u(a)] = p.text[u(v.args[u(a)])];
+            const Value& c = k.body[u(v.args[0])];
+            if (const char* cmp = v.op == Op::Where && c.kind == Value::Kind::apply &&
+                                          !p.body.named(u(v.args[0]))
+                                      ? comparison_symbol(c.op)
+                                      : nullptr) // (a >= b ? p : q), not ((a >= b ? 1.0 : 0.0) != 0.0 ? p : q)
+                e = cat("(", p.text[u(c.args[0])], " ", cmp, " ", p.text[u(c.args[1])], " ? ", args[1], " : ",
+                        args[2], ")");
+            else
+                e = spell(info(v.op).cpp, args);
+            break;
+        }
+        case Value::Kind::guard: {
+            KernelGuard gd;
+            gd.coef = v.at.step;
+            gd.counter = v.at.counter;
+            gd.constant = v.at.base;
+            e = cat("(", guard_text(gd), " ? ", p.text[u(v.args[0])], " : 0.0)");
+            break;
+        }
+        case Value::Kind::seed: // 1 at the current direction (or colour) of its loop
+            e = v.colours ? cat("((", index(v.at), ") % ", v.colours, " == k", v.depth, "_ ? 1.0 : 0.0)")
+                          : cat("(", index(v.at), " == k", v.depth, "_ ? 1.0 : 0.0)");
+            break;
+        }
+        if (p.body.named(i)) {
+            const std::string name = cat("v", next_temp_++, "_");
+            w_.line("const double " + name + " = " + e + ";");
+            e = name;
+        }
+        p.text[i] = e;
+    }
+}
+
+// Opens loops [from, to), computing each level's values as soon as they can be; a
+// guarded kernel computes its innermost values inside the guard instead.
+void KernelPrinter::open_loops(Pass& p, std::size_t from, std::size_t to) {
+    for (std::size_t d = from; d < to; ++d) {
+        const std::string v = loop_var(p.plan.loops[d]);
+        w_.open("for (std::ptrdiff_t " + v + " = 0; " + v + " < " +
+                std::to_string(p.k.domain[p.plan.loops[d]]) + "; ++" + v + ")");
+        if (p.k.guards.empty() || d + 1 < p.depth)
+            emit_level(p, static_cast<int>(d) + 1);
+    }
+}
+
 void KernelPrinter::print(const Kernel& k) {
-    const LoopPlan plan = plan_loops(k);
-    const Body body(k, plan);
-    const std::size_t depth = plan.loops.size();
+    Pass pass(k);
+    const LoopPlan& plan = pass.plan;
+    const std::size_t depth = pass.depth;
     const bool local = buffers_[u(k.out.buffer)].kind == Buffer::Kind::local;
     const std::string out = access(k.out);
-
-    std::vector<std::string> text(k.body.size());
-    // Values of `level` that need a line of their own, and the inline text of the rest.
-    auto emit_level = [&](int level) {
-        for (std::size_t i = 0; i < k.body.size(); ++i) {
-            const Value& v = k.body[i];
-            if (body.level(i) != level && !(level == static_cast<int>(depth) && body.level(i) > level))
-                continue;
-            std::string e;
-            switch (v.kind) {
-            case Value::Kind::load:
-                e = access(v.at);
-                break;
-            case Value::Kind::constant:
-                e = literal(v.constant);
-                break;
-            case Value::Kind::apply: {
-                std::array<std::string, 3> args;
-                for (int a = 0; a < info(v.op).arity; ++a)
-                    args[u(a)] = text[u(v.args[u(a)])];
-                const Value& c = k.body[u(v.args[0])];
-                if (const char* cmp = v.op == Op::Where && c.kind == Value::Kind::apply &&
-                                              !body.named(u(v.args[0]))
-                                          ? comparison_symbol(c.op)
-                                          : nullptr) // (a >= b ? p : q), not ((a >= b ? 1.0 : 0.0) != 0.0 ? p : q)
-                    e = cat("(", text[u(c.args[0])], " ", cmp, " ", text[u(c.args[1])], " ? ", args[1], " : ",
-                            args[2], ")");
-                else
-                    e = spell(info(v.op).cpp, args);
-                break;
-            }
-            case Value::Kind::guard: {
-                KernelGuard gd;
-                gd.coef = v.at.step;
-                gd.counter = v.at.counter;
-                gd.constant = v.at.base;
-                e = cat("(", guard_text(gd), " ? ", text[u(v.args[0])], " : 0.0)");
-                break;
-            }
-            case Value::Kind::seed: // 1 at the current direction (or colour) of its loop
-                e = v.colours ? cat("((", index(v.at), ") % ", v.colours, " == k", v.depth, "_ ? 1.0 : 0.0)")
-                              : cat("(", index(v.at), " == k", v.depth, "_ ? 1.0 : 0.0)");
-                break;
-            }
-            if (body.named(i)) {
-                const std::string name = cat("v", next_temp_++, "_");
-                w_.line("const double " + name + " = " + e + ";");
-                e = name;
-            }
-            text[i] = e;
-        }
-    };
-    // Opens loops [from, to), computing each level's values as soon as they can be;
-    // a guarded kernel computes its innermost values inside the guard instead.
-    auto open_loops = [&](std::size_t from, std::size_t to) {
-        for (std::size_t d = from; d < to; ++d) {
-            const std::string v = loop_var(plan.loops[d]);
-            w_.open("for (std::ptrdiff_t " + v + " = 0; " + v + " < " +
-                    std::to_string(k.domain[plan.loops[d]]) + "; ++" + v + ")");
-            if (k.guards.empty() || d + 1 < depth)
-                emit_level(static_cast<int>(d) + 1);
-        }
-    };
     auto close_loops = [&](std::size_t count) {
         for (std::size_t d = 0; d < count; ++d)
             w_.close();
     };
-    auto root = [&] { return text[u(k.result)]; };
+    auto root = [&] { return pass.root(); };
 
     switch (plan.mode) {
     case Mode::assign: {
-        emit_level(0);
-        open_loops(0, depth);
+        emit_level(pass, 0);
+        open_loops(pass, 0, depth);
         if (k.guards.empty()) {
             w_.line((local ? "const double " : "") + out + " = " + root() + ";");
         } else {
@@ -340,7 +358,7 @@ void KernelPrinter::print(const Kernel& k) {
             for (const KernelGuard& gd : k.guards)
                 cond += (cond.empty() ? "" : " && ") + guard_text(gd);
             w_.open("if (" + cond + ")");
-            emit_level(static_cast<int>(depth));
+            emit_level(pass, static_cast<int>(depth));
             w_.line(out + " = " + root() + ";");
             if (!k.skip) { // a view: zero where it reads nothing
                 w_.reopen("else");
@@ -355,8 +373,8 @@ void KernelPrinter::print(const Kernel& k) {
         const std::string& name = names_[u(k.out.buffer)];
         w_.line("for (std::ptrdiff_t i_ = 0; i_ < " + std::to_string(buffers_[u(k.out.buffer)].size) +
                 "; ++i_) " + name + "[i_] = 0.0;");
-        emit_level(0);
-        open_loops(0, depth);
+        emit_level(pass, 0);
+        open_loops(pass, 0, depth);
         w_.line(out + " += " + root() + ";");
         close_loops(depth);
         return;
@@ -374,15 +392,15 @@ void KernelPrinter::print(const Kernel& k) {
         w_.line("double " + acc + " = 0.0;");
     if (block)
         w_.open("");
-    emit_level(0);
-    open_loops(0, plan.kept);
+    emit_level(pass, 0);
+    open_loops(pass, 0, plan.kept);
     if (plan.mode == Mode::reduce_in_register) {
         if (!local)
             w_.line("double " + acc + " = 0.0;");
         const int inner = plan.loops.back(); // reduced: reduce_in_register has one
         const std::int64_t extent = k.domain[inner];
         if (!k.guards.empty() || extent < 2 * lanes) {
-            open_loops(plan.kept, depth);
+            open_loops(pass, plan.kept, depth);
             w_.line(acc + " += " + root() + ";");
             close_loops(depth - plan.kept);
         } else {
@@ -393,19 +411,19 @@ void KernelPrinter::print(const Kernel& k) {
             const std::string var = loop_var(inner);
             const std::int64_t whole = extent - extent % lanes;
             w_.line(cat("double ", part, "[", lanes, "] = {};"));
-            open_loops(plan.kept, depth - 1);
+            open_loops(pass, plan.kept, depth - 1);
             w_.open(cat("for (std::ptrdiff_t ", start, " = 0; ", start, " < ", whole, "; ", start,
                         " += ", lanes, ")"));
             w_.line(cat("#pragma GCC unroll ", lanes));
             w_.open(cat("for (std::ptrdiff_t l_ = 0; l_ < ", lanes, "; ++l_)"));
             w_.line(cat("const std::ptrdiff_t ", var, " = ", start, " + l_;"));
-            emit_level(static_cast<int>(depth));
+            emit_level(pass, static_cast<int>(depth));
             w_.line(cat(part, "[l_] += ", root(), ";"));
             close_loops(2);
             if (whole < extent) {
                 w_.open(cat("for (std::ptrdiff_t ", var, " = ", whole, "; ", var, " < ", extent,
                             "; ++", var, ")"));
-                emit_level(static_cast<int>(depth));
+                emit_level(pass, static_cast<int>(depth));
                 w_.line(cat(part, "[0] += ", root(), ";"));
                 w_.close();
             }
@@ -414,12 +432,12 @@ void KernelPrinter::print(const Kernel& k) {
         }
     } else { // logsumexp: shift by the maximum (NaN wins), then sum exp(v - max)
         w_.line("double max_ = -std::numeric_limits<double>::infinity();");
-        open_loops(plan.kept, depth);
+        open_loops(pass, plan.kept, depth);
         w_.line("const double v_ = " + root() + ";");
         w_.line("if (v_ > max_ || v_ != v_) max_ = v_;");
         close_loops(depth - plan.kept);
         w_.line("double sum_ = 0.0;");
-        open_loops(plan.kept, depth);
+        open_loops(pass, plan.kept, depth);
         if (k.side.buffer < 0) {
             w_.line("sum_ += std::exp(" + root() + " - max_);");
         } else { // softmax = exp(v - max) / sum, exp(v - result) where max is not finite
@@ -440,7 +458,7 @@ void KernelPrinter::print(const Kernel& k) {
             w_.line(access(k.side) + " /= sum_;");
             close_loops(depth - plan.kept);
             w_.reopen("else");
-            open_loops(plan.kept, depth);
+            open_loops(pass, plan.kept, depth);
             w_.line(access(k.side) + " = std::exp(" + root() + " - " + acc + ");");
             close_loops(depth - plan.kept);
             w_.close();
@@ -451,6 +469,92 @@ void KernelPrinter::print(const Kernel& k) {
     close_loops(plan.kept);
     if (block)
         w_.close();
+}
+
+bool fusable(const Kernel& sum, const Kernel& each, const std::vector<Buffer>& buffers) {
+    if (sum.combine != Combine::sum || !sum.guards.empty() || sum.side.buffer >= 0 ||
+        buffers[u(sum.out.buffer)].size != 1 || each.combine != Combine::assign ||
+        !each.guards.empty() || each.skip)
+        return false;
+    const LoopPlan ps = plan_loops(sum), pe = plan_loops(each);
+    if (ps.mode != Mode::reduce_in_register || ps.loops.size() != 1 || pe.mode != Mode::assign ||
+        pe.loops.empty() || pe.loops[0] != ps.loops[0] ||
+        each.domain[pe.loops[0]] != sum.domain[ps.loops[0]] || sum.domain[ps.loops[0]] < 2 * lanes)
+        return false;
+    // `each` must not read the sum (it is not finished), nor write where `sum` reads: a
+    // work buffer that `sum` reads last may hold `each`'s result in the work array.
+    const Buffer& out = buffers[u(each.out.buffer)];
+    for (const Value& v : each.body)
+        if (v.kind == Value::Kind::load && v.at.buffer == sum.out.buffer)
+            return false;
+    for (const Value& v : sum.body) {
+        if (v.kind != Value::Kind::load)
+            continue;
+        const Buffer& in = buffers[u(v.at.buffer)];
+        if (v.at.buffer == each.out.buffer ||
+            (in.kind == Buffer::Kind::work && out.kind == Buffer::Kind::work &&
+             in.offset < out.offset + out.size && out.offset < in.offset + in.size))
+            return false;
+    }
+    return true;
+}
+
+void KernelPrinter::print_fused(const Kernel& sum, const Kernel& each) {
+    Pass s(sum), e(each);
+    const int axis = s.plan.loops[0]; // also each's outermost loop
+    const std::int64_t extent = sum.domain[axis];
+    const std::int64_t whole = extent - extent % lanes;
+    const bool local = buffers_[u(sum.out.buffer)].kind == Buffer::Kind::local;
+    const std::string acc = local ? names_[u(sum.out.buffer)] : "acc_"; // as print()
+    const std::string part = cat("p", next_temp_++, "_");
+    const std::string var = loop_var(axis), start = cat("j", axis, "_");
+    if (local)
+        w_.line("double " + acc + " = 0.0;");
+    w_.open("");
+    if (!local)
+        w_.line("double " + acc + " = 0.0;");
+    emit_level(s, 0);
+    emit_level(e, 0);
+    w_.line(cat("double ", part, "[", lanes, "] = {};"));
+    auto summand = [&](const std::string& lane) {
+        emit_level(s, 1);
+        w_.line(cat(part, "[", lane, "] += ", s.root(), ";"));
+    };
+    auto element = [&] { // each's loops below its outermost
+        emit_level(e, 1);
+        open_loops(e, 1, e.depth);
+        w_.line(access(each.out) + " = " + e.root() + ";");
+        for (std::size_t d = 1; d < e.depth; ++d)
+            w_.close();
+    };
+    // Blocks of `block` indices: the partial sums (vectorised as in print()), then each's
+    // elements of the same indices, as a loop of its own (so that it vectorises too),
+    // while their operands are in the nearest cache.
+    const std::string from = cat("b", axis, "_"), to = cat("e", axis, "_");
+    w_.open(cat("for (std::ptrdiff_t ", from, " = 0; ", from, " < ", whole, "; ", from, " += ", block, ")"));
+    w_.line(cat("const std::ptrdiff_t ", to, " = ", from, " + ", block, " < ", whole, " ? ", from, " + ", block,
+                " : ", whole, ";"));
+    w_.open(cat("for (std::ptrdiff_t ", start, " = ", from, "; ", start, " < ", to, "; ", start, " += ", lanes, ")"));
+    w_.line(cat("#pragma GCC unroll ", lanes));
+    w_.open(cat("for (std::ptrdiff_t l_ = 0; l_ < ", lanes, "; ++l_)"));
+    w_.line(cat("const std::ptrdiff_t ", var, " = ", start, " + l_;"));
+    summand("l_");
+    w_.close();
+    w_.close();
+    w_.open(cat("for (std::ptrdiff_t ", var, " = ", from, "; ", var, " < ", to, "; ++", var, ")"));
+    element();
+    w_.close();
+    w_.close();
+    if (whole < extent) {
+        w_.open(cat("for (std::ptrdiff_t ", var, " = ", whole, "; ", var, " < ", extent, "; ++", var, ")"));
+        summand("0");
+        element();
+        w_.close();
+    }
+    w_.line(cat(acc, " += ", pairwise(part, 0, lanes), ";"));
+    if (!local)
+        w_.line(access(sum.out) + " = " + acc + ";");
+    w_.close();
 }
 
 std::string literal(double v) {

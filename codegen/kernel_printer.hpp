@@ -25,8 +25,15 @@ class KernelPrinter {
         : w_(w), buffers_(buffers), names_(names), next_temp_(next_temp) {}
 
     void print(const Kernel& k);
+    // Two kernels in one loop nest, when fusable(sum, each): the loop of `sum`, a sum
+    // into a scalar, also runs `each` (an objective's sum and its gradient's element-wise
+    // kernel read their inputs once, not twice).
+    void print_fused(const Kernel& sum, const Kernel& each);
 
   private:
+    struct Pass;
+    void emit_level(Pass& p, int level);
+    void open_loops(Pass& p, std::size_t from, std::size_t to);
     std::string access(const Access& a) const;
     std::string index(const Access& a) const;
 
@@ -35,6 +42,11 @@ class KernelPrinter {
     const std::vector<std::string>& names_;
     int& next_temp_;
 };
+
+// True if `sum` (a sum over one loop into a scalar) and the kernel after it, `each`
+// (an unguarded assignment whose outermost loop is that loop), can share the loop:
+// `each` does not read the sum, and writes nowhere `sum` reads.
+bool fusable(const Kernel& sum, const Kernel& each, const std::vector<Buffer>& buffers);
 
 // "i0_ * 3 + i1_ - 2": the flat index base + sum_j step[j] * i{j}_.
 std::string index_text(const Access& a);

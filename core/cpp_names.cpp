@@ -118,6 +118,8 @@ std::optional<std::string> cpp_name_problem(std::string_view name) {
         return "'std' is reserved: generated code uses the namespace std";
     if (name == "symdiff_rt")
         return "'symdiff_rt' is reserved: generated code uses the namespace symdiff_rt";
+    if (name == "SYMDIFF_RESTRICT")
+        return "'SYMDIFF_RESTRICT' is reserved: generated code uses the macro SYMDIFF_RESTRICT";
     if (name.find("__") != std::string_view::npos ||
         (name.size() > 1 && name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
         return in_quotes(name) +

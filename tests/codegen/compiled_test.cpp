@@ -6,6 +6,7 @@
 #include "tests/codegen/compiled_registry.hpp"
 #include "tests/codegen/test_support.hpp"
 
+#include "codegen/kernel_printer.hpp"
 #include "codegen/lower.hpp"
 
 #include <catch2/catch.hpp>
@@ -477,6 +478,20 @@ TEST_CASE("sigmoid and softplus of one value in a kernel pay one exp", "[compile
     std::map<Op, int> alone = applied_ops(model("neuron"), "neuron");
     CHECK(alone[Op::Sigmoid] == 1);
     CHECK(alone[Op::Exp] == 0);
+}
+
+// An objective's sum and the gradient kernel after it share one loop; a kernel that
+// reads the sum does not. Values: the generic zoo tests.
+TEST_CASE("a sum and the element-wise kernel after it are fused", "[compiled][fusion]") {
+    const Model& m = model("fused_sums");
+    for (const char* name : {"f_grad", "g_grad", "reads_sum"}) {
+        INFO(name);
+        const codegen::Program p = codegen::lower(*m.graph, function_named(m, name));
+        int fused = 0;
+        for (std::size_t i = 0; i + 1 < p.steps.size(); ++i)
+            fused += codegen::fusable(p.steps[i].kernel, p.steps[i + 1].kernel, p.buffers) ? 1 : 0;
+        CHECK(fused == (std::string(name) == "reads_sum" ? 0 : 1));
+    }
 }
 
 // No mutable global state: the same calls from several threads at once give the bits

@@ -226,6 +226,19 @@ Model logistic() {
     return b.done();
 }
 
+// An objective's sum and its gradient's element-wise kernel over the same loop, which
+// the printer fuses (kernel_printer.cpp print_fused): whole blocks, a partial block and
+// a remainder; and a kernel that reads the sum, which it must not fuse.
+Model fused_sums() {
+    ModelBuilder b("fused_sums");
+    const Expr x = b.in("x", {600}), y = b.in("y", {301});
+    const Expr f = sum(3.0 * x * x + sin(x)), g = sum(exp(0.1 * y) * y);
+    b.fn("f_grad", {x}, {{"f", f}, {"dx", grad(f, x)}});
+    b.fn("g_grad", {y}, {{"g", g}, {"dy", grad(g, y)}});
+    b.fn("reads_sum", {x}, {{"s", sum(x * x)}, {"scaled", x * sum(x * x)}});
+    return b.done();
+}
+
 // A small tensor model for the golden files: softmax by rows, a column sum, a
 // transposed product, and the gradient.
 Model small_tensor() {
@@ -930,6 +943,7 @@ const std::vector<ZooEntry>& zoo() {
         {"classifier", classifier},
         {"softmax_side", softmax_side},
         {"logistic", logistic},
+        {"fused_sums", fused_sums},
         {"small_tensor", small_tensor},
         {"unary", unary},
         {"unary_second", unary_second},
