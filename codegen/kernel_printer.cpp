@@ -30,7 +30,7 @@ struct LoopPlan {
 constexpr int lanes = 8;
 
 // Indices per block of a fused loop (print_fused): a multiple of `lanes`.
-constexpr int block = 32 * lanes;
+constexpr int fused_block = 32 * lanes;
 
 // "((p[0] + p[1]) + (p[2] + p[3]))": the partial sums [from, to) added pairwise.
 std::string pairwise(const std::string& p, int from, int to) {
@@ -527,12 +527,12 @@ void KernelPrinter::print_fused(const Kernel& sum, const Kernel& each) {
         for (std::size_t d = 1; d < e.depth; ++d)
             w_.close();
     };
-    // Blocks of `block` indices: the partial sums (vectorised as in print()), then each's
+    // Blocks of `fused_block` indices: the partial sums (vectorised as in print()), then each's
     // elements of the same indices, as a loop of its own (so that it vectorises too),
     // while their operands are in the nearest cache.
     const std::string from = cat("b", axis, "_"), to = cat("e", axis, "_");
-    w_.open(cat("for (std::ptrdiff_t ", from, " = 0; ", from, " < ", whole, "; ", from, " += ", block, ")"));
-    w_.line(cat("const std::ptrdiff_t ", to, " = ", from, " + ", block, " < ", whole, " ? ", from, " + ", block,
+    w_.open(cat("for (std::ptrdiff_t ", from, " = 0; ", from, " < ", whole, "; ", from, " += ", fused_block, ")"));
+    w_.line(cat("const std::ptrdiff_t ", to, " = ", from, " + ", fused_block, " < ", whole, " ? ", from, " + ", fused_block,
                 " : ", whole, ";"));
     w_.open(cat("for (std::ptrdiff_t ", start, " = ", from, "; ", start, " < ", to, "; ", start, " += ", lanes, ")"));
     w_.line(cat("#pragma GCC unroll ", lanes));

@@ -152,7 +152,6 @@ TEST_CASE("jacobians nest: the jacobian of a jacobian matches differences of the
     const Expr t = jacobian(j, x);
     REQUIRE(t.shape() == Shape({3, 3, 3}));
     const Values at{tensor({3}, {0.4, -0.2, 0.9})};
-    FdTally tally;
     const Tensor tv = eval(t, at);
     for (std::size_t e = 0; e < 3; ++e) {
         const auto fd = partial([&](const Values& v) { return eval(j, v); }, at, 0, e);
