@@ -29,6 +29,9 @@ struct LoopPlan {
 // Partial sums of a reduction whose innermost loop is long enough: two AVX2 vectors.
 constexpr int lanes = 8;
 
+// Partial sums pay from two rounds of them on.
+bool lanes_pay(std::int64_t extent) { return extent >= 2 * lanes; }
+
 // Indices per block of a fused loop (print_fused): a multiple of `lanes`.
 constexpr int fused_block = 32 * lanes;
 
@@ -323,14 +326,29 @@ void KernelPrinter::emit_level(Pass& p, int level) {
     }
 }
 
-// Opens loops [from, to), computing each level's values as soon as they can be; a
-// guarded kernel computes its innermost values inside the guard instead.
-void KernelPrinter::open_loops(Pass& p, std::size_t from, std::size_t to) {
+// "for (std::ptrdiff_t var = from; var < to; ++var) {"
+void KernelPrinter::open_for(const std::string& var, const std::string& from, const std::string& to) {
+    w_.open("for (std::ptrdiff_t " + var + " = " + from + "; " + var + " < " + to + "; ++" + var + ")");
+}
+
+// The loop over `axis` from `from` to `to` (a multiple of `lanes` apart) as blocks of
+// `lanes` iterations, the inner loop unrolled, so that partial sums p[l_] vectorise;
+// inside, the axis' index is defined. Opens two blocks.
+void KernelPrinter::open_lanes(int axis, const std::string& from, const std::string& to) {
+    const std::string start = cat("j", axis, "_");
+    w_.open(cat("for (std::ptrdiff_t ", start, " = ", from, "; ", start, " < ", to, "; ", start, " += ", lanes, ")"));
+    w_.line(cat("#pragma GCC unroll ", lanes));
+    w_.open(cat("for (std::ptrdiff_t l_ = 0; l_ < ", lanes, "; ++l_)"));
+    w_.line(cat("const std::ptrdiff_t ", loop_var(axis), " = ", start, " + l_;"));
+}
+
+// Opens loops [from, to), computing each level's values as soon as they can be (unless
+// the loops read no value); a guarded kernel computes its innermost values inside the
+// guard instead.
+void KernelPrinter::open_loops(Pass& p, std::size_t from, std::size_t to, bool values) {
     for (std::size_t d = from; d < to; ++d) {
-        const std::string v = loop_var(p.plan.loops[d]);
-        w_.open("for (std::ptrdiff_t " + v + " = 0; " + v + " < " +
-                std::to_string(p.k.domain[p.plan.loops[d]]) + "; ++" + v + ")");
-        if (p.k.guards.empty() || d + 1 < p.depth)
+        open_for(loop_var(p.plan.loops[d]), "0", std::to_string(p.k.domain[p.plan.loops[d]]));
+        if (values && (p.k.guards.empty() || d + 1 < p.depth))
             emit_level(p, static_cast<int>(d) + 1);
     }
 }
@@ -399,7 +417,7 @@ void KernelPrinter::print(const Kernel& k) {
             w_.line("double " + acc + " = 0.0;");
         const int inner = plan.loops.back(); // reduced: reduce_in_register has one
         const std::int64_t extent = k.domain[inner];
-        if (!k.guards.empty() || extent < 2 * lanes) {
+        if (!k.guards.empty() || !lanes_pay(extent)) {
             open_loops(pass, plan.kept, depth);
             w_.line(acc + " += " + root() + ";");
             close_loops(depth - plan.kept);
@@ -407,22 +425,16 @@ void KernelPrinter::print(const Kernel& k) {
             // One accumulator is a chain of dependent adds (4 cycles each) that compilers
             // may not reorder; `lanes` partial sums run in parallel and vectorise.
             const std::string part = cat("p", next_temp_++, "_");
-            const std::string start = cat("j", inner, "_");
             const std::string var = loop_var(inner);
             const std::int64_t whole = extent - extent % lanes;
             w_.line(cat("double ", part, "[", lanes, "] = {};"));
             open_loops(pass, plan.kept, depth - 1);
-            w_.open(cat("for (std::ptrdiff_t ", start, " = 0; ", start, " < ", whole, "; ", start,
-                        " += ", lanes, ")"));
-            w_.line(cat("#pragma GCC unroll ", lanes));
-            w_.open(cat("for (std::ptrdiff_t l_ = 0; l_ < ", lanes, "; ++l_)"));
-            w_.line(cat("const std::ptrdiff_t ", var, " = ", start, " + l_;"));
+            open_lanes(inner, "0", std::to_string(whole));
             emit_level(pass, static_cast<int>(depth));
             w_.line(cat(part, "[l_] += ", root(), ";"));
             close_loops(2);
             if (whole < extent) {
-                w_.open(cat("for (std::ptrdiff_t ", var, " = ", whole, "; ", var, " < ", extent,
-                            "; ++", var, ")"));
+                open_for(var, std::to_string(whole), std::to_string(extent));
                 emit_level(pass, static_cast<int>(depth));
                 w_.line(cat(part, "[0] += ", root(), ";"));
                 w_.close();
@@ -450,11 +462,7 @@ void KernelPrinter::print(const Kernel& k) {
                 " = std::isfinite(max_) ? max_ + std::log(sum_) : max_;");
         if (k.side.buffer >= 0) {
             w_.open("if (std::isfinite(max_))");
-            for (std::size_t d = plan.kept; d < depth; ++d) { // reads no body value
-                const std::string v = loop_var(plan.loops[d]);
-                w_.open("for (std::ptrdiff_t " + v + " = 0; " + v + " < " +
-                        std::to_string(k.domain[plan.loops[d]]) + "; ++" + v + ")");
-            }
+            open_loops(pass, plan.kept, depth, false);
             w_.line(access(k.side) + " /= sum_;");
             close_loops(depth - plan.kept);
             w_.reopen("else");
@@ -479,7 +487,7 @@ bool fusable(const Kernel& sum, const Kernel& each, const std::vector<Buffer>& b
     const LoopPlan ps = plan_loops(sum), pe = plan_loops(each);
     if (ps.mode != Mode::reduce_in_register || ps.loops.size() != 1 || pe.mode != Mode::assign ||
         pe.loops.empty() || pe.loops[0] != ps.loops[0] ||
-        each.domain[pe.loops[0]] != sum.domain[ps.loops[0]] || sum.domain[ps.loops[0]] < 2 * lanes)
+        each.domain[pe.loops[0]] != sum.domain[ps.loops[0]] || !lanes_pay(sum.domain[ps.loops[0]]))
         return false;
     // `each` must not read the sum (it is not finished), nor write where `sum` reads: a
     // work buffer that `sum` reads last may hold `each`'s result in the work array.
@@ -507,7 +515,7 @@ void KernelPrinter::print_fused(const Kernel& sum, const Kernel& each) {
     const bool local = buffers_[u(sum.out.buffer)].kind == Buffer::Kind::local;
     const std::string acc = local ? names_[u(sum.out.buffer)] : "acc_"; // as print()
     const std::string part = cat("p", next_temp_++, "_");
-    const std::string var = loop_var(axis), start = cat("j", axis, "_");
+    const std::string var = loop_var(axis);
     if (local)
         w_.line("double " + acc + " = 0.0;");
     w_.open("");
@@ -534,19 +542,16 @@ void KernelPrinter::print_fused(const Kernel& sum, const Kernel& each) {
     w_.open(cat("for (std::ptrdiff_t ", from, " = 0; ", from, " < ", whole, "; ", from, " += ", fused_block, ")"));
     w_.line(cat("const std::ptrdiff_t ", to, " = ", from, " + ", fused_block, " < ", whole, " ? ", from, " + ", fused_block,
                 " : ", whole, ";"));
-    w_.open(cat("for (std::ptrdiff_t ", start, " = ", from, "; ", start, " < ", to, "; ", start, " += ", lanes, ")"));
-    w_.line(cat("#pragma GCC unroll ", lanes));
-    w_.open(cat("for (std::ptrdiff_t l_ = 0; l_ < ", lanes, "; ++l_)"));
-    w_.line(cat("const std::ptrdiff_t ", var, " = ", start, " + l_;"));
+    open_lanes(axis, from, to);
     summand("l_");
     w_.close();
     w_.close();
-    w_.open(cat("for (std::ptrdiff_t ", var, " = ", from, "; ", var, " < ", to, "; ++", var, ")"));
+    open_for(var, from, to);
     element();
     w_.close();
     w_.close();
     if (whole < extent) {
-        w_.open(cat("for (std::ptrdiff_t ", var, " = ", whole, "; ", var, " < ", extent, "; ++", var, ")"));
+        open_for(var, std::to_string(whole), std::to_string(extent));
         summand("0");
         element();
         w_.close();

@@ -33,7 +33,9 @@ class KernelPrinter {
   private:
     struct Pass;
     void emit_level(Pass& p, int level);
-    void open_loops(Pass& p, std::size_t from, std::size_t to);
+    void open_loops(Pass& p, std::size_t from, std::size_t to, bool values = true);
+    void open_for(const std::string& var, const std::string& from, const std::string& to);
+    void open_lanes(int axis, const std::string& from, const std::string& to);
     std::string access(const Access& a) const;
     std::string index(const Access& a) const;
 

@@ -118,6 +118,9 @@ class Lowering {
         place_.assign(nodes_.size(), Place::buffer);
         buffer_.assign(nodes_.size(), -1);
         region_.assign(nodes_.size(), top);
+        single_term_.assign(nodes_.size(), 0);
+        for (std::size_t s = 0; s < nodes_.size(); ++s)
+            single_term_[s] = single_term_map(g_[nodes_[s]]).has_value();
     }
 
     std::size_t slot(NodeId id) const { return static_cast<std::size_t>(slot_[id]); }
@@ -191,8 +194,9 @@ class Lowering {
 
     // A sum whose summed axes all have extent 1 (a column times a row, (m,1) @ (1,n)):
     // each element is one product or one copy, element-wise in all but name, so it may be
-    // fused like one. Its inverse map: output index -> loop index (summed axes at 0).
-    std::optional<AffineMap> single_term(const Node& n) const {
+    // fused like one (single_term_). Its inverse map: output index -> loop index (summed
+    // axes at 0).
+    std::optional<AffineMap> single_term_map(const Node& n) const {
         if (info(n.op).kind != OpKind::reduce)
             return std::nullopt;
         const IndexPlan p = index_plan(g_, n);
@@ -247,7 +251,7 @@ class Lowering {
             const Node& n = g_[nodes_[s]];
             const OpKind kind = info(n.op).kind;
             const bool arithmetic = n.op == Op::Add || n.op == Op::Sub || n.op == Op::Mul ||
-                                    n.op == Op::Neg || single_term(n);
+                                    n.op == Op::Neg || single_term_[s];
             if (kind == OpKind::flat || (kind == OpKind::view && index_plan(g_, n).guard_count == 0)) {
                 cost[s] = cost[slot(n.args[0])]; // reads its operand where it stands
             } else if (arithmetic) {
@@ -286,7 +290,7 @@ class Lowering {
                 p = Place::buffer;
             else if (kind == OpKind::flat || (kind == OpKind::view && index_plan(g_, n).guard_count == 0))
                 p = Place::inlined; // index arithmetic, free
-            else if ((kind == OpKind::elementwise || kind == OpKind::view || single_term(n)) &&
+            else if ((kind == OpKind::elementwise || kind == OpKind::view || single_term_[s]) &&
                      !n.shape.is_scalar() &&
                      ((uses[s] == 1 && reads[s] <= 1.0) || // a guarded view: a conditional
                       (cost[s] <= max_recompute && reads[s] <= 2.0)))
@@ -321,7 +325,7 @@ class Lowering {
                 // Work done outside a loop is not redone inside it. (A loop reads its
                 // body inside itself.)
                 const int reader = n.op == Op::SeedLoop ? loop_index_.at(nodes_[s]) : region_[s];
-                if (region_[sa] != reader && (info(op).kind == OpKind::elementwise || single_term(g_[a])))
+                if (region_[sa] != reader && (info(op).kind == OpKind::elementwise || single_term_[sa]))
                     forced[sa] = 1;
             }
         }
@@ -429,8 +433,8 @@ class Lowering {
     // softplus(-x), the two halves of a logistic loss, or a sigmoid next to a softplus),
     // they are spelled out around e = exp(-|x|), one value of the kernel, and pay one exp
     // and one log1p between them; elsewhere they stay calls of the readable helpers. The
-    // values are the ops' own (core/ops.hpp), bit for bit: x >= 0 ? 1 / (1 + e) :
-    // e / (1 + e), and max(x, 0) + log1p(e).
+    // formulas are the op table's own (sigmoid_of, softplus_of in core/ops.hpp), so the
+    // values are the interpreter's, bit for bit.
     static int logistic_base(const Kernel& k, int x) { // |-x| = |x|
         const Value& v = k.body[u(x)];
         return v.kind == Value::Kind::apply && v.op == Op::Neg ? v.args[0] : x;
@@ -445,14 +449,30 @@ class Lowering {
         return std::adjacent_find(bases.begin(), bases.end()) != bases.end();
     }
 
+    // A value of a kernel under construction, so that the op table's formulas over T
+    // (sigmoid_of, softplus_of) add their operations to the kernel.
+    struct Built {
+        Lowering* l;
+        Kernel* k;
+        int v;
+        Built op(Op o, std::initializer_list<int> args) const { return {l, k, l->apply(*k, o, args)}; }
+        int lit(double c) const { return l->constant(*k, c); }
+        friend Built operator+(double a, const Built& b) { return b.op(Op::Add, {b.lit(a), b.v}); }
+        friend Built operator+(const Built& a, const Built& b) { return a.op(Op::Add, {a.v, b.v}); }
+        friend Built operator/(double a, const Built& b) { return b.op(Op::Div, {b.lit(a), b.v}); }
+        friend Built operator/(const Built& a, const Built& b) { return a.op(Op::Div, {a.v, b.v}); }
+        friend Built ge(const Built& a, double b) { return a.op(Op::Ge, {a.v, a.lit(b)}); }
+        friend Built max(const Built& a, double b) { return a.op(Op::Max, {a.v, a.lit(b)}); }
+        friend Built log1p(const Built& a) { return a.op(Op::Log1p, {a.v}); }
+        friend Built where(const Built& c, const Built& a, const Built& b) {
+            return c.op(Op::Where, {c.v, a.v, b.v});
+        }
+    };
+
     int logistic(Kernel& k, Op op, int x) {
         const int e = apply(k, Op::Exp, {apply(k, Op::Neg, {apply(k, Op::Abs, {logistic_base(k, x)})})});
-        const int zero = constant(k, 0.0), one = constant(k, 1.0);
-        if (op == Op::Softplus)
-            return apply(k, Op::Add, {apply(k, Op::Max, {x, zero}), apply(k, Op::Log1p, {e})});
-        const int d = apply(k, Op::Add, {one, e});
-        return apply(k, Op::Where,
-                     {apply(k, Op::Ge, {x, zero}), apply(k, Op::Div, {one, d}), apply(k, Op::Div, {e, d})});
+        const Built bx{this, &k, x}, be{this, &k, e};
+        return (op == Op::Softplus ? softplus_of(bx, be) : sigmoid_of(bx, be)).v;
     }
 
     // The seed `id` at the element whose flat index is map(loop) in row-major `shape`.
@@ -545,7 +565,7 @@ class Lowering {
             break;
         }
         case OpKind::reduce:
-            if (const std::optional<AffineMap> inv = single_term(n)) {
+            if (const std::optional<AffineMap> inv = single_term_map(n)) {
                 const IndexPlan p = index_plan(g_, n);
                 const AffineMap at = compose(*inv, map); // the loop index of this element
                 result = value(k, n.args[0], compose(p.in[0], at));
@@ -1017,6 +1037,7 @@ class Lowering {
     std::vector<Place> place_;
     std::vector<int> buffer_;   // per slot: the buffer holding the node's value
     std::vector<int> region_;   // per slot: the loop it runs in, or `top`
+    std::vector<std::uint8_t> single_term_; // per slot: a sum of one term (single_term_map)
     std::vector<int> softmax_of_; // per logsumexp slot: the slot of the softmax its kernel stores, or -1
     std::vector<int> lse_of_;     // per softmax slot: the slot of the logsumexp storing it, or -1
     std::map<NodeId, int> loop_index_; // SeedLoop node -> index into prog_.loops

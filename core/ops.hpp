@@ -36,12 +36,28 @@ inline double gt(double a, double b) { return a > b ? 1.0 : 0.0; }
 inline double ge(double a, double b) { return a >= b ? 1.0 : 0.0; }
 inline double eq(double a, double b) { return a == b ? 1.0 : 0.0; }
 inline double ne(double a, double b) { return a != b ? 1.0 : 0.0; }
-inline double sigmoid(double x) {
-    if (x >= 0)
-        return 1.0 / (1.0 + std::exp(-x));
-    const double e = std::exp(x);
-    return e / (1.0 + e);
+inline double max(double a, double b) { return a >= b ? a : b; }
+
+// sigmoid(x) and softplus(x) from e = exp(-|x|), which never overflows: the one
+// definition of both, for numbers (T = double) and for emitted code, where a sigmoid and
+// a softplus of one x share e (codegen/lower.cpp); the ops' C++ helpers spell the same.
+// One operation per statement: emitted code adds its values in this order, which must
+// not depend on the order a compiler evaluates function arguments in.
+template <class T> T sigmoid_of(const T& x, const T& e) {
+    const T d = 1.0 + e;
+    const T nonnegative = ge(x, 0.0);
+    const T p = 1.0 / d;
+    const T q = e / d;
+    return where(nonnegative, p, q);
 }
+template <class T> T softplus_of(const T& x, const T& e) {
+    using std::log1p;
+    const T m = max(x, 0.0);
+    const T l = log1p(e);
+    return m + l;
+}
+inline double sigmoid(double x) { return sigmoid_of(x, std::exp(-std::fabs(x))); }
+inline double softplus(double x) { return softplus_of(x, std::exp(-std::fabs(x))); }
 
 enum class OpKind : std::uint8_t {
     leaf,        // Input, Const
@@ -248,7 +264,7 @@ struct Softplus : ElementwiseOp {                               // d log(1+exp(x
         "    return (x > 0.0 ? x : 0.0) + std::log1p(std::exp(-std::fabs(x)));\n"
         "}\n";
     static constexpr Domain<1> test_domain{{{-4, 4}}};
-    static double eval(double x) { return (x > 0.0 ? x : 0.0) + std::log1p(std::exp(-std::fabs(x))); }
+    static double eval(double x) { return softplus(x); }
     template <class T> static std::array<T, 1> partials(const T& x, const T&) { return {sigmoid(x)}; }
 };
 
@@ -331,7 +347,7 @@ struct Max : ElementwiseOp {                                    // a tie sends t
     static constexpr int arity = 2;
     static constexpr std::string_view cpp = "({0} >= {1} ? {0} : {1})";
     static constexpr Domain<2> test_domain{{{-3, 3}, {-3, 3}}};
-    static double eval(double a, double b) { return a >= b ? a : b; }
+    static double eval(double a, double b) { return max(a, b); }
     template <class T> static std::array<T, 2> partials(const T& a, const T& b, const T&) {
         return {where(ge(a, b), T(1.0), T(0.0)), where(ge(a, b), T(0.0), T(1.0))};
     }
