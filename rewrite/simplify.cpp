@@ -174,8 +174,8 @@ class Simplifier {
     }
 
     // The first rule of cur's op that matches, changes cur, and does not grow the graph
-    // on net (unless marked `grows`, or a stable form), applied. When none is, refused_ says whether one
-    // matched and was refused for a reason that may change (growth).
+    // on net (unless marked `grows`, or a stable form), applied. When none is, refused_
+    // says whether one matched and was refused for a reason that may change (growth).
     std::optional<NodeId> apply_first(NodeId cur, int depth) {
         const Node node = g_[cur]; // a copy: building right sides appends to g_
         const auto& quick = quick_tests();
