@@ -1,12 +1,22 @@
-// Lowering: the part of a graph a Function needs, as a linear program of loop kernels.
+// Lowering: the part of a graph a Function needs, as a linear program of loop kernels,
+// in named passes, each taking and returning an explicit value:
 //
-// Each kernel materialises one node into a buffer (an input, an output, a slice of the
+//   schedule   (schedule.hpp)  graph -> Schedule: each node computed in which scope (the
+//                              top level or a Jacobian loop's body), in which order
+//   fuse_loops (schedule.hpp)  Schedule -> Schedule: sibling loops over one seed share one
+//   place      (placement.hpp) Schedule -> Placement: buffer or fused, and which buffer
+//   kernels    (kernel_builder.hpp) -> Program: one kernel per buffer, loops as steps
+//   drop_unread (here)         Program -> Program: kernels whose buffer nothing reads go
+//   allocate_work (allocate.hpp) Program -> Program: work-array offsets by lifetime
+//
+// Each kernel materialises one value into a buffer (an input, an output, a slice of the
 // work array, or a local scalar). Its body is a small SSA expression evaluated once per
 // loop iteration; element-wise producers read once per element are fused into their
 // consumer's body, and views (broadcast, transpose, slice, reshape of a buffer) become
 // index arithmetic, never copies. Code size is therefore proportional to the graph, not
-// to tensor sizes. Invariant: kernels appear in a valid execution order and every
-// buffer a body loads is written by an earlier kernel (or is an input).
+// to tensor sizes. Invariant: steps appear in a valid execution order, every buffer a
+// body loads is written by an earlier step (or is an input), and no buffer is
+// overwritten while a later step still reads it, across loop boundaries too.
 #pragma once
 
 #include "core/function.hpp"
@@ -33,8 +43,9 @@ struct Buffer {
     NodeId node = no_node; // the node whose value it holds
 };
 
-// Jacobian loops nest at most this deep inside one function (their counters are k0_, k1_).
-inline constexpr int max_loop_depth = 2;
+// Jacobian loops nest at most this deep inside one function (their counters are k0_, k1_,
+// ...): a third derivative of a vector function nests three.
+inline constexpr int max_loop_depth = 4;
 
 // Index arithmetic of emitted code. 32 bits: lower() refuses tensors of 2^31 or more
 // elements, so every offset fits, and a program holds one value per graph node it

@@ -233,6 +233,56 @@ class Chain {
     std::vector<NodeId> stack_;
 };
 
+// A mask whose condition is the same for every element: where(c, a, 0) or where(c, 0, a)
+// with c a scalar or a broadcast of one. `cond` is that scalar, `inner` the value a.
+struct UniformMask {
+    Expr cond, inner;
+    bool when_true; // a is selected where c holds (else where it does not)
+};
+
+std::optional<UniformMask> uniform_mask(const Expr& e) {
+    if (e.is_literal() || e.node().op != Op::Where)
+        return std::nullopt;
+    Graph& g = e.graph();
+    const Node w = e.node();
+    NodeId c = w.args[0];
+    while (g[c].op == Op::Broadcast)
+        c = g[c].args[0];
+    if (!g[c].shape.is_scalar())
+        return std::nullopt;
+    if (g.is_const(w.args[2], 0.0))
+        return UniformMask{Expr(g, c), Expr(g, w.args[1]), true};
+    if (g.is_const(w.args[1], 0.0))
+        return UniformMask{Expr(g, c), Expr(g, w.args[2]), false};
+    return std::nullopt;
+}
+
+// A structural op's reverse rule applied to a cotangent. The rules are linear in it, so
+// a mask with one condition for all elements comes out of the rule whole:
+//   rule(where(c, a, 0)) = where(c, rule(a), 0),
+// and the branch not taken contributes exactly zero even where its values are NaN and
+// the rule mixes elements (a sum, a matrix product: sum(where(c, v, 0)) * v at a NaN v).
+// A sum of cotangents is split so that a masked term keeps its mask.
+Expr masked_vjp(Graph& g, const Node& n, NodeId id, int i, const Expr& adjoint, int depth = 0) {
+    if (depth < max_distribution_steps) {
+        if (const auto m = uniform_mask(adjoint)) {
+            const Expr r = masked_vjp(g, n, id, i, m->inner, depth + 1);
+            if (is_zero(r))
+                return r;
+            return m->when_true ? where(m->cond, r, 0.0) : where(m->cond, 0.0, r);
+        }
+        if (!adjoint.is_literal() && adjoint.node().op == Op::Add) {
+            const Expr u(g, adjoint.node().args[0]), v(g, adjoint.node().args[1]);
+            if (uniform_mask(u) || uniform_mask(v)) {
+                const Expr ru = masked_vjp(g, n, id, i, u, depth + 1);
+                const Expr rv = masked_vjp(g, n, id, i, v, depth + 1);
+                return is_zero(ru) ? rv : is_zero(rv) ? ru : ru + rv;
+            }
+        }
+    }
+    return structural_vjp(g, n, id, i, adjoint);
+}
+
 Expr add_nonzero(const Expr& a, const Expr& b) {
     if (is_zero(a))
         return b;
@@ -294,6 +344,45 @@ void require_variables(std::span<const Expr> xs, const Graph& g, const char* wha
             throw Error(std::string(what) + ": the variable is not a node of the function's graph");
 }
 
+// The reverse sweep through a Jacobian loop J = seed_loop(b, s), cotangent G: the loop's
+// body is a sub-graph with a value per direction e_k, so its adjoint is one too, and what
+// flows out of the loop sums over the directions:
+//   d<G, J>/dx = sum_k vjp(b(e_k), x, G_k),   G_k = the slice of G direction k fills,
+// which is G contracted with the seed (a one-hot row read, once lowered). The sum is a
+// loop over the same seed whose rows are summed (as JAX transposes a vmap: a batched
+// vjp, then a sum over the batch axis), so it costs one sweep of the body per
+// direction and (directions x |x|) doubles. A compressed (banded) loop is summed over
+// every direction: its body gives the exact row or column for a basis direction.
+// Results are per variable, in x's shape; the sweep adds them to the variables' adjoints.
+std::vector<Expr> loop_vjp(const Node& n, const Expr& G, std::span<const Expr> xs) {
+    Graph& g = G.graph();
+    const Expr body(g, n.args[0]), seed(g, n.args[1]);
+    const Shape body_shape = body.shape(), seed_shape = seed.shape();
+    const std::int64_t m = body_shape.size(), k = seed_shape.size();
+    if (seed_shape.rank() >= Shape::max_rank)
+        throw Error("reverse-mode derivatives through a jacobian whose directions have rank " +
+                    std::to_string(seed_shape.rank()) + " are not available (at most " +
+                    std::to_string(Shape::max_rank - 1) + ")");
+    const Expr directions = reshape(seed, Shape{k});
+    const Expr rows = n.loop().seed_axes_last ? reshape(G, Shape{m, k}) : reshape(G, Shape{k, m});
+    const Expr slice = n.loop().seed_axes_last ? matmul(rows, directions) : matmul(directions, rows);
+    const Expr cotangent = reshape(slice, body_shape);
+    const std::vector<Expr> inner = vjp(body, xs, cotangent);
+    std::vector<Expr> out;
+    for (std::size_t j = 0; j < xs.size(); ++j) {
+        if (is_zero(inner[j])) {
+            out.push_back(Expr(0.0));
+            continue;
+        }
+        const Shape x_shape = xs[j].shape();
+        const Expr flat = reshape(inner[j], Shape{x_shape.size()});
+        const Expr per_direction = seed_loop(flat, seed, LoopSpec{});
+        const Expr total = sum_to(per_direction, Shape{x_shape.size()});
+        out.push_back(reshape(total, x_shape));
+    }
+    return out;
+}
+
 } // namespace
 
 std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotangent) {
@@ -313,6 +402,8 @@ std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotan
     Chain chain;
     adjoint.back() = cotangent.is_literal() ? constant(g, cotangent.literal(), y.shape()) : cotangent;
 
+    std::vector<std::optional<Expr>> through_loops(xs.size()); // see loop_vjp
+
     for (NodeId id = r.hi + 1; id-- > r.lo;) {
         const auto& adj = adjoint[id - r.lo];
         if (!adj || !r.active(id) || is_zero(*adj))
@@ -320,6 +411,13 @@ std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotan
         const Node n = g[id]; // a copy: the rules below append to g
         if (n.arity == 0)
             continue;
+        if (n.op == Op::SeedLoop) {
+            const std::vector<Expr> d = loop_vjp(n, *adj, xs);
+            for (std::size_t j = 0; j < xs.size(); ++j)
+                if (!is_zero(d[j]))
+                    through_loops[j] = through_loops[j] ? *through_loops[j] + d[j] : d[j];
+            continue;
+        }
         const bool elementwise = is_elementwise(n.op);
         const Operands p = elementwise ? partials(g, n, id) : Operands{};
         for (int i = 0; i < n.arity; ++i) {
@@ -327,7 +425,7 @@ std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotan
             if (!r.depends_on_vars(a))
                 continue;
             Expr c = elementwise ? chain(*adj, p[static_cast<std::size_t>(i)])
-                                 : structural_vjp(g, n, id, i, *adj);
+                                 : masked_vjp(g, n, id, i, *adj);
             if (is_zero(c))
                 continue;
             if (c.is_literal()) // a constant partial met a constant adjoint
@@ -335,11 +433,14 @@ std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotan
             adjoint[a - r.lo] = accumulate(adjoint[a - r.lo], c);
         }
     }
-    for (const Expr& x : xs) {
+    for (std::size_t j = 0; j < xs.size(); ++j) {
+        const Expr& x = xs[j];
         const auto& adj = x.id() >= r.lo && x.id() <= r.hi ? adjoint[x.id() - r.lo] : std::nullopt;
         Expr d = adj ? *adj : zeros(g, x.shape());
         if (d.is_literal()) // a literal zero or one from a trivial chain
             d = constant(g, d.literal(), x.shape());
+        if (through_loops[j])
+            d = add_nonzero(d, *through_loops[j]);
         result.push_back(d);
     }
     return result;

@@ -602,10 +602,11 @@ struct SeedLoop : StructuralOp {
     static constexpr OpKind kind = OpKind::loop;
     static bool is_identity(const Shape&, const Payload&, const Shape&) { return false; }
     static Shape shape(std::span<const Shape> a, const Payload& p, const Shape& target);
-    // d<G, J(z)>/dz would need a sum over the loop; forward mode is the supported way.
+    // d<G, J(z)>/dz sums the body's own reverse sweep over the directions: that needs the
+    // sweep's variables, so the reverse sweep itself applies it (loop_vjp in
+    // core/differentiate.cpp), and the numeric modes do not record loops.
     template <class T> static T vjp(int, std::span<const T>, const T&, const T&, const Payload&) {
-        throw Error("reverse-mode derivatives of a jacobian or hessian are not available; "
-                    "take them in forward mode (jvp) instead");
+        throw Error("internal error: a jacobian loop's reverse rule is the sweep's (loop_vjp)");
     }
     // The seed does not depend on the variable: the tangent of the loop is the loop of
     // the body's tangent.

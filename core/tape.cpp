@@ -848,6 +848,11 @@ void Tape::Impl::reverse_step(std::size_t s) {
                 }
             }
         } else if constexpr (E::kind != OpKind::leaf) {
+            // The rules are linear in g: a cotangent that is zero everywhere contributes
+            // exactly zero, even where the rule would multiply it by a NaN operand (a sum
+            // or matrix product over a branch `where` did not take: see tape.hpp).
+            const bool zero = std::all_of(g.data().begin(), g.data().end(),
+                                          [](double v) { return v == 0.0; });
             const Tensor& f = S[static_cast<std::size_t>(in[result_bit])];
             std::array<Tensor*, 3> owned{};
             std::array<const Tensor*, 3> view{};
@@ -856,6 +861,12 @@ void Tape::Impl::reverse_step(std::size_t s) {
             for (unsigned k = 0; k < E::arity; ++k) {
                 if (!(st.flow & bit(k)))
                     continue;
+                if (zero) {
+                    Tensor& a = adjoint_of(k);
+                    if (st.first & bit(k))
+                        std::fill(a.data().begin(), a.data().end(), 0.0);
+                    continue;
+                }
                 Tensor c = with_lent_operands<E>(st, owned, view, [&](std::span<const Tensor> xs) {
                     return E::template vjp<Tensor>(static_cast<int>(k), xs, f, g, payload_of(st));
                 });

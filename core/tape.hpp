@@ -76,7 +76,11 @@ struct TapeMemory {
 // d(y * sqrt(x))/dx at y = 0, x = 0 is y * (0.5 / sqrt(x)) = 0 x inf = NaN symbolically,
 // 0 on the tape. Otherwise the two agree to rounding (the sums run in the same order).
 // Structural ops' rules (matmul, broadcast, ...) run unchanged in both modes and multiply
-// ordinarily: 0 x inf inside a matrix product is NaN in both.
+// ordinarily (0 x inf inside a matrix product is NaN in both), except that a cotangent
+// that is zero everywhere contributes zero without running the rule: the numeric
+// counterpart of the symbolic mode lifting a mask whose condition is one scalar out of a
+// rule (differentiate.cpp), so the branch a `where` on a scalar did not take contributes
+// exactly 0 also through a sum or a dot of its NaN values (a rotation at angle 0).
 //
 // A tape owns mutable buffers: run one tape from one thread at a time.
 class Tape {

@@ -845,6 +845,44 @@ Model banded() {
     return b.done();
 }
 
+// Jacobian loops in every combination the lowering must schedule: nested (a loop inside
+// a loop's body, three deep), siblings over shared nodes (a Hessian and its directional
+// derivative, a Jacobian and its jvp), a loop's result read by another loop and returned
+// too, reverse mode through a Jacobian (a planar arm's manipulability sqrt(det(J J^T))).
+// Each was wrong in some compiled header while the interpreter was right.
+Model loop_combinations() {
+    ModelBuilder b("loop_combinations");
+    const Expr q = b.in("q", {2}), v = b.in("v", {2}), x = b.in("x", {3}), u = b.in("u", {3});
+    const Expr c = sum(pow(stack_of({index(q, {at(0)}) * index(q, {at(1)})}), 2.0));
+    const Expr Hc = hessian(c, q);
+    b.fn("third", {q}, {{"T", jacobian(Hc, q)}});
+    b.fn("third_with_inner", {q}, {{"H", Hc}, {"T", jacobian(Hc, q)}, {"g", grad(c, q)}});
+    const Expr f = sum(exp(x) * x) + sum(index(x, {range(1, 3)}) * index(x, {range(0, 2)}));
+    const Expr H = hessian(f, x);
+    b.fn("hessian_and_jvp", {x, u}, {{"H", H}, {"T", jvp(H, x, u)}});
+    const Expr J = jacobian(q * q, q);
+    const Expr w = sum(J);
+    b.fn("sum_and_jvp", {q, v}, {{"w", w}, {"dw", jvp(w, q, v)}});
+    b.fn("jacobian_and_jvp", {q, v}, {{"J", J}, {"dJ", jvp(J, q, v)}});
+    const Expr p = stack_of({sin(index(x, {at(0)})) * index(x, {at(1)}), exp(index(x, {at(2)})),
+                             index(x, {at(0)}) * index(x, {at(2)})});
+    const Expr Jp = jacobian(p, x);
+    b.fn("gauss_newton", {x}, {{"J", Jp}, {"dJtJ", jacobian(matmul(transpose(Jp), Jp), x)}});
+    b.fn("hessian_vector", {x}, {{"H", H}, {"dHx", jacobian(matmul(H, x), x)}, {"dH", jacobian(H, x)}});
+    // reverse mode through jacobians
+    const Expr ang1 = index(q, {at(0)}), ang12 = ang1 + index(q, {at(1)});
+    const Expr arm = stack_of({cos(ang1) + cos(ang12), sin(ang1) + sin(ang12)});
+    const Expr Ja = jacobian(arm, q);
+    const Expr M = matmul(Ja, transpose(Ja));
+    const Expr det = index(M, {at(0), at(0)}) * index(M, {at(1), at(1)}) -
+                     index(M, {at(0), at(1)}) * index(M, {at(1), at(0)});
+    const Expr manip = sqrt(det + 1e-3);
+    b.fn("manipulability", {q}, {{"w", manip}, {"dw", grad(manip, q)}, {"Hw", hessian(manip, q)}});
+    b.fn("regularised", {x}, {{"r", sum(Jp * Jp)}, {"dr", grad(sum(Jp * Jp), x)}, {"dHf", grad(sum(H * H), x)}});
+    b.fn("three_deep", {q}, {{"F", jacobian(jacobian(Hc, q), q)}});
+    return b.done();
+}
+
 // Scalars only: every value lives in a local, and nothing loops (and the literal pi).
 Model scalar_only() {
     ModelBuilder b("scalar_only");
@@ -961,6 +999,7 @@ const std::vector<ZooEntry>& zoo() {
         {"deep_chain", deep_chain},
         {"derivatives", derivatives},
         {"banded", banded},
+        {"loop_combinations", loop_combinations},
         {"scalar_only", scalar_only},
         {"edge_results", edge_results},
         {"special_constants", special_constants},

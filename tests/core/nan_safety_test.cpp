@@ -119,6 +119,30 @@ std::vector<Case> cases() {
          "where(x > 0, sum(transpose(sqrt(A)) * A), 0)",
          [](E a) { return where(a[0] > 0.0, sum(transpose(sqrt(a[1])) * a[1]), 0.0); },
          0, {Tensor(0.0), Tensor(Shape{2, 2}, {0, 0, 0, 0})}},
+        // --- the branch not taken has NaN *values* (0/0), which reach its cotangent through
+        // a product, a dot, a sum or a matrix product: a rotation at angle 0 (the BA)
+        {"where_nan_values_dot", {vector("r", {0, 0, 0}), vector("X", {1, 2, 3})},
+         "sum(where(dot(r, r) != 0, r / sqrt(dot(r, r)) * dot(r / sqrt(dot(r, r)), X), X + r))",
+         [](E a) {
+             const Expr t2 = dot(a[0], a[0]);
+             const Expr v = a[0] / sqrt(t2);
+             return sum(where(ne(t2, 0.0), v * dot(v, a[1]), a[1] + a[0]));
+         },
+         6, {vec({1, 1, 1}), vec({1, 1, 1})}},
+        {"where_nan_values_sum", {scalar("x", 0), vector("v", {0, 0}), scalar("y", 2)},
+         "where(x != 0, sum(v / x) * sum(v / x) * y, y)",
+         [](E a) {
+             const Expr s = sum(a[1] / a[0]);
+             return where(ne(a[0], 0.0), s * s * a[2], a[2]);
+         },
+         2, {Tensor(0.0), vec({0, 0}), Tensor(1.0)}},
+        {"where_nan_values_matmul", {scalar("x", 0), {"A", Shape{2, 2}, Tensor(Shape{2, 2}, {0, 0, 0, 0})}},
+         "where(x != 0, sum((A / x) @ (A / x)), 1)",
+         [](E a) {
+             const Expr b = a[1] / a[0];
+             return where(ne(a[0], 0.0), sum(matmul(b, b)), 1.0);
+         },
+         1, {Tensor(0.0), Tensor(Shape{2, 2}, {0, 0, 0, 0})}},
         // an element-wise mask over a transposed singular value: element (1, 0) is taken and
         // its slope is infinite, element (0, 0) is not taken
         {"where_mask_transposed", {{"A", Shape{2, 2}, Tensor(Shape{2, 2}, {0, 1, 0, 4})}},
