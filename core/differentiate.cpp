@@ -1,4 +1,7 @@
 // Reverse and forward sweeps over node ids, applying the op table's rules with T = Expr.
+// No call or operator here builds more than one of its operands (the others are locals,
+// right operand first): node ids must not depend on the order a compiler evaluates
+// function arguments in (core/ops.hpp).
 #include "core/differentiate.hpp"
 
 #include "core/error.hpp"
@@ -134,21 +137,24 @@ class Chain {
         if (!p.is_literal() && p.node().op == Op::Where) { // partials of kinks: where(c, 1, 0)
             const Node w = p.node(); // copies: the calls below append to the graph
             Graph& gr = p.graph();
-            if (gr[w.args[1]].is_const() || gr[w.args[2]].is_const())
-                return where(Expr(gr, w.args[0]), chain(g, Expr(gr, w.args[1])),
-                             chain(g, Expr(gr, w.args[2])));
+            if (gr[w.args[1]].is_const() || gr[w.args[2]].is_const()) {
+                const Expr otherwise = chain(g, Expr(gr, w.args[2]));
+                return where(Expr(gr, w.args[0]), chain(g, Expr(gr, w.args[1])), otherwise);
+            }
         }
         if (is_masked(g) && distribute()) {
             const Node w = g.node();
             Graph& gr = g.graph();
-            return where(Expr(gr, w.args[0]), chain(Expr(gr, w.args[1]), p),
-                         chain(Expr(gr, w.args[2]), p));
+            const Expr otherwise = chain(Expr(gr, w.args[2]), p);
+            return where(Expr(gr, w.args[0]), chain(Expr(gr, w.args[1]), p), otherwise);
         }
         if (!g.is_literal() && g.node().op == Op::Add) {
             Graph& gr = g.graph();
             const Expr u(gr, g.node().args[0]), v(gr, g.node().args[1]);
-            if ((is_masked(u) || is_masked(v)) && distribute()) // each mask outside its product
-                return chain(u, p) + chain(v, p);
+            if ((is_masked(u) || is_masked(v)) && distribute()) { // each mask outside its product
+                const Expr right = chain(v, p);
+                return chain(u, p) + right;
+            }
         }
         if (p.is_constant(-1.0)) // after the mask cases: -where(c, a, 0) would hide the mask
             return -g;
@@ -296,8 +302,9 @@ Expr accumulate(const std::optional<Expr>& a, const Expr& c) {
     if (is_masked(*a) && is_masked(c) && a->node().args[0] == c.node().args[0]) {
         Graph& gr = c.graph();
         const Node x = a->node(), y = c.node();
+        const Expr otherwise = add_nonzero(Expr(gr, x.args[2]), Expr(gr, y.args[2]));
         return where(Expr(gr, x.args[0]), add_nonzero(Expr(gr, x.args[1]), Expr(gr, y.args[1])),
-                     add_nonzero(Expr(gr, x.args[2]), Expr(gr, y.args[2])));
+                     otherwise);
     }
     return *a + c;
 }

@@ -10,6 +10,11 @@
 // evaluates and the emitter lowers to loops), and vjp/jvp rules written with graph
 // ops, so every derivative is again an ordinary graph that can be differentiated.
 //
+// A rule nests at most one graph-building call in any one call or operator: node ids
+// order the operands of commutative ops, and C++ leaves the order of function arguments
+// open, so two built operands would give graphs (and headers) that depend on the compiler
+// that built symdiff. The others are named locals, built right operand first.
+//
 // The only `switch (op)` in the project is `visit` at the bottom of this file.
 #pragma once
 
@@ -233,7 +238,8 @@ struct Abs : ElementwiseOp {                                    // d |x| = sign(
     static constexpr Domain<1> test_domain{{{-3, 3}}};
     static double eval(double x) { return std::fabs(x); }
     template <class T> static std::array<T, 1> partials(const T& x, const T&) {
-        return {where(gt(x, T(0.0)), T(1.0), where(lt(x, T(0.0)), T(-1.0), T(0.0)))};
+        const T below = where(lt(x, T(0.0)), T(-1.0), T(0.0));
+        return {where(gt(x, T(0.0)), T(1.0), below)};
     }
 };
 
@@ -338,7 +344,9 @@ struct Pow : ElementwiseOp {                                    // d a^b = (b a^
         using std::log;
         using std::pow;
         // d/db at a = 0 is taken as 0 (the limit from b > 0), not log(0) * 0.
-        return {b * pow(a, b - 1.0), where(eq(a, T(0.0)), T(0.0), log(a) * f)};
+        const T by_a = b * pow(a, b - 1.0);
+        const T log_a_f = log(a) * f;
+        return {by_a, where(eq(a, T(0.0)), T(0.0), log_a_f)};
     }
 };
 
@@ -440,7 +448,8 @@ struct LogSumExpTo : StructuralOp { // log(sum(exp x)) down to `target`, max-shi
     template <class T> static T vjp(int, std::span<const T> x, const T& f, const T& g, const Payload&) {
         using std::exp;
         const Shape s = x[0].shape();
-        return broadcast(g, s) * exp(x[0] - broadcast(f, s));
+        const T softmax = exp(x[0] - broadcast(f, s));
+        return broadcast(g, s) * softmax;
     }
     template <class T> static T jvp(std::span<const T> x, const T& f, Tangents<T> t, const Payload&) {
         using std::exp;
@@ -497,15 +506,20 @@ struct MatMul : StructuralOp { // (m,k)@(k,n), (m,k)@(k), (k)@(k,n), (k)@(k)
         if (i == 0) {
             if (rb == 2)
                 return matmul(g, transpose(b));                  // (m,n)@(n,k) or (n)@(n,k)
-            return matmul(reshape(g, Shape{g.shape()[0], 1}), reshape(b, Shape{1, b.shape()[0]}));
+            const T row = reshape(b, Shape{1, b.shape()[0]});
+            return matmul(reshape(g, Shape{g.shape()[0], 1}), row); // g b^T: an outer product
         }
         if (ra == 2)
             return matmul(transpose(a), g);                      // (k,m)@(m,n) or (k,m)@(m)
-        return matmul(reshape(a, Shape{a.shape()[0], 1}), reshape(g, Shape{1, g.shape()[0]}));
+        const T row = reshape(g, Shape{1, g.shape()[0]});
+        return matmul(reshape(a, Shape{a.shape()[0], 1}), row);  // a g^T
     }
+    // d(A@B) = dA@B + A@dB
     template <class T> static T jvp(std::span<const T> x, const T&, Tangents<T> t, const Payload&) {
-        if (t[0] && t[1])
-            return matmul(*t[0], x[1]) + matmul(x[0], *t[1]);
+        if (t[0] && t[1]) {
+            const T a_db = matmul(x[0], *t[1]);
+            return matmul(*t[0], x[1]) + a_db;
+        }
         return t[0] ? matmul(*t[0], x[1]) : matmul(x[0], *t[1]);
     }
 };
