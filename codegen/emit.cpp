@@ -7,6 +7,7 @@
 // names), so the two can never collide.
 #include "codegen/emit.hpp"
 
+#include "codegen/kernel_builder.hpp"
 #include "codegen/kernel_printer.hpp"
 #include "codegen/lower.hpp"
 #include "core/cpp_names.hpp"
@@ -216,6 +217,44 @@ class FunctionPrinter {
     int temps_ = 0;                  // temporaries named so far
 };
 
+// The helper of formula op `op` (after the helpers its formula calls): its entry's
+// formula as a kernel of one scalar, printed as every kernel is.
+void print_helper(Writer& w, Op op, std::set<Op>& printed) {
+    if (!printed.insert(op).second)
+        return;
+    const Kernel k = formula_kernel(op);
+    for (const Value& v : k.body)
+        if (v.kind == Value::Kind::apply && info(v.op).formula)
+            print_helper(w, v.op, printed);
+    const int arity = info(op).arity;
+    static constexpr const char* one[] = {"x"};
+    static constexpr const char* several[] = {"a", "b", "c"};
+    std::vector<Buffer> buffers(static_cast<std::size_t>(arity) + 1);
+    std::vector<std::string> names;
+    std::string params;
+    for (int a = 0; a < arity; ++a) {
+        names.push_back(arity == 1 ? one[0] : several[a]);
+        params += (a ? ", double " : "double ") + names.back();
+    }
+    names.push_back("r_");
+    for (Buffer& b : buffers)
+        b.kind = Buffer::Kind::local;
+    std::string guard = "SYMDIFF_RT_" + std::string(name(op)) + "_V1";
+    for (char& c : guard)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    w.line("#ifndef " + guard);
+    w.line("#define " + guard);
+    w.line("namespace symdiff_rt {");
+    w.open("inline double " + std::string(name(op)) + "(" + params + ")");
+    int temps = 0;
+    KernelPrinter(w, buffers, names, temps).print(k);
+    w.line("return r_;");
+    w.close();
+    w.line("} // namespace symdiff_rt");
+    w.line("#endif");
+    w.blank();
+}
+
 void require_emittable_name(std::string_view name, std::string_view what) {
     if (const auto problem = cpp_name_problem(name))
         throw Error(std::string(what) + " " + *problem);
@@ -287,32 +326,22 @@ void emit_header(const Graph& g, std::span<const Function> fns, const EmitOption
     w.line("#endif");
     w.blank();
 
-    // Helpers some ops spell themselves with, each under its own guard so that headers
-    // generated from different models can be included together.
+    // The helper functions of the ops defined by a formula (sigmoid, softplus, ...), each
+    // under its own guard so that headers generated from different models can be
+    // included together; a helper another helper calls comes first.
     std::vector<Program> programs;
     for (const Function& fn : fns)
         programs.push_back(lower(g, fn));
-    std::set<Op> helpers;
+    std::set<Op> used;
     for (const Program& p : programs)
         p.for_each_kernel([&](const Kernel& k) {
             for (const Value& v : k.body)
-                if (v.kind == Value::Kind::apply && !info(v.op).cpp_helper.empty())
-                    helpers.insert(v.op);
+                if (v.kind == Value::Kind::apply && info(v.op).formula)
+                    used.insert(v.op);
         });
-    for (Op op : helpers) {
-        std::string guard = "SYMDIFF_RT_" + std::string(name(op)) + "_V1";
-        for (char& c : guard)
-            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        w.line("#ifndef " + guard);
-        w.line("#define " + guard);
-        w.line("namespace symdiff_rt {");
-        std::istringstream body{std::string(info(op).cpp_helper)};
-        for (std::string l; std::getline(body, l);)
-            w.line(l);
-        w.line("} // namespace symdiff_rt");
-        w.line("#endif");
-        w.blank();
-    }
+    std::set<Op> printed;
+    for (Op op : used)
+        print_helper(w, op, printed);
 
     w.line(cat("namespace ", opt.ns, " {"));
     w.blank();

@@ -60,55 +60,77 @@ Access linearize(int buffer, const AffineMap& m, const Shape& shape) {
     return a;
 }
 
-// Where a kernel computes sigmoid or softplus of one x more than once (softplus(x) and
-// softplus(-x), the two halves of a logistic loss, or a sigmoid next to a softplus),
-// they are spelled out around e = exp(-|x|), one value of the kernel, and pay one exp
-// and one log1p between them; elsewhere they stay calls of the readable helpers. The
-// formulas are the op table's own (sigmoid_of, softplus_of in core/ops.hpp), so the
-// values are the interpreter's, bit for bit.
-int logistic_base(const Kernel& k, int x) { // |-x| = |x|
-    const Value& v = k.body[u(x)];
-    return v.kind == Value::Kind::apply && v.op == Op::Neg ? v.args[0] : x;
-}
-
-bool shares_logistic_base(const Kernel& k) {
-    std::vector<int> bases;
-    for (const Value& v : k.body)
-        if (v.kind == Value::Kind::apply && (v.op == Op::Sigmoid || v.op == Op::Softplus))
-            bases.push_back(logistic_base(k, v.args[0]));
-    std::sort(bases.begin(), bases.end());
-    return std::adjacent_find(bases.begin(), bases.end()) != bases.end();
-}
-
 } // namespace
 
-// A value of a kernel under construction, so that the op table's formulas over T
-// (sigmoid_of, softplus_of) add their operations to the kernel.
-struct KernelBuilder::Built {
-    KernelBuilder* b;
+// A value of a kernel under construction: an op value (core/op_functions.hpp), so an
+// entry's formula over T adds its operations to the kernel.
+struct Spelled {
+    BodyBuilder* b;
     Kernel* k;
     int v;
-    Built op(Op o, std::initializer_list<int> args) const { return {b, k, b->apply(*k, o, args)}; }
-    int lit(double c) const { return b->constant(*k, c); }
-    friend Built operator+(double a, const Built& x) { return x.op(Op::Add, {x.lit(a), x.v}); }
-    friend Built operator+(const Built& a, const Built& x) { return a.op(Op::Add, {a.v, x.v}); }
-    friend Built operator/(double a, const Built& x) { return x.op(Op::Div, {x.lit(a), x.v}); }
-    friend Built operator/(const Built& a, const Built& x) { return a.op(Op::Div, {a.v, x.v}); }
-    friend Built ge(const Built& a, double c) { return a.op(Op::Ge, {a.v, a.lit(c)}); }
-    friend Built max(const Built& a, double c) { return a.op(Op::Max, {a.v, a.lit(c)}); }
-    friend Built log1p(const Built& a) { return a.op(Op::Log1p, {a.v}); }
-    friend Built where(const Built& c, const Built& a, const Built& x) {
-        return c.op(Op::Where, {c.v, a.v, x.v});
-    }
 };
 
-int KernelBuilder::logistic(Kernel& k, Op op, int x) {
-    const int e = apply(k, Op::Exp, {apply(k, Op::Neg, {apply(k, Op::Abs, {logistic_base(k, x)})})});
-    const Built bx{this, &k, x}, be{this, &k, e};
-    return (op == Op::Softplus ? softplus_of(bx, be) : sigmoid_of(bx, be)).v;
+} // namespace symdiff::codegen
+
+namespace symdiff {
+template <> struct OpValue<codegen::Spelled> {
+    using Spelled = codegen::Spelled;
+    static constexpr bool is_op_value = true;
+    template <Op op, class... A> static Spelled apply(const A&... args) {
+        const Spelled& first = *std::array<const Spelled*, sizeof...(A)>{&args...}[0];
+        return {first.b, first.k, first.b->spelled(*first.k, op, {args.v...})};
+    }
+    static Spelled literal(double c, const Spelled& like) {
+        return {like.b, like.k, like.b->constant(*like.k, c)};
+    }
+};
+} // namespace symdiff
+
+namespace symdiff::codegen {
+
+// Element-wise `op` of values while formulas are spelled out: as apply(), but an even op of
+// a negation reads the negation's operand (|-x| = |x| exactly), so that e = exp(-|x|) is
+// one value for a sigmoid of x and a softplus of -x; and a costly value that another
+// formula made is noted (compute() keeps the spelled-out kernel then).
+int BodyBuilder::spelled(Kernel& k, Op op, std::initializer_list<int> args) {
+    std::array<int, 3> a{};
+    std::copy(args.begin(), args.end(), a.begin());
+    const Value& x = k.body[u(a[0])];
+    if (info(op).even && x.kind == Value::Kind::apply && x.op == Op::Neg)
+        a[0] = x.args[0];
+    const std::size_t before = k.body.size();
+    const int v = apply(k, op, std::span<const int>(a.data(), args.size()));
+    const bool work = !info(op).cheap && !info(op).syntax.comparison; // worth sharing
+    if (work && static_cast<std::size_t>(v) < before && v < static_cast<int>(made_by_.size()) &&
+        made_by_[u(v)] >= 0 && made_by_[u(v)] != owner_)
+        shared_ = true;
+    made_by_.resize(k.body.size(), -1);
+    if (static_cast<std::size_t>(v) >= before)
+        made_by_[u(v)] = owner_;
+    return v;
 }
 
-int KernelBuilder::push(Kernel& k, const Value& v) {
+int BodyBuilder::spell_formula(Kernel& k, Op op, std::span<const int> args, int owner) {
+    owner_ = owner;
+    return visit(op, [&](auto entry) -> int {
+        using E = decltype(entry);
+        if constexpr (E::kind != OpKind::elementwise || !HasFormula<E>) {
+            throw Error("internal error: " + std::string(E::name) + " has no formula");
+        } else {
+            std::array<Spelled, 3> x{};
+            for (std::size_t i = 0; i < args.size(); ++i)
+                x[i] = Spelled{this, &k, args[i]};
+            if constexpr (E::arity == 1)
+                return E::formula(x[0]).v;
+            else if constexpr (E::arity == 2)
+                return E::formula(x[0], x[1]).v;
+            else
+                return E::formula(x[0], x[1], x[2]).v;
+        }
+    });
+}
+
+int BodyBuilder::push(Kernel& k, const Value& v) {
     k.body.push_back(v);
     return static_cast<int>(k.body.size() - 1);
 }
@@ -123,7 +145,7 @@ int KernelBuilder::load(Kernel& k, int buffer, const AffineMap& map, const Shape
     return push(k, v);
 }
 
-int KernelBuilder::constant(Kernel& k, double c) {
+int BodyBuilder::constant(Kernel& k, double c) {
     for (std::size_t i = 0; i < k.body.size(); ++i) // one value per constant
         if (k.body[i].kind == Value::Kind::constant &&
             std::bit_cast<std::uint64_t>(k.body[i].constant) == std::bit_cast<std::uint64_t>(c))
@@ -135,7 +157,7 @@ int KernelBuilder::constant(Kernel& k, double c) {
 }
 
 // Element-wise `op` of body values; an identical earlier value is shared.
-int KernelBuilder::apply(Kernel& k, Op op, std::initializer_list<int> args) {
+int BodyBuilder::apply(Kernel& k, Op op, std::span<const int> args) {
     Value v;
     v.kind = Value::Kind::apply;
     v.op = op;
@@ -185,15 +207,17 @@ int KernelBuilder::expand(Kernel& k, int i, const AffineMap& map) {
     int result = -1;
     switch (info(n.op).kind) {
     case OpKind::elementwise: {
-        if (spell_out_logistic_ && (n.op == Op::Sigmoid || n.op == Op::Softplus)) {
-            result = logistic(k, n.op, value(k, inst.args[0], map));
+        std::array<int, 3> args{};
+        for (int a = 0; a < n.arity; ++a)
+            args[u(a)] = value(k, inst.args[u(a)], map);
+        if (spell_formulas_ && info(n.op).formula) {
+            result = spell_formula(k, n.op, std::span<const int>(args.data(), u(n.arity)), i);
             break;
         }
         Value v;
         v.kind = Value::Kind::apply;
         v.op = n.op;
-        for (int a = 0; a < n.arity; ++a)
-            v.args[u(a)] = value(k, inst.args[u(a)], map);
+        v.args = args;
         result = push(k, v);
         break;
     }
@@ -262,12 +286,24 @@ int KernelBuilder::expand(Kernel& k, int i, const AffineMap& map) {
     return result;
 }
 
+// Ops defined by a formula (sigmoid, softplus, ...) are helper calls in emitted code,
+// except where a kernel computes several whose formulas share a value (a sigmoid and a
+// softplus of one x share e = exp(-|x|), and the two halves of a logistic loss,
+// softplus(z) and softplus(-z), pay one exp and one log1p): there they are spelled out,
+// and the kernel's values are shared. The formula is the entry's, so the values are the
+// interpreter's, bit for bit.
 Kernel KernelBuilder::compute(int i) {
     Kernel k = build(i);
-    if (shares_logistic_base(k)) { // again, sharing e = exp(-|x|) (logistic())
-        spell_out_logistic_ = true;
-        k = build(i);
-        spell_out_logistic_ = false;
+    const auto formulas = std::count_if(k.body.begin(), k.body.end(), [](const Value& v) {
+        return v.kind == Value::Kind::apply && info(v.op).formula;
+    });
+    if (formulas >= 2) { // a trial: do their formulas share a value?
+        spell_formulas_ = true;
+        start_trial();
+        Kernel spelled = build(i);
+        spell_formulas_ = false;
+        if (shared())
+            k = std::move(spelled);
     }
     if (s_.instances[u(i)].scope != 0)
         pin_one_hot_axes(k);
@@ -427,6 +463,22 @@ Kernel KernelBuilder::copy(int i, int out) {
     k.result = n.op == Op::Const ? constant(k, n.value()) : load(k, p_.buffer[u(i)], id_map, n.shape);
     k.out = linearize(out, id_map, n.shape);
     normalize(k);
+    return k;
+}
+
+Kernel formula_kernel(Op op) {
+    BodyBuilder b;
+    Kernel k;
+    const int arity = info(op).arity;
+    std::array<int, 3> args{};
+    for (int a = 0; a < arity; ++a) {
+        Value v;
+        v.kind = Value::Kind::load;
+        v.at.buffer = a;
+        args[u(a)] = b.push(k, v);
+    }
+    k.result = b.spell_formula(k, op, std::span<const int>(args.data(), u(arity)), 0);
+    k.out.buffer = arity;
     return k;
 }
 

@@ -13,7 +13,33 @@
 
 namespace symdiff::codegen {
 
-class KernelBuilder {
+// The SSA values of a kernel body: identical loads, constants and operations are made
+// once, and ops defined by a formula (sigmoid, softplus, ...) may be spelled out by their
+// entry's formula, noting whether two formulas met on a costly value.
+class BodyBuilder {
+  public:
+    int push(Kernel& k, const Value& v);
+    int constant(Kernel& k, double c);
+    int apply(Kernel& k, Op op, std::span<const int> args);
+    // `op` of `args`, spelled out by its entry's formula on behalf of `owner`.
+    int spell_formula(Kernel& k, Op op, std::span<const int> args, int owner);
+    // What Spelled values call (kernel_builder.cpp).
+    int spelled(Kernel& k, Op op, std::initializer_list<int> args);
+
+  protected:
+    void start_trial() {
+        shared_ = false;
+        made_by_.clear();
+    }
+    bool shared() const { return shared_; }
+
+  private:
+    int owner_ = -1;           // whose formula is being spelled
+    bool shared_ = false;      // two formulas met on a costly value
+    std::vector<int> made_by_; // per body value: the owner whose formula made it, or -1
+};
+
+class KernelBuilder : public BodyBuilder {
   public:
     KernelBuilder(const Graph& g, const Schedule& s, const Placement& p) : g_(g), s_(s), p_(p) {}
 
@@ -31,16 +57,11 @@ class KernelBuilder {
         AffineMap map;
         int value;
     };
-    struct Built;
 
-    int push(Kernel& k, const Value& v);
     int load(Kernel& k, int buffer, const AffineMap& map, const Shape& shape);
-    int constant(Kernel& k, double c);
-    int apply(Kernel& k, Op op, std::initializer_list<int> args);
     int seed(Kernel& k, int i, const AffineMap& map, const Shape& shape);
     int value(Kernel& k, int i, const AffineMap& map);
     int expand(Kernel& k, int i, const AffineMap& map);
-    int logistic(Kernel& k, Op op, int x);
     Kernel build(int i);
     Kernel store(int loop);
     Kernel recovery(int loop);
@@ -48,9 +69,13 @@ class KernelBuilder {
     const Graph& g_;
     const Schedule& s_;
     const Placement& p_;
-    std::vector<Memo> memo_;          // per kernel: fused values already built
-    bool spell_out_logistic_ = false; // see logistic()
+    std::vector<Memo> memo_;      // per kernel: fused values already built
+    bool spell_formulas_ = false; // see compute()
 };
+
+// A formula op's definition as a kernel of one scalar: buffers 0..arity-1 are its
+// operands, buffer `arity` its value (the emitter prints it as a helper function).
+Kernel formula_kernel(Op op);
 
 // Inside a Jacobian loop, sum_j P(j) * e_k[j] = P(k): a reduced axis that a one-hot seed
 // factor pins to the loop counter disappears (A @ e_k reads column k of A instead of a

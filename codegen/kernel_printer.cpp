@@ -47,15 +47,7 @@ bool reduced_axis(const Kernel& k, int j) { return (k.reduced >> j) & 1u; }
 
 // The C++ operator of a comparison op, or nullptr.
 const char* comparison_symbol(Op op) {
-    switch (op) {
-    case Op::Lt: return "<";
-    case Op::Le: return "<=";
-    case Op::Gt: return ">";
-    case Op::Ge: return ">=";
-    case Op::Eq: return "==";
-    case Op::Ne: return "!=";
-    default: return nullptr;
-    }
+    return info(op).syntax.comparison ? info(op).syntax.symbol.data() : nullptr;
 }
 
 // How well axis j suits the innermost loop: contiguous accesses count 2, accesses that
@@ -301,7 +293,7 @@ void KernelPrinter::emit_level(Pass& p, int level) {
                 e = cat("(", p.text[u(c.args[0])], " ", cmp, " ", p.text[u(c.args[1])], " ? ", args[1], " : ",
                         args[2], ")");
             else
-                e = spell(info(v.op).cpp, args);
+                e = spell_op(v.op, args);
             break;
         }
         case Value::Kind::guard: {
@@ -588,5 +580,16 @@ std::string spell(std::string_view pattern, const std::array<std::string, 3>& op
     }
     return out;
 }
+
+std::string spell_op(Op op, const std::array<std::string, 3>& operands) {
+    if (!info(op).formula)
+        return spell(info(op).cpp, operands);
+    std::string call = helper_name(op) + "(";
+    for (int a = 0; a < info(op).arity; ++a)
+        call += (a ? ", " : "") + operands[static_cast<std::size_t>(a)];
+    return call + ")";
+}
+
+std::string helper_name(Op op) { return "::symdiff_rt::" + std::string(name(op)); }
 
 } // namespace symdiff::codegen

@@ -2,6 +2,8 @@
 // round-trip, and substitution of operands into an op's C++ spelling.
 #pragma once
 
+#include "core/ops_fwd.hpp"
+
 #include <array>
 #include <sstream>
 #include <string>
@@ -64,5 +66,9 @@ template <class... Parts> std::string cat(const Parts&... parts) {
 std::string literal(double v);
 // `pattern` with {0}, {1}, {2} replaced by the operands.
 std::string spell(std::string_view pattern, const std::array<std::string, 3>& operands);
+// Op `op` of operands as C++: its entry's spelling, or a call of its helper function (an
+// op defined by a formula: emit.cpp prints the helper).
+std::string spell_op(Op op, const std::array<std::string, 3>& operands);
+std::string helper_name(Op op); // "::symdiff_rt::sigmoid"
 
 } // namespace symdiff::codegen

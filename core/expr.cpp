@@ -29,13 +29,6 @@ Graph& graph_of(std::initializer_list<Expr> args) {
     return graph_of(std::span<const Expr>(args.begin(), args.size()));
 }
 
-Expr make1(Op op, const Expr& x, const Payload& p = {}, const Shape& target = {}) {
-    if (x.is_literal())
-        throw Error("internal error: " + std::string(name(op)) + " of a plain number");
-    Graph& g = x.graph();
-    return Expr(g, g.make(op, {x.id()}, p, target));
-}
-
 } // namespace
 
 Graph& Expr::graph() const {
@@ -80,71 +73,26 @@ Expr elementwise(Op op, std::initializer_list<Expr> args) {
     return Expr(g, g.make(op, std::span<const NodeId>(ids.data(), args.size())));
 }
 
-Expr operator+(const Expr& a, const Expr& b) { return elementwise(Op::Add, {a, b}); }
-Expr operator-(const Expr& a, const Expr& b) { return elementwise(Op::Sub, {a, b}); }
-Expr operator*(const Expr& a, const Expr& b) { return elementwise(Op::Mul, {a, b}); }
-Expr operator/(const Expr& a, const Expr& b) { return elementwise(Op::Div, {a, b}); }
-Expr operator-(const Expr& a) { return elementwise(Op::Neg, {a}); }
-
-Expr neg(const Expr& x) { return elementwise(Op::Neg, {x}); }
-Expr exp(const Expr& x) { return elementwise(Op::Exp, {x}); }
-Expr log(const Expr& x) { return elementwise(Op::Log, {x}); }
-Expr sqrt(const Expr& x) { return elementwise(Op::Sqrt, {x}); }
-Expr sin(const Expr& x) { return elementwise(Op::Sin, {x}); }
-Expr cos(const Expr& x) { return elementwise(Op::Cos, {x}); }
-Expr tan(const Expr& x) { return elementwise(Op::Tan, {x}); }
-Expr tanh(const Expr& x) { return elementwise(Op::Tanh, {x}); }
-Expr sigmoid(const Expr& x) { return elementwise(Op::Sigmoid, {x}); }
-Expr relu(const Expr& x) { return elementwise(Op::Relu, {x}); }
-Expr abs(const Expr& x) { return elementwise(Op::Abs, {x}); }
-Expr log1p(const Expr& x) { return elementwise(Op::Log1p, {x}); }
-Expr expm1(const Expr& x) { return elementwise(Op::Expm1, {x}); }
-Expr softplus(const Expr& x) { return elementwise(Op::Softplus, {x}); }
-Expr pow(const Expr& a, const Expr& b) { return elementwise(Op::Pow, {a, b}); }
-Expr strong_mul(const Expr& a, const Expr& b) { return elementwise(Op::StrongMul, {a, b}); }
-Expr max(const Expr& a, const Expr& b) { return elementwise(Op::Max, {a, b}); }
-Expr min(const Expr& a, const Expr& b) { return elementwise(Op::Min, {a, b}); }
-
-Expr lt(const Expr& a, const Expr& b) { return elementwise(Op::Lt, {a, b}); }
-Expr le(const Expr& a, const Expr& b) { return elementwise(Op::Le, {a, b}); }
-Expr gt(const Expr& a, const Expr& b) { return elementwise(Op::Gt, {a, b}); }
-Expr ge(const Expr& a, const Expr& b) { return elementwise(Op::Ge, {a, b}); }
-Expr eq(const Expr& a, const Expr& b) { return elementwise(Op::Eq, {a, b}); }
-Expr ne(const Expr& a, const Expr& b) { return elementwise(Op::Ne, {a, b}); }
-Expr operator<(const Expr& a, const Expr& b) { return lt(a, b); }
-Expr operator<=(const Expr& a, const Expr& b) { return le(a, b); }
-Expr operator>(const Expr& a, const Expr& b) { return gt(a, b); }
-Expr operator>=(const Expr& a, const Expr& b) { return ge(a, b); }
-Expr where(const Expr& cond, const Expr& a, const Expr& b) { return elementwise(Op::Where, {cond, a, b}); }
-
-Expr broadcast(const Expr& x, const Shape& shape) {
-    if (x.is_literal())
-        throw Error("internal error: broadcast of a plain number");
-    return make1(Op::Broadcast, x, {}, shape);
-}
-Expr sum_to(const Expr& x, const Shape& shape) { return make1(Op::SumTo, x, {}, shape); }
-Expr logsumexp_to(const Expr& x, const Shape& shape) { return make1(Op::LogSumExpTo, x, {}, shape); }
-Expr reshape(const Expr& x, const Shape& shape) { return make1(Op::Reshape, x, {}, shape); }
-Expr transpose(const Expr& x) { return x.is_literal() ? x : make1(Op::Transpose, x); }
-Expr slice(const Expr& x, const SliceSpec& spec) { return make1(Op::Slice, x, spec); }
-Expr embed(const Expr& x, const SliceSpec& spec, const Shape& shape) { return make1(Op::Embed, x, spec, shape); }
-Expr diag(const Expr& v) { return make1(Op::Diag, v); }
-Expr diag_part(const Expr& a) { return make1(Op::DiagPart, a); }
-Expr tril(const Expr& a) { return make1(Op::Tril, a); }
-
-Expr seed_loop(const Expr& body, const Expr& seed, const LoopSpec& spec) {
-    if (seed.is_literal() || seed.node().op != Op::Seed)
-        throw Error("internal error: seed_loop needs a seed");
-    Graph& g = seed.graph();
-    const Expr b = body.is_literal() ? constant(g, body.literal()) : body;
-    return Expr(g, g.make(Op::SeedLoop, {b.id(), seed.id()}, spec));
-}
-
-Expr matmul(const Expr& a, const Expr& b) {
-    if (a.is_literal() || b.is_literal())
-        throw Error("@ needs vectors or matrices, got a scalar");
-    Graph& g = graph_of({a, b});
-    return Expr(g, g.make(Op::MatMul, {a.id(), b.id()}));
+// A literal operand is a scalar constant of the other operands' graph; an op of
+// literals alone is the literal where the op leaves a scalar unchanged (transpose).
+Expr OpValue<Expr>::structural(Op op, std::span<const Expr* const> args, const Payload& payload,
+                               const Shape& target) {
+    Graph* g = nullptr;
+    for (const Expr* a : args)
+        if (!a->is_literal()) {
+            if (g && g != &a->graph())
+                throw Error("cannot combine expressions from different graphs");
+            g = &a->graph();
+        }
+    if (!g) {
+        if (args.size() == 1 && fold_facts(op, target, payload, Shape{}).identity)
+            return *args[0];
+        throw Error("internal error: " + std::string(name(op)) + " of a plain number");
+    }
+    std::array<NodeId, 3> ids{};
+    for (std::size_t k = 0; k < args.size(); ++k)
+        ids[k] = args[k]->is_literal() ? g->constant(args[k]->literal()) : args[k]->id();
+    return Expr(*g, g->make(op, std::span<const NodeId>(ids.data(), args.size()), payload, target));
 }
 
 int normalize_axis(int axis, const Shape& shape) {

@@ -12,6 +12,7 @@
 
 #include "core/graph.hpp"
 #include "core/node.hpp"
+#include "core/op_functions.hpp"
 #include "core/shape.hpp"
 
 #include <initializer_list>
@@ -53,58 +54,16 @@ Expr eye(Graph& g, std::int64_t n);
 // Applies an element-wise op, broadcasting its operands (NumPy rules).
 Expr elementwise(Op op, std::initializer_list<Expr> args);
 
-Expr operator+(const Expr& a, const Expr& b);
-Expr operator-(const Expr& a, const Expr& b);
-Expr operator*(const Expr& a, const Expr& b);
-Expr operator/(const Expr& a, const Expr& b);
-Expr operator-(const Expr& a);
-
-Expr neg(const Expr& x);
-Expr exp(const Expr& x);
-Expr log(const Expr& x);
-Expr sqrt(const Expr& x);
-Expr sin(const Expr& x);
-Expr cos(const Expr& x);
-Expr tan(const Expr& x);
-Expr tanh(const Expr& x);
-Expr sigmoid(const Expr& x);
-Expr relu(const Expr& x);
-Expr abs(const Expr& x);
-Expr log1p(const Expr& x);
-Expr expm1(const Expr& x);
-Expr softplus(const Expr& x);
-Expr pow(const Expr& a, const Expr& b);
-Expr strong_mul(const Expr& a, const Expr& b); // a * b, except that 0 times anything is 0
-Expr max(const Expr& a, const Expr& b);
-Expr min(const Expr& a, const Expr& b);
-
-// Comparisons give 1 where true and 0 elsewhere; `where` picks by them.
-Expr lt(const Expr& a, const Expr& b);
-Expr le(const Expr& a, const Expr& b);
-Expr gt(const Expr& a, const Expr& b);
-Expr ge(const Expr& a, const Expr& b);
-Expr eq(const Expr& a, const Expr& b);
-Expr ne(const Expr& a, const Expr& b);
-Expr operator<(const Expr& a, const Expr& b);
-Expr operator<=(const Expr& a, const Expr& b);
-Expr operator>(const Expr& a, const Expr& b);
-Expr operator>=(const Expr& a, const Expr& b);
-Expr where(const Expr& cond, const Expr& a, const Expr& b);
-
-// Structural primitives (one graph op each)
-Expr broadcast(const Expr& x, const Shape& shape);
-Expr sum_to(const Expr& x, const Shape& shape);
-Expr logsumexp_to(const Expr& x, const Shape& shape);
-Expr reshape(const Expr& x, const Shape& shape);
-Expr transpose(const Expr& x);
-Expr matmul(const Expr& a, const Expr& b);
-Expr slice(const Expr& x, const SliceSpec& spec);
-Expr embed(const Expr& x, const SliceSpec& spec, const Shape& shape);
-Expr diag(const Expr& v);
-Expr diag_part(const Expr& a);
-Expr tril(const Expr& a);
-// The loop of ops::SeedLoop; `seed` must be a node made by Graph::seed.
-Expr seed_loop(const Expr& body, const Expr& seed, const LoopSpec& spec);
+// Graph handles are op values: every op's function applies to them (exp(x), x + y,
+// where(c, a, b), matmul(a, b), broadcast(x, shape), ...: core/op_functions.hpp), and
+// numbers mixed with them become literals.
+template <> struct OpValue<Expr> {
+    static constexpr bool is_op_value = true;
+    template <Op op, class... A> static Expr apply(const A&... args) { return elementwise(op, {args...}); }
+    static Expr literal(double v, const Expr&) { return Expr(v); }
+    static Expr structural(Op op, std::span<const Expr* const> args, const Payload& payload,
+                           const Shape& target);
+};
 
 // Built from the primitives (the model language's library). Axes may be negative,
 // counting from the end as in NumPy.

@@ -161,6 +161,8 @@ NodeId Graph::make(Op op, std::span<const NodeId> args, const Payload& payload,
             throw Error("internal error: operand id out of range");
         n.args[k] = args[k];
     }
+    if (oi.kind == OpKind::loop && (*this)[args[1]].op != Op::Seed)
+        throw Error("internal error: a loop's second operand must be a seed");
     const std::array<Shape, 3> shapes = operand_shapes(n);
     n.set_payload(payload); // points into `payload` until interned
     if (oi.kind == OpKind::elementwise) {

@@ -1,38 +1,50 @@
-// The list of ops, in one place. Each name here has one entry (a struct of the same
-// name) in core/ops.hpp holding every fact about it; this file only enumerates them so
-// that light headers can name an Op without pulling in the whole table.
+// The list of ops, in one place. Each row names an op's entry (a struct of that name in
+// core/ops_*.hpp holding every fact about it, and the enumerator Op::Name) and the
+// function that applies it (core/op_functions.hpp makes that function for every type
+// ops apply to: graph handles, numbers, rule patterns and the passes' probes). This file
+// only enumerates them, so that light headers can name an Op without the whole table.
 #pragma once
 
 #include <cstdint>
 
 // clang-format off
+#define SYMDIFF_LEAF_OPS(X)                                                                \
+    X(Input, input) X(Const, constant) X(Seed, seed)
+
+#define SYMDIFF_UNARY_OPS(X)                                                               \
+    X(Neg, neg) X(Exp, exp) X(Log, log) X(Sqrt, sqrt) X(Sin, sin) X(Cos, cos) X(Tan, tan)  \
+    X(Tanh, tanh) X(Sigmoid, sigmoid) X(Relu, relu) X(Abs, abs) X(Log1p, log1p)            \
+    X(Expm1, expm1) X(Softplus, softplus)
+
+#define SYMDIFF_BINARY_OPS(X)                                                              \
+    X(Add, add) X(Sub, sub) X(Mul, mul) X(StrongMul, strong_mul) X(Div, div) X(Pow, pow)   \
+    X(Max, max) X(Min, min) X(Lt, lt) X(Le, le) X(Gt, gt) X(Ge, ge) X(Eq, eq) X(Ne, ne)
+
+#define SYMDIFF_TERNARY_OPS(X)                                                             \
+    X(Where, where)
+
+#define SYMDIFF_STRUCTURAL_OPS(X)                                                          \
+    X(Broadcast, broadcast) X(SumTo, sum_to) X(LogSumExpTo, logsumexp_to)                  \
+    X(Reshape, reshape) X(Transpose, transpose) X(MatMul, matmul) X(Slice, slice)          \
+    X(Embed, embed) X(Diag, diag) X(DiagPart, diag_part) X(Tril, tril)                     \
+    X(SeedLoop, seed_loop)
+
+#define SYMDIFF_ELEMENTWISE_OPS(X)                                                         \
+    SYMDIFF_UNARY_OPS(X) SYMDIFF_BINARY_OPS(X) SYMDIFF_TERNARY_OPS(X)
+
 #define SYMDIFF_OPS(X)                                                                     \
-    /* leaves */                                                                           \
-    X(Input) X(Const) X(Seed)                                                              \
-    /* element-wise, one operand */                                                        \
-    X(Neg) X(Exp) X(Log) X(Sqrt) X(Sin) X(Cos) X(Tan) X(Tanh) X(Sigmoid) X(Relu) X(Abs)    \
-    X(Log1p) X(Expm1) X(Softplus)                                                          \
-    /* element-wise, two operands */                                                       \
-    X(Add) X(Sub) X(Mul) X(StrongMul) X(Div) X(Pow) X(Max) X(Min)                          \
-    X(Lt) X(Le) X(Gt) X(Ge) X(Eq) X(Ne)                                                    \
-    /* element-wise, three operands */                                                     \
-    X(Where)                                                                               \
-    /* structural */                                                                       \
-    X(Broadcast) X(SumTo) X(LogSumExpTo) X(Reshape) X(Transpose) X(MatMul)                 \
-    X(Slice) X(Embed) X(Diag) X(DiagPart) X(Tril)                                          \
-    /* higher order */                                                                     \
-    X(SeedLoop)
+    SYMDIFF_LEAF_OPS(X) SYMDIFF_ELEMENTWISE_OPS(X) SYMDIFF_STRUCTURAL_OPS(X)
 // clang-format on
 
 namespace symdiff {
 
 enum class Op : std::uint8_t {
-#define SYMDIFF_ENUM(name) name,
+#define SYMDIFF_ENUM(name, fn) name,
     SYMDIFF_OPS(SYMDIFF_ENUM)
 #undef SYMDIFF_ENUM
 };
 
-#define SYMDIFF_COUNT(name) +1
+#define SYMDIFF_COUNT(name, fn) +1
 inline constexpr int op_count = 0 SYMDIFF_OPS(SYMDIFF_COUNT);
 #undef SYMDIFF_COUNT
 

@@ -23,9 +23,8 @@ static constexpr std::uint8_t bit(unsigned k) { return static_cast<std::uint8_t>
 
 // ---------------------------------------------------------------------------------
 // Probes: stand-ins for double (Sym) and Tensor (Shadow) that run a rule of the op table
-// without numbers and report which of its inputs it reads. They implement the same free
-// functions as Expr and Tensor; a rule that uses a function they lack fails to compile.
-// (A named namespace: which of these functions the rules use changes with the table.)
+// without numbers and report which of its inputs it reads. They are op values
+// (core/op_functions.hpp), so every function a rule may call exists for them.
 
 namespace tape_probe {
 
@@ -42,58 +41,6 @@ struct Sym {
     double value = 0.0;
 };
 
-template <class F> Sym lift(F f, const Sym& a) {
-    if (a.constant)
-        return Sym(f(a.value));
-    return a;
-}
-template <class F> Sym lift(F f, const Sym& a, const Sym& b) {
-    if (a.constant && b.constant)
-        return Sym(f(a.value, b.value));
-    Sym r;
-    r.reads = static_cast<std::uint8_t>(a.reads | b.reads);
-    r.constant = false;
-    return r;
-}
-
-Sym operator+(const Sym& a, const Sym& b) { return lift(std::plus<>{}, a, b); }
-Sym operator-(const Sym& a, const Sym& b) { return lift(std::minus<>{}, a, b); }
-Sym operator*(const Sym& a, const Sym& b) { return lift(std::multiplies<>{}, a, b); }
-Sym operator/(const Sym& a, const Sym& b) { return lift(std::divides<>{}, a, b); }
-Sym operator-(const Sym& a) { return lift(std::negate<>{}, a); }
-// clang-format off
-Sym exp(const Sym& a) { return lift([](double v) { return std::exp(v); }, a); }
-Sym log(const Sym& a) { return lift([](double v) { return std::log(v); }, a); }
-Sym sqrt(const Sym& a) { return lift([](double v) { return std::sqrt(v); }, a); }
-Sym sin(const Sym& a) { return lift([](double v) { return std::sin(v); }, a); }
-Sym cos(const Sym& a) { return lift([](double v) { return std::cos(v); }, a); }
-Sym tan(const Sym& a) { return lift([](double v) { return std::tan(v); }, a); }
-Sym tanh(const Sym& a) { return lift([](double v) { return std::tanh(v); }, a); }
-Sym log1p(const Sym& a) { return lift([](double v) { return std::log1p(v); }, a); }
-Sym expm1(const Sym& a) { return lift([](double v) { return std::expm1(v); }, a); }
-Sym fabs(const Sym& a) { return lift([](double v) { return std::fabs(v); }, a); }
-Sym abs(const Sym& a) { return fabs(a); }
-Sym sigmoid(const Sym& a) { return lift([](double v) { return symdiff::sigmoid(v); }, a); }
-using Compare = double (*)(double, double);
-Sym lt(const Sym& a, const Sym& b) { return lift(Compare(symdiff::lt), a, b); }
-Sym le(const Sym& a, const Sym& b) { return lift(Compare(symdiff::le), a, b); }
-Sym gt(const Sym& a, const Sym& b) { return lift(Compare(symdiff::gt), a, b); }
-Sym ge(const Sym& a, const Sym& b) { return lift(Compare(symdiff::ge), a, b); }
-Sym eq(const Sym& a, const Sym& b) { return lift(Compare(symdiff::eq), a, b); }
-Sym ne(const Sym& a, const Sym& b) { return lift(Compare(symdiff::ne), a, b); }
-// clang-format on
-Sym pow(const Sym& a, const Sym& b) {
-    return lift([](double u, double v) { return std::pow(u, v); }, a, b);
-}
-Sym where(const Sym& c, const Sym& a, const Sym& b) {
-    if (c.constant)
-        return c.value != 0.0 ? a : b;
-    Sym r = lift([](double, double) { return 0.0; }, a, b);
-    r.reads = static_cast<std::uint8_t>(r.reads | c.reads);
-    r.constant = false;
-    return r;
-}
-
 // A tensor whose shape is known and whose values are not: shape() is free, using the
 // values is a read.
 struct Shadow {
@@ -102,49 +49,44 @@ struct Shadow {
     const Shape& shape() const { return s; }
 };
 
-Shadow joined(const Shape& s, std::initializer_list<const Shadow*> xs) {
-    Shadow r{s, 0};
-    for (const Shadow* x : xs)
-        r.reads = static_cast<std::uint8_t>(r.reads | x->reads);
-    return r;
-}
-Shadow structural(Op op, std::initializer_list<const Shadow*> xs, const Payload& p = {},
-                  const Shape& target = {}) {
-    std::array<Shape, 3> shapes;
-    std::size_t n = 0;
-    for (const Shadow* x : xs)
-        shapes[n++] = x->s;
-    return joined(structural_shape(op, std::span<const Shape>(shapes.data(), n), p, target), xs);
-}
-
-Shadow operator+(const Shadow& a, const Shadow& b) {
-    return joined(broadcast_shapes(a.s, b.s), {&a, &b});
-}
-Shadow operator-(const Shadow& a, const Shadow& b) {
-    return joined(broadcast_shapes(a.s, b.s), {&a, &b});
-}
-Shadow operator*(const Shadow& a, const Shadow& b) {
-    return joined(broadcast_shapes(a.s, b.s), {&a, &b});
-}
-Shadow operator-(const Shadow& a) { return a; }
-Shadow exp(const Shadow& a) { return a; }
-Shadow broadcast(const Shadow& x, const Shape& s) { return structural(Op::Broadcast, {&x}, {}, s); }
-Shadow sum_to(const Shadow& x, const Shape& s) { return structural(Op::SumTo, {&x}, {}, s); }
-Shadow logsumexp_to(const Shadow& x, const Shape& s) {
-    return structural(Op::LogSumExpTo, {&x}, {}, s);
-}
-Shadow reshape(const Shadow& x, const Shape& s) { return structural(Op::Reshape, {&x}, {}, s); }
-Shadow transpose(const Shadow& x) { return structural(Op::Transpose, {&x}); }
-Shadow matmul(const Shadow& a, const Shadow& b) { return structural(Op::MatMul, {&a, &b}); }
-Shadow slice(const Shadow& x, const SliceSpec& spec) { return structural(Op::Slice, {&x}, spec); }
-Shadow embed(const Shadow& x, const SliceSpec& spec, const Shape& s) {
-    return structural(Op::Embed, {&x}, spec, s);
-}
-Shadow diag(const Shadow& v) { return structural(Op::Diag, {&v}); }
-Shadow diag_part(const Shadow& a) { return structural(Op::DiagPart, {&a}); }
-Shadow tril(const Shadow& a) { return structural(Op::Tril, {&a}); }
-
 } // namespace tape_probe
+
+// An op of constants is a constant (its entry's eval); otherwise it reads what any of
+// its operands reads.
+template <> struct OpValue<tape_probe::Sym> {
+    using Sym = tape_probe::Sym;
+    static constexpr bool is_op_value = true;
+    template <Op op, class... A> static Sym apply(const A&... args) {
+        if ((args.constant && ...))
+            return Sym(Entry<op>::eval(args.value...));
+        Sym r;
+        r.reads = static_cast<std::uint8_t>((args.reads | ...));
+        r.constant = false;
+        return r;
+    }
+    static Sym literal(double v, const Sym&) { return Sym(v); }
+};
+
+template <> struct OpValue<tape_probe::Shadow> {
+    using Shadow = tape_probe::Shadow;
+    static constexpr bool is_op_value = true;
+    template <Op op, class... A> static Shadow apply(const A&... args) {
+        Shape s;
+        ((s = broadcast_shapes(s, args.s)), ...);
+        return {s, static_cast<std::uint8_t>((args.reads | ...))};
+    }
+    static Shadow literal(double, const Shadow&) { return {}; }
+    static Shadow structural(Op op, std::span<const Shadow* const> xs, const Payload& p,
+                             const Shape& target) {
+        std::array<Shape, 3> shapes;
+        std::uint8_t reads = 0;
+        for (std::size_t k = 0; k < xs.size(); ++k) {
+            shapes[k] = xs[k]->s;
+            reads = static_cast<std::uint8_t>(reads | xs[k]->reads);
+        }
+        return {structural_shape(op, std::span<const Shape>(shapes.data(), xs.size()), p, target), reads};
+    }
+};
 
 namespace {
 

@@ -153,11 +153,6 @@ Tensor elementwise(Op op, std::span<const Tensor* const> args) {
     return out;
 }
 
-Tensor broadcast_apply(Op op, const Tensor& a, const Tensor& b) {
-    const Shape s = broadcast_shapes(a.shape(), b.shape());
-    const Tensor x = broadcast(a, s), y = broadcast(b, s);
-    return apply(op, {&x, &y});
-}
 
 } // namespace
 
@@ -190,7 +185,7 @@ Tensor apply(Op op, std::span<const Tensor* const> args, const Payload& payload,
     const std::span<const Shape> in(shapes.data(), args.size());
     const Shape out = structural_shape(op, in, payload, target);
     if (oi.kind == OpKind::loop)
-        return seed_loop(*args[0], *args[1], boost::variant2::get<LoopSpec>(payload));
+        return OpValue<Tensor>::structural(op, args, payload, target); // throws
     if (oi.kind == OpKind::flat)
         return Tensor(out, std::vector<double>(args[0]->data().begin(), args[0]->data().end()));
     return run_plan(index_plan(op, out, payload, in), out, args);
@@ -200,24 +195,33 @@ Tensor apply(Op op, std::initializer_list<const Tensor*> args, const Payload& pa
     return apply(op, std::span<const Tensor* const>(args.begin(), args.size()), payload, target);
 }
 
-Tensor operator+(const Tensor& a, const Tensor& b) { return broadcast_apply(Op::Add, a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return broadcast_apply(Op::Sub, a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return broadcast_apply(Op::Mul, a, b); }
-Tensor operator-(const Tensor& a) { return apply(Op::Neg, {&a}); }
-Tensor exp(const Tensor& x) { return apply(Op::Exp, {&x}); }
-Tensor broadcast(const Tensor& x, const Shape& s) { return x.shape() == s ? x : apply(Op::Broadcast, {&x}, {}, s); }
-Tensor sum_to(const Tensor& x, const Shape& s) { return x.shape() == s ? x : apply(Op::SumTo, {&x}, {}, s); }
-Tensor logsumexp_to(const Tensor& x, const Shape& s) { return apply(Op::LogSumExpTo, {&x}, {}, s); }
-Tensor reshape(const Tensor& x, const Shape& s) { return apply(Op::Reshape, {&x}, {}, s); }
-Tensor transpose(const Tensor& x) { return apply(Op::Transpose, {&x}); }
-Tensor matmul(const Tensor& a, const Tensor& b) { return apply(Op::MatMul, {&a, &b}); }
-Tensor slice(const Tensor& x, const SliceSpec& spec) { return apply(Op::Slice, {&x}, spec); }
-Tensor embed(const Tensor& x, const SliceSpec& spec, const Shape& s) { return apply(Op::Embed, {&x}, spec, s); }
-Tensor diag(const Tensor& v) { return apply(Op::Diag, {&v}); }
-Tensor diag_part(const Tensor& a) { return apply(Op::DiagPart, {&a}); }
-Tensor tril(const Tensor& a) { return apply(Op::Tril, {&a}); }
-Tensor seed_loop(const Tensor&, const Tensor&, const LoopSpec&) {
-    throw Error("a jacobian loop is evaluated by the interpreter, not as a function of numbers");
+Tensor broadcast_apply(Op op, std::span<const Tensor* const> args) {
+    Shape s;
+    for (const Tensor* a : args)
+        s = broadcast_shapes(s, a->shape());
+    std::array<Tensor, 3> wide;
+    std::array<const Tensor*, 3> at{};
+    for (std::size_t k = 0; k < args.size(); ++k) {
+        if (args[k]->shape() == s) {
+            at[k] = args[k];
+            continue;
+        }
+        wide[k] = apply(Op::Broadcast, {args[k]}, {}, s);
+        at[k] = &wide[k];
+    }
+    return apply(op, std::span<const Tensor* const>(at.data(), args.size()));
+}
+
+Tensor OpValue<Tensor>::structural(Op op, std::span<const Tensor* const> args,
+                                   const Payload& payload, const Shape& target) {
+    if (info(op).kind == OpKind::loop)
+        throw Error("a jacobian loop is evaluated by the interpreter, not as a function of numbers");
+    if (args.size() == 1) { // an op that returns its operand unchanged copies nothing
+        const Shape& in = args[0]->shape();
+        if (fold_facts(op, structural_shape(op, {&in, 1}, payload, target), payload, in).identity)
+            return *args[0];
+    }
+    return symdiff::apply(op, args, payload, target);
 }
 
 } // namespace symdiff

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/node.hpp"
+#include "core/op_functions.hpp"
 #include "core/shape.hpp"
 
 #include <initializer_list>
@@ -41,24 +42,22 @@ Tensor apply(Op op, std::span<const Tensor* const> args, const Payload& payload 
 Tensor apply(Op op, std::initializer_list<const Tensor*> args, const Payload& payload = {},
              const Shape& target = {});
 
-// NumPy-style helpers over apply (element-wise operators broadcast).
-Tensor operator+(const Tensor& a, const Tensor& b);
-Tensor operator-(const Tensor& a, const Tensor& b);
-Tensor operator*(const Tensor& a, const Tensor& b);
-Tensor operator-(const Tensor& a);
-Tensor exp(const Tensor& x);
-Tensor broadcast(const Tensor& x, const Shape& shape);
-Tensor sum_to(const Tensor& x, const Shape& shape);
-Tensor logsumexp_to(const Tensor& x, const Shape& shape);
-Tensor reshape(const Tensor& x, const Shape& shape);
-Tensor transpose(const Tensor& x);
-Tensor matmul(const Tensor& a, const Tensor& b);
-Tensor slice(const Tensor& x, const SliceSpec& spec);
-Tensor embed(const Tensor& x, const SliceSpec& spec, const Shape& shape);
-Tensor diag(const Tensor& v);
-Tensor diag_part(const Tensor& a);
-Tensor tril(const Tensor& a);
-// Always throws: a loop's value needs its body re-evaluated per direction (see eval.hpp).
-Tensor seed_loop(const Tensor& body, const Tensor& seed, const LoopSpec& spec);
+// Element-wise `op` of operands broadcast to one shape (NumPy rules).
+Tensor broadcast_apply(Op op, std::span<const Tensor* const> args);
+
+// Tensors are op values: every op's function applies to them (exp(t), a + b,
+// matmul(a, b), broadcast(t, shape), ...: core/op_functions.hpp), so a derivative rule
+// written over T runs on numbers (the tape). seed_loop of tensors throws: a loop's value
+// needs its body evaluated per direction (the interpreter does, eval.hpp).
+template <> struct OpValue<Tensor> {
+    static constexpr bool is_op_value = true;
+    template <Op op, class... A> static Tensor apply(const A&... args) {
+        const Tensor* ptrs[] = {&args...};
+        return broadcast_apply(op, ptrs);
+    }
+    static Tensor literal(double v, const Tensor&) { return Tensor(v); }
+    static Tensor structural(Op op, std::span<const Tensor* const> args, const Payload& payload,
+                             const Shape& target);
+};
 
 } // namespace symdiff

@@ -42,24 +42,14 @@ Pat apply_with(Op op, std::initializer_list<Pat> args, std::optional<ShapeExpr> 
     return make_pat(std::move(a));
 }
 
-// Infix spelling of the arithmetic ops; everything else prints as a call.
+// The infix spelling of an element-wise op the language writes only as an operator (+ - * /,
+// the entries' syntax); everything else prints as a call.
 int precedence(Op op) {
-    if (op == Op::Add || op == Op::Sub)
-        return 1;
-    if (op == Op::Mul || op == Op::Div)
-        return 2;
-    return 0;
+    const Syntax& s = info(op).syntax;
+    return is_elementwise(op) && !s.call && s.precedence > 0 && info(op).arity == 2 ? s.precedence : 0;
 }
 
-const char* infix(Op op) {
-    if (op == Op::Add)
-        return " + ";
-    if (op == Op::Sub)
-        return " - ";
-    if (op == Op::Mul)
-        return " * ";
-    return " / ";
-}
+std::string infix(Op op) { return " " + std::string(info(op).syntax.symbol) + " "; }
 
 std::string number(double v) {
     char buf[32];
@@ -200,36 +190,6 @@ std::string wild_name(int slot) {
 
 std::string const_name(int slot) { return "c" + std::to_string(slot); }
 
-Pat operator+(const Pat& a, const Pat& b) { return apply(Op::Add, {a, b}); }
-Pat operator-(const Pat& a, const Pat& b) { return apply(Op::Sub, {a, b}); }
-Pat operator*(const Pat& a, const Pat& b) { return apply(Op::Mul, {a, b}); }
-Pat operator/(const Pat& a, const Pat& b) { return apply(Op::Div, {a, b}); }
-Pat operator-(const Pat& a) { return apply(Op::Neg, {a}); }
-
-Pat exp(const Pat& x) { return apply(Op::Exp, {x}); }
-Pat log(const Pat& x) { return apply(Op::Log, {x}); }
-Pat sqrt(const Pat& x) { return apply(Op::Sqrt, {x}); }
-Pat sin(const Pat& x) { return apply(Op::Sin, {x}); }
-Pat cos(const Pat& x) { return apply(Op::Cos, {x}); }
-Pat tan(const Pat& x) { return apply(Op::Tan, {x}); }
-Pat tanh(const Pat& x) { return apply(Op::Tanh, {x}); }
-Pat sigmoid(const Pat& x) { return apply(Op::Sigmoid, {x}); }
-Pat relu(const Pat& x) { return apply(Op::Relu, {x}); }
-Pat abs(const Pat& x) { return apply(Op::Abs, {x}); }
-Pat log1p(const Pat& x) { return apply(Op::Log1p, {x}); }
-Pat expm1(const Pat& x) { return apply(Op::Expm1, {x}); }
-Pat softplus(const Pat& x) { return apply(Op::Softplus, {x}); }
-Pat pow(const Pat& a, const Pat& b) { return apply(Op::Pow, {a, b}); }
-Pat strong_mul(const Pat& a, const Pat& b) { return apply(Op::StrongMul, {a, b}); }
-Pat max(const Pat& a, const Pat& b) { return apply(Op::Max, {a, b}); }
-Pat min(const Pat& a, const Pat& b) { return apply(Op::Min, {a, b}); }
-Pat lt(const Pat& a, const Pat& b) { return apply(Op::Lt, {a, b}); }
-Pat le(const Pat& a, const Pat& b) { return apply(Op::Le, {a, b}); }
-Pat gt(const Pat& a, const Pat& b) { return apply(Op::Gt, {a, b}); }
-Pat ge(const Pat& a, const Pat& b) { return apply(Op::Ge, {a, b}); }
-Pat eq(const Pat& a, const Pat& b) { return apply(Op::Eq, {a, b}); }
-Pat ne(const Pat& a, const Pat& b) { return apply(Op::Ne, {a, b}); }
-Pat where(const Pat& c, const Pat& a, const Pat& b) { return apply(Op::Where, {c, a, b}); }
 
 Pat broadcast(const Pat& x) { return apply(Op::Broadcast, {x}); }
 Pat broadcast(const Pat& x, const ShapeExpr& shape) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/graph.hpp"
+#include "core/op_functions.hpp"
 #include "core/node.hpp"
 #include "core/ops_fwd.hpp"
 #include "core/shape.hpp"
@@ -142,36 +143,23 @@ std::string to_string(const Pat& p);
 std::string wild_name(int slot);
 std::string const_name(int slot);
 
-Pat operator+(const Pat& a, const Pat& b);
-Pat operator-(const Pat& a, const Pat& b);
-Pat operator*(const Pat& a, const Pat& b);
-Pat operator/(const Pat& a, const Pat& b);
-Pat operator-(const Pat& a);
+} // namespace symdiff::rewrite
 
-Pat exp(const Pat& x);
-Pat log(const Pat& x);
-Pat sqrt(const Pat& x);
-Pat sin(const Pat& x);
-Pat cos(const Pat& x);
-Pat tan(const Pat& x);
-Pat tanh(const Pat& x);
-Pat sigmoid(const Pat& x);
-Pat relu(const Pat& x);
-Pat abs(const Pat& x);
-Pat log1p(const Pat& x);
-Pat expm1(const Pat& x);
-Pat softplus(const Pat& x);
-Pat pow(const Pat& a, const Pat& b);
-Pat strong_mul(const Pat& a, const Pat& b);
-Pat max(const Pat& a, const Pat& b);
-Pat min(const Pat& a, const Pat& b);
-Pat lt(const Pat& a, const Pat& b);
-Pat le(const Pat& a, const Pat& b);
-Pat gt(const Pat& a, const Pat& b);
-Pat ge(const Pat& a, const Pat& b);
-Pat eq(const Pat& a, const Pat& b);
-Pat ne(const Pat& a, const Pat& b);
-Pat where(const Pat& c, const Pat& a, const Pat& b);
+namespace symdiff {
+// Patterns are op values: every element-wise op's function and operator builds a
+// pattern (x * 1, log(sigmoid(x)), where(c, a, 0): core/op_functions.hpp). Numbers in
+// them are literal patterns.
+template <> struct OpValue<rewrite::Pat> {
+    static constexpr bool is_op_value = true;
+    template <Op op, class... A> static rewrite::Pat apply(const A&... args) {
+        return rewrite::apply(op, {args...});
+    }
+    static rewrite::Pat literal(double v, const rewrite::Pat&) { return rewrite::Pat(v); }
+};
+} // namespace symdiff
+
+namespace symdiff::rewrite {
+
 
 // Structural ops. Without a shape, a right side gets the shape expected where it stands
 // (the left side's shape at the root); on a left side any shape and payload match.

@@ -33,14 +33,21 @@ Value plain(Expr e) { return Value{e, std::nullopt, {}}; }
 const Expr& x0(std::span<const CallArg> a) { return a[0].value.expr; }
 int axis1(std::span<const CallArg> a) { return static_cast<int>(a[1].integer); }
 
-// Element-wise functions: the op of the same name in the op table.
-Value build_elementwise(Graph&, const Builtin& fn, std::span<const CallArg> a, const BuildLimits&) {
+// The op table's functions (Syntax::call): the op of the same name, applied to the
+// arguments (element-wise ones broadcast).
+Value build_op(Graph&, const Builtin& fn, std::span<const CallArg> a, const BuildLimits&) {
     const Op op = *op_named(fn.name);
-    if (a.size() == 1)
-        return plain(elementwise(op, {x0(a)}));
-    if (a.size() == 2)
-        return plain(elementwise(op, {x0(a), a[1].value.expr}));
-    return plain(elementwise(op, {x0(a), a[1].value.expr, a[2].value.expr}));
+    if (is_elementwise(op)) {
+        if (a.size() == 1)
+            return plain(elementwise(op, {x0(a)}));
+        if (a.size() == 2)
+            return plain(elementwise(op, {x0(a), a[1].value.expr}));
+        return plain(elementwise(op, {x0(a), a[1].value.expr, a[2].value.expr}));
+    }
+    std::array<const Expr*, 3> args{};
+    for (std::size_t k = 0; k < a.size(); ++k)
+        args[k] = &a[k].value.expr;
+    return plain(OpValue<Expr>::structural(op, std::span<const Expr* const>(args.data(), a.size()), {}, {}));
 }
 
 Value build_sum(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
@@ -55,17 +62,8 @@ Value build_logsumexp(Graph&, const Builtin&, std::span<const CallArg> a, const 
 Value build_softmax(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(a.size() == 1 ? softmax(x0(a)) : softmax(x0(a), axis1(a)));
 }
-Value build_transpose(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
-    return plain(transpose(x0(a)));
-}
 Value build_dot(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(dot(x0(a), a[1].value.expr));
-}
-Value build_diag(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
-    return plain(diag(x0(a)));
-}
-Value build_tril(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
-    return plain(tril(x0(a)));
 }
 Value build_zeros(Graph& g, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(zeros(g, shape_of(a)));
@@ -148,33 +146,24 @@ Value build_hessian(Graph& g, const Builtin& fn, std::span<const CallArg> a,
     return derivative(d, DerivativeSpec::Kind::hessian, a);
 }
 
-// The element-wise functions of the language; each must name an element-wise op.
-constexpr std::string_view elementwise_names[] = {
-    "exp",  "log", "sqrt",  "sin",   "cos",      "tan", "tanh", "sigmoid",
-    "relu", "abs", "log1p", "expm1", "softplus", "pow", "max",  "min",
-};
-
 std::vector<Builtin> make_table() {
     std::vector<Builtin> t;
-    for (std::string_view name : elementwise_names) {
-        const std::optional<Op> op = op_named(name);
-        if (!op || info(*op).kind != OpKind::elementwise)
-            throw Error("internal error: '" + std::string(name) + "' is not an element-wise op");
-        const int n = info(*op).arity;
-        t.push_back({name, std::vector<ArgKind>(static_cast<std::size_t>(n), A::expr), A::expr, n,
-                     n, build_elementwise});
+    for (int k = 0; k < op_count; ++k) { // every op the language writes as a call
+        const OpInfo& op = info(static_cast<Op>(k));
+        if (!op.syntax.call)
+            continue;
+        std::vector<ArgKind> args(static_cast<std::size_t>(op.arity), A::expr);
+        if (op.syntax.takes_condition)
+            args[0] = A::condition;
+        t.push_back({op.name, std::move(args), A::expr, op.arity, op.arity, build_op});
     }
     // clang-format off
     const std::vector<Builtin> rest = {
-        {"where",     {A::condition, A::expr, A::expr}, A::expr, 3, 3, build_elementwise},
         {"sum",       {A::expr, A::axis},      A::expr, 1, 2,  build_sum},
         {"mean",      {A::expr, A::axis},      A::expr, 1, 2,  build_mean},
         {"logsumexp", {A::expr, A::axis},      A::expr, 1, 2,  build_logsumexp},
         {"softmax",   {A::expr, A::axis},      A::expr, 1, 2,  build_softmax},
-        {"transpose", {A::expr},               A::expr, 1, 1,  build_transpose},
         {"dot",       {A::expr, A::expr},      A::expr, 2, 2,  build_dot},
-        {"diag",      {A::expr},               A::expr, 1, 1,  build_diag},
-        {"tril",      {A::expr},               A::expr, 1, 1,  build_tril},
         {"zeros",     {},                      A::dim,  1, 4,  build_zeros},
         {"ones",      {},                      A::dim,  1, 4,  build_ones},
         {"eye",       {A::dim},                A::expr, 1, 1,  build_eye},

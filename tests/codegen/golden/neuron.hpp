@@ -21,9 +21,10 @@
 #define SYMDIFF_RT_SIGMOID_V1
 namespace symdiff_rt {
 inline double sigmoid(double x) {
-    if (x >= 0) return 1.0 / (1.0 + std::exp(-x));
-    const double e = std::exp(x);
-    return e / (1.0 + e);
+    const double v0_ = std::exp((-std::fabs(x)));
+    const double v1_ = (1.0 + v0_);
+    const double r_ = (x >= 0.0 ? (1.0 / v1_) : (v0_ / v1_));
+    return r_;
 }
 } // namespace symdiff_rt
 #endif

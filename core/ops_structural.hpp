@@ -1,0 +1,255 @@
+// THE op table, structural entries: ops that move, combine or loop over elements. Each
+// gives its shape rule, its index plan (view and reduce kinds: what the interpreter
+// evaluates and the emitter lowers to loops; defined in core/ops.cpp), and vjp/jvp rules
+// written with the functions of core/op_functions.hpp, so every derivative is again an
+// ordinary graph that can be differentiated. See core/ops_elementwise.hpp for the rule
+// that keeps a rule's graph independent of the compiler.
+#pragma once
+
+#include "core/op_entry.hpp"
+
+namespace symdiff::ops {
+
+// clang-format off
+
+// ---------------------------------------------------------------------------------
+// Leaves
+
+struct Input : LeafOp { static constexpr std::string_view name = "input"; };
+struct Const : LeafOp { static constexpr std::string_view name = "const"; };
+struct Seed : LeafOp { static constexpr std::string_view name = "seed"; }; // see SeedLoop
+
+// clang-format on
+
+// ---------------------------------------------------------------------------------
+// Structural ops
+
+// Shape rules throw Error with a message that names the shapes; `target` is the
+// requested result shape for the ops whose result is not implied by their operands
+// (Broadcast, SumTo, LogSumExpTo, Reshape, Embed).
+
+struct Broadcast : StructuralOp { // NumPy broadcast of x to `target`; adjoint: SumTo
+    static constexpr std::string_view name = "broadcast";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::view;
+    static constexpr ConstFold const_fold = ConstFold::splat;
+    static constexpr bool chains = true;
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    template <class T> static T vjp(int, std::span<const T> x, const T&, const T& g, const Payload&) {
+        return sum_to(g, x[0].shape());
+    }
+    template <class T> static T jvp(std::span<const T>, const T& f, Tangents<T> t, const Payload&) {
+        return broadcast(*t[0], f.shape());
+    }
+};
+
+struct SumTo : StructuralOp { // sum x down to `target` (which broadcasts to x); adjoint: Broadcast
+    static constexpr std::string_view name = "sum_to";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::reduce;
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    template <class T> static T vjp(int, std::span<const T> x, const T&, const T& g, const Payload&) {
+        return broadcast(g, x[0].shape());
+    }
+    template <class T> static T jvp(std::span<const T>, const T& f, Tangents<T> t, const Payload&) {
+        return sum_to(*t[0], f.shape());
+    }
+};
+
+struct LogSumExpTo : StructuralOp { // log(sum(exp x)) down to `target`, max-shifted
+    static constexpr std::string_view name = "logsumexp_to";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::reduce;
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    // d lse(x) = softmax(x) = exp(x - lse(x))
+    template <class T> static T vjp(int, std::span<const T> x, const T& f, const T& g, const Payload&) {
+        const Shape s = x[0].shape();
+        const T softmax = exp(x[0] - broadcast(f, s));
+        return broadcast(g, s) * softmax;
+    }
+    template <class T> static T jvp(std::span<const T> x, const T& f, Tangents<T> t, const Payload&) {
+        const Shape s = x[0].shape();
+        return sum_to(*t[0] * exp(x[0] - broadcast(f, s)), f.shape());
+    }
+};
+
+struct Reshape : StructuralOp { // same elements in row-major order; adjoint: Reshape back
+    static constexpr std::string_view name = "reshape";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::flat;
+    static constexpr ConstFold const_fold = ConstFold::splat;
+    static constexpr bool chains = true;
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    template <class T> static T vjp(int, std::span<const T> x, const T&, const T& g, const Payload&) {
+        return reshape(g, x[0].shape());
+    }
+    template <class T> static T jvp(std::span<const T>, const T& f, Tangents<T> t, const Payload&) {
+        return reshape(*t[0], f.shape());
+    }
+};
+
+struct Transpose : StructuralOp { // reverses the axes (NumPy); adjoint: Transpose
+    static constexpr std::string_view name = "transpose";
+    static constexpr int arity = 1;
+    static constexpr Syntax syntax = Syntax::function();
+    static constexpr OpKind kind = OpKind::view;
+    static constexpr ConstFold const_fold = ConstFold::splat;
+    static bool is_identity(const Shape&, const Payload&, const Shape& in) { return in.rank() <= 1; }
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    template <class T> static T vjp(int, std::span<const T>, const T&, const T& g, const Payload&) {
+        return transpose(g);
+    }
+    template <class T> static T jvp(std::span<const T>, const T&, Tangents<T> t, const Payload&) {
+        return transpose(*t[0]);
+    }
+};
+
+struct MatMul : StructuralOp { // (m,k)@(k,n), (m,k)@(k), (k)@(k,n), (k)@(k)
+    static constexpr std::string_view name = "matmul";
+    static constexpr int arity = 2;
+    static constexpr Syntax syntax = Syntax::infix("@", 2);
+    static constexpr OpKind kind = OpKind::reduce;
+    static bool is_identity(const Shape&, const Payload&, const Shape&) { return false; }
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    // d(A@B): dA = G @ B^T, dB = A^T @ G; vectors take outer products instead.
+    template <class T> static T vjp(int i, std::span<const T> x, const T&, const T& g, const Payload&) {
+        const T& a = x[0];
+        const T& b = x[1];
+        const int ra = a.shape().rank(), rb = b.shape().rank();
+        if (ra == 1 && rb == 1)                                  // g is a scalar
+            return i == 0 ? b * broadcast(g, b.shape()) : a * broadcast(g, a.shape());
+        if (i == 0) {
+            if (rb == 2)
+                return matmul(g, transpose(b));                  // (m,n)@(n,k) or (n)@(n,k)
+            const T row = reshape(b, Shape{1, b.shape()[0]});
+            return matmul(reshape(g, Shape{g.shape()[0], 1}), row); // g b^T: an outer product
+        }
+        if (ra == 2)
+            return matmul(transpose(a), g);                      // (k,m)@(m,n) or (k,m)@(m)
+        const T row = reshape(g, Shape{1, g.shape()[0]});
+        return matmul(reshape(a, Shape{a.shape()[0], 1}), row);  // a g^T
+    }
+    // d(A@B) = dA@B + A@dB
+    template <class T> static T jvp(std::span<const T> x, const T&, Tangents<T> t, const Payload&) {
+        if (t[0] && t[1]) {
+            const T a_db = matmul(x[0], *t[1]);
+            return matmul(*t[0], x[1]) + a_db;
+        }
+        return t[0] ? matmul(*t[0], x[1]) : matmul(x[0], *t[1]);
+    }
+};
+
+struct Slice : StructuralOp { // x[i], x[a:b], A[:, j], ...; adjoint: Embed
+    static constexpr std::string_view name = "slice";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::view;
+    static constexpr ConstFold const_fold = ConstFold::splat;
+    static bool is_identity(const Shape& out, const Payload& p, const Shape& in);
+    static Shape shape(std::span<const Shape> a, const Payload& p, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload& p, std::span<const Shape> a);
+    template <class T> static T vjp(int, std::span<const T> x, const T&, const T& g, const Payload& p) {
+        return embed(g, boost::variant2::get<SliceSpec>(p), x[0].shape());
+    }
+    template <class T> static T jvp(std::span<const T>, const T&, Tangents<T> t, const Payload& p) {
+        return slice(*t[0], boost::variant2::get<SliceSpec>(p));
+    }
+};
+
+struct Embed : StructuralOp { // zeros of `target` with x written into the slice window
+    static constexpr std::string_view name = "embed";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::view;
+    static constexpr ConstFold const_fold = ConstFold::zero;
+    static Shape shape(std::span<const Shape> a, const Payload& p, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload& p, std::span<const Shape> a);
+    template <class T> static T vjp(int, std::span<const T>, const T&, const T& g, const Payload& p) {
+        return slice(g, boost::variant2::get<SliceSpec>(p));
+    }
+    template <class T> static T jvp(std::span<const T>, const T& f, Tangents<T> t, const Payload& p) {
+        return embed(*t[0], boost::variant2::get<SliceSpec>(p), f.shape());
+    }
+};
+
+struct Diag : StructuralOp { // vector -> diagonal matrix; adjoint: DiagPart
+    static constexpr std::string_view name = "diag";
+    static constexpr int arity = 1;
+    static constexpr Syntax syntax = Syntax::function();
+    static constexpr OpKind kind = OpKind::view;
+    static constexpr ConstFold const_fold = ConstFold::zero;
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    template <class T> static T vjp(int, std::span<const T>, const T&, const T& g, const Payload&) {
+        return diag_part(g);
+    }
+    template <class T> static T jvp(std::span<const T>, const T&, Tangents<T> t, const Payload&) {
+        return diag(*t[0]);
+    }
+};
+
+struct DiagPart : StructuralOp { // square matrix -> its diagonal; adjoint: Diag
+    static constexpr std::string_view name = "diag_part";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::view;
+    static constexpr ConstFold const_fold = ConstFold::splat;
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    template <class T> static T vjp(int, std::span<const T>, const T&, const T& g, const Payload&) {
+        return diag(g);
+    }
+    template <class T> static T jvp(std::span<const T>, const T&, Tangents<T> t, const Payload&) {
+        return diag_part(*t[0]);
+    }
+};
+
+struct Tril : StructuralOp { // lower triangle of a matrix, diagonal kept; adjoint: Tril
+    static constexpr std::string_view name = "tril";
+    static constexpr int arity = 1;
+    static constexpr Syntax syntax = Syntax::function();
+    static constexpr OpKind kind = OpKind::view;
+    static constexpr ConstFold const_fold = ConstFold::zero;
+    // Same shape in and out, yet never the identity (the default would fold it away).
+    static bool is_identity(const Shape&, const Payload&, const Shape&) { return false; }
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    template <class T> static T vjp(int, std::span<const T>, const T&, const T& g, const Payload&) {
+        return tril(g);
+    }
+    template <class T> static T jvp(std::span<const T>, const T&, Tangents<T> t, const Payload&) {
+        return tril(*t[0]);
+    }
+};
+
+// ---------------------------------------------------------------------------------
+// Higher order
+
+// seed_loop(body, seed): stacks body(seed = e_k) over every basis direction e_k of the
+// seed's shape, the seed's axes first or last (LoopSpec). With body = vjp(y, x, seed) it
+// is the Jacobian of y row by row; with body = jvp(y, x, seed), column by column. Code
+// generation emits one loop over k around the body, so code size stays proportional to
+// the graph, not to the number of directions.
+struct SeedLoop : StructuralOp {
+    static constexpr std::string_view name = "seed_loop";
+    static constexpr int arity = 2; // (body, seed)
+    static constexpr OpKind kind = OpKind::loop;
+    static bool is_identity(const Shape&, const Payload&, const Shape&) { return false; }
+    static Shape shape(std::span<const Shape> a, const Payload& p, const Shape& target);
+    // d<G, J(z)>/dz sums the body's own reverse sweep over the directions: that needs the
+    // sweep's variables, so the reverse sweep itself applies it (loop_vjp in
+    // core/differentiate.cpp), and the numeric modes do not record loops.
+    template <class T> static T vjp(int, std::span<const T>, const T&, const T&, const Payload&) {
+        throw Error("internal error: a jacobian loop's reverse rule is the sweep's (loop_vjp)");
+    }
+    // The seed does not depend on the variable: the tangent of the loop is the loop of
+    // the body's tangent.
+    template <class T> static T jvp(std::span<const T> x, const T&, Tangents<T> t, const Payload& p) {
+        return seed_loop(*t[0], x[1], boost::variant2::get<LoopSpec>(p));
+    }
+};
+
+
+} // namespace symdiff::ops
