@@ -3,12 +3,15 @@
 // stride or a swapped extent shows up as a wrong value rather than a lucky match.
 #include "tests/codegen/zoo.hpp"
 
+#include "core/ops.hpp"
+
 #include "tests/codegen/random_model.hpp"
 
 #include "codegen/emit.hpp"
 #include "core/differentiate.hpp"
 #include "core/error.hpp"
 #include "core/expr.hpp"
+#include "core/ops.hpp"
 
 #include <cmath>
 #include <limits>
@@ -38,6 +41,17 @@ class ModelBuilder {
     }
 
     void fn(const std::string& name, std::initializer_list<Expr> params, Results results) {
+        Function f;
+        f.name = name;
+        for (const Expr& p : params)
+            f.params.push_back(p.id());
+        for (const auto& [rname, e] : results)
+            f.results.push_back({rname, e.is_literal() ? g().constant(e.literal()) : e.id()});
+        m_.functions.push_back(std::move(f));
+    }
+
+    void fn(const std::string& name, std::initializer_list<Expr> params,
+            const std::vector<std::pair<std::string, Expr>>& results) {
         Function f;
         f.name = name;
         for (const Expr& p : params)
@@ -295,6 +309,37 @@ Model unary() {
           {"d_log", vjp_p(log_p)},
           {"d_sqrt", vjp_p(sqrt_p)},
           {"d_log1p", vjp_p(log1p_p)}});
+    return b.done();
+}
+
+// Every element-wise op of the table, found by iterating it (so a new op is emitted,
+// compiled and compared with the interpreter here without an edit): its value and its
+// gradient, each operand mapped from u, w, c in [0, 1] into the op's test domain.
+Model every_elementwise_op() {
+    ModelBuilder b("every_elementwise_op");
+    const InputDomain unit{0.0, 1.0};
+    const Expr u = b.in("u", {5}, unit), w = b.in("w", {5}, unit), c = b.in("c", {5}, unit);
+    const Expr weights = b.in("weights", {5});
+    std::vector<std::pair<std::string, Expr>> values, grads;
+    for (int k = 0; k < op_count; ++k)
+        visit(static_cast<Op>(k), [&](auto entry) {
+            using E = decltype(entry);
+            if constexpr (E::kind == OpKind::elementwise) {
+                const Expr from[] = {u, w, c};
+                std::vector<Expr> args;
+                for (std::size_t i = 0; i < static_cast<std::size_t>(E::arity); ++i) {
+                    const Interval d = E::test_domain[i];
+                    args.push_back(d.lo + (d.hi - d.lo) * from[i]);
+                }
+                const Expr y = E::arity == 1   ? elementwise(static_cast<Op>(k), {args[0]})
+                               : E::arity == 2 ? elementwise(static_cast<Op>(k), {args[0], args[1]})
+                                               : elementwise(static_cast<Op>(k), {args[0], args[1], args[2]});
+                values.push_back({"v_" + std::string(E::name), y});
+                grads.push_back({"d_" + std::string(E::name), grad(sum(y * weights), u)});
+            }
+        });
+    b.fn("values", {u, w, c}, values);
+    b.fn("grads", {u, w, c, weights}, grads);
     return b.done();
 }
 
@@ -984,6 +1029,7 @@ const std::vector<ZooEntry>& zoo() {
         {"fused_sums", fused_sums},
         {"small_tensor", small_tensor},
         {"unary", unary},
+        {"every_elementwise_op", every_elementwise_op},
         {"unary_second", unary_second},
         {"binary", binary},
         {"compare_where", compare_where},
