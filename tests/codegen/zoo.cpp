@@ -3,8 +3,6 @@
 // stride or a swapped extent shows up as a wrong value rather than a lucky match.
 #include "tests/codegen/zoo.hpp"
 
-#include "core/ops.hpp"
-
 #include "tests/codegen/random_model.hpp"
 
 #include "codegen/emit.hpp"
