@@ -1,13 +1,14 @@
 // The parser target's promises (parse_target.hpp) on every committed input: the seed corpus
 // (tests/fuzz/corpus), the inputs fuzzing found (tests/fuzz/regressions, one file per
 // finding, replayed here forever) and the example models; and the fuzzer's dictionary
-// (tests/fuzz/sd.dict) names every function and token of the language.
+// (tests/fuzz/sd.dict and the function table) names every function and token of the language.
 #include "tests/fuzz/parse_target.hpp"
 #include "tools/builtins.hpp"
 #include "tools/model.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -83,9 +84,18 @@ TEST_CASE("fuzz corpus: the seed corpus holds models that parse and models that 
     CHECK(bad >= 5);
 }
 
+// The dictionary's lines for the functions of the language (its function table: the op
+// table's functions and the library's), so that a new function is fuzzed without an edit.
+std::string function_dictionary() {
+    std::string out;
+    for (const Builtin& b : builtins())
+        out += "fn_" + std::string(b.name) + "=\"" + std::string(b.name) + "(\"\n";
+    return out;
+}
+
 TEST_CASE("fuzz dictionary: every function, keyword and operator of the language", "[corpus]") {
     std::set<std::string> tokens;
-    std::istringstream in(read_bytes(source_dir / "tests/fuzz/sd.dict"));
+    std::istringstream in(read_bytes(source_dir / "tests/fuzz/sd.dict") + function_dictionary());
     for (std::string line; std::getline(in, line);) {
         if (line.empty() || line[0] == '#')
             continue;
@@ -103,4 +113,13 @@ TEST_CASE("fuzz dictionary: every function, keyword and operator of the language
         INFO(t);
         CHECK(tokens.count(t));
     }
+}
+
+// Writes the whole dictionary (sd.dict and the functions) to $SYMDIFF_FUZZ_DICT for run.sh.
+TEST_CASE("fuzz dictionary: write it for libFuzzer", "[.dictionary]") {
+    const char* path = std::getenv("SYMDIFF_FUZZ_DICT");
+    REQUIRE(path);
+    std::ofstream out(path, std::ios::binary);
+    out << read_bytes(source_dir / "tests/fuzz/sd.dict") << function_dictionary();
+    REQUIRE(out.good());
 }

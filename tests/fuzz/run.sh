@@ -25,7 +25,8 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus" "$fuzz/findings"
 cp tests/fuzz/corpus/* tests/fuzz/regressions/* "$work/corpus/"
 echo "fuzz_parse: ${seconds} s from $(ls "$work/corpus" | wc -l) seed inputs"
-"$fuzz/tests/fuzz/fuzz_parse" "$work/corpus" -dict=tests/fuzz/sd.dict -seed=20240601 \
+SYMDIFF_FUZZ_DICT="$work/sd.dict" "$build/tests/fuzz/fuzz_tests" "[.dictionary]" >/dev/null
+"$fuzz/tests/fuzz/fuzz_parse" "$work/corpus" -dict="$work/sd.dict" -seed=20240601 \
     -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$fuzz/findings/" -print_final_stats=1 2>"$work/fuzz.log" || {
     tail -n 60 "$work/fuzz.log"
