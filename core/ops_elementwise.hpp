@@ -177,6 +177,17 @@ struct Softplus : ElementwiseOp {                               // d log(1+exp(x
     template <class T> static std::array<T, 1> partials(const T& x, const T&) { return {sigmoid(x)}; }
 };
 
+struct Erf : ElementwiseOp {                                    // d erf(x) = 2/sqrt(pi) exp(-x^2)
+    static constexpr std::string_view name = "erf";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::erf({0})";
+    static constexpr Domain<1> test_domain{{{-3, 3}}};
+    static double eval(double x) { return std::erf(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {1.1283791670955126 * exp(-(x * x))};
+    }
+};
+
 // ---------------------------------------------------------------------------------
 // Element-wise, two operands (operands have equal shapes; broadcasting is explicit)
 

@@ -14,7 +14,7 @@
 #define SYMDIFF_UNARY_OPS(X)                                                               \
     X(Neg, neg) X(Exp, exp) X(Log, log) X(Sqrt, sqrt) X(Sin, sin) X(Cos, cos) X(Tan, tan)  \
     X(Tanh, tanh) X(Sigmoid, sigmoid) X(Relu, relu) X(Abs, abs) X(Log1p, log1p)            \
-    X(Expm1, expm1) X(Softplus, softplus)
+    X(Expm1, expm1) X(Softplus, softplus) X(Erf, erf)
 
 #define SYMDIFF_BINARY_OPS(X)                                                              \
     X(Add, add) X(Sub, sub) X(Mul, mul) X(StrongMul, strong_mul) X(Div, div) X(Pow, pow)   \

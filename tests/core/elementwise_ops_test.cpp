@@ -47,6 +47,7 @@ const std::map<std::string_view, Formula>& reference_formulas() {
         {"log1p",    [](auto x) { return std::log(1 + x[0]); }},
         {"expm1",    [](auto x) { return std::exp(x[0]) - 1; }},
         {"softplus", [](auto x) { return std::log(1 + std::exp(x[0])); }},
+        {"erf",      [](auto x) { return 1 - std::erfc(x[0]); }},
         {"add",      [](auto x) { return x[0] + x[1]; }},
         {"sub",      [](auto x) { return x[0] - x[1]; }},
         {"mul",      [](auto x) { return x[0] * x[1]; }},
