@@ -3,8 +3,10 @@
 # generated-code checks), the fuzz section (tests/fuzz/run.sh: a minute of libFuzzer on
 # the parser and type checker, then 300 random models through every mode), a clang++
 # build of everything (g++ and clang++ warn differently; both must build it cleanly),
-# then the whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer. This
-# is exactly what CI runs (.ci/run). The fuzz section comes before the sanitizer run because it is the
+# whose symdiff must write the g++ build's headers byte for byte for every example and
+# bench model (tests/cmake/cross_compiler_headers.sh, a few seconds), then the whole suite
+# again under AddressSanitizer and UndefinedBehaviorSanitizer. This is exactly what CI
+# runs (.ci/run). The fuzz section comes before the sanitizer run because it is the
 # cheaper of the two (about 3 minutes on 2 cores, against the sanitizer build and suite)
 # and needs only the Release build made just before: a failure shows sooner, and the
 # longest section runs last.
@@ -26,6 +28,9 @@ section "fuzzing"
 section "clang++ build of everything, warnings as errors"
 cmake -S . -B build-clang -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++
 cmake --build build-clang -j "$jobs"
+
+section "headers written by the g++ and the clang++ builds"
+./tests/cmake/cross_compiler_headers.sh build/symdiff build-clang/symdiff
 
 section "AddressSanitizer and UndefinedBehaviorSanitizer build and suite"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSYMDIFF_SANITIZE=ON
