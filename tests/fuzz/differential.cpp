@@ -423,24 +423,16 @@ void DifferentialChecker::Impl::check_derivative(Model& m, const DerivativeSpec&
     }
 }
 
-void DifferentialChecker::Impl::run_compiled() {
-    if (queue.empty())
-        return;
-    std::vector<Queued> batch;
-    batch.swap(queue);
-    namespace fs = std::filesystem;
-    std::string tmpl = (fs::temp_directory_path() / "symdiff-fuzz-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) {
-        findings.push_back({0, "", "cannot make a temporary directory for the compiled batch"});
-        return;
-    }
-    const fs::path dir = tmpl;
+namespace {
+
+// The driver of a compiled batch: includes the headers m<k>.hpp of the models `included`,
+// calls both overloads of each export at each point, and prints one line per result:
+// model, call, result, whether the overloads gave the same bits, and the values (%a).
+std::string driver_text(const std::vector<Queued>& batch, const std::vector<std::size_t>& included) {
     std::ostringstream driver;
     driver << "#include <cstdio>\n#include <cstring>\n#include <limits>\n#include <vector>\n";
-    for (std::size_t k = 0; k < batch.size(); ++k) {
-        std::ofstream(dir / ("m" + std::to_string(k) + ".hpp"), std::ios::binary) << batch[k].header;
+    for (std::size_t k : included)
         driver << "#include \"m" << k << ".hpp\"\n";
-    }
     // The points reach the calls through `opaque`, so the compiler cannot fold a call
     // at compile time (its pow or exp may round differently from the library's at run
     // time, which would tell the two overloads apart for no fault of the header).
@@ -459,7 +451,7 @@ void DifferentialChecker::Impl::run_compiled() {
               "    for (std::size_t i = 0; i < n; ++i) std::printf(\" %a\", a[i]);\n"
               "    std::printf(\"\\n\");\n}\n"
               "int main() {\n";
-    for (std::size_t k = 0; k < batch.size(); ++k) {
+    for (std::size_t k : included) {
         const std::string ns = "::m" + std::to_string(k) + "::";
         for (std::size_t c = 0; c < batch[k].calls.size(); ++c) {
             const Call& call = batch[k].calls[c];
@@ -474,16 +466,15 @@ void DifferentialChecker::Impl::run_compiled() {
             }
             std::string outs, outs2;
             for (std::size_t r = 0; r < call.want.size(); ++r) {
-                driver << "        static double r" << r << "[" << call.want[r].size() << "], s" << r
-                       << "[" << call.want[r].size() << "];\n";
+                const std::size_t n = call.want[r].size();
+                driver << "        static double r" << r << "[" << n << "], s" << r << "[" << n
+                       << "];\n"
+                       << "        fill(r" << r << ", " << n << ", " << hex(result_garbage)
+                       << ", " << hex(result_garbage) << ");\n"
+                       << "        fill(s" << r << ", " << n << ", nan_, nan_);\n";
                 outs += (r ? ", r" : "r") + std::to_string(r);
                 outs2 += (r ? ", s" : "s") + std::to_string(r);
             }
-            for (std::size_t r = 0; r < call.want.size(); ++r)
-                driver << "        fill(r" << r << ", " << call.want[r].size() << ", "
-                       << hex(result_garbage) << ", " << hex(result_garbage) << ");\n"
-                       << "        fill(s" << r << ", " << call.want[r].size()
-                       << ", nan_, nan_);\n";
             driver << "        " << ns << call.function << "(" << args << outs << ");\n"
                    << "        std::vector<double> work(" << ns << call.function
                    << "_work_size + 1);\n"
@@ -498,28 +489,83 @@ void DifferentialChecker::Impl::run_compiled() {
         }
     }
     driver << "    return 0;\n}\n";
-    std::ofstream(dir / "driver.cpp", std::ios::binary) << driver.str();
+    return driver.str();
+}
 
-    auto report_all = [&](const std::string& what) {
-        for (const Queued& q : batch)
-            findings.push_back({q.seed, q.model, what});
-    };
-    ++stats.compiler_runs;
+// Where the compiler's log has an error in header m<k>.hpp: its first such line and what
+// follows, or npos.
+std::size_t first_error_in(const std::string& log, std::size_t k) {
+    const std::string file = "m" + std::to_string(k) + ".hpp:";
+    for (std::size_t at = log.find(file); at != std::string::npos; at = log.find(file, at + 1)) {
+        const std::size_t eol = std::min(log.find('\n', at), log.size());
+        const bool own_file = at > 0 && (log[at - 1] == '/' || log[at - 1] == '\\');
+        if (own_file && log.substr(at, eol - at).find(": error") != std::string::npos)
+            return log.rfind('\n', at) == std::string::npos ? 0 : log.rfind('\n', at) + 1;
+    }
+    return std::string::npos;
+}
+
+} // namespace
+
+void DifferentialChecker::Impl::run_compiled() {
+    if (queue.empty())
+        return;
+    std::vector<Queued> batch;
+    batch.swap(queue);
+    namespace fs = std::filesystem;
+    std::string tmpl = (fs::temp_directory_path() / "symdiff-fuzz-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) {
+        findings.push_back({0, "", "cannot make a temporary directory for the compiled batch"});
+        return;
+    }
+    const fs::path dir = tmpl;
+    for (std::size_t k = 0; k < batch.size(); ++k)
+        std::ofstream(dir / ("m" + std::to_string(k) + ".hpp"), std::ios::binary) << batch[k].header;
     const std::string compile = "'" + opt.cxx + "' " + opt.cxx_flags + " -I'" + dir.string() +
                                 "' -o '" + (dir / "driver").string() + "' '" +
                                 (dir / "driver.cpp").string() + "' > '" +
                                 (dir / "compile.log").string() + "' 2>&1";
     const std::string run = "'" + (dir / "driver").string() + "' > '" +
                             (dir / "out.txt").string() + "' 2>&1";
-    if (std::system(compile.c_str()) != 0) {
-        std::ifstream log(dir / "compile.log");
-        const std::string messages((std::istreambuf_iterator<char>(log)),
-                                   std::istreambuf_iterator<char>());
-        report_all("the emitted code does not compile (batch of " + std::to_string(batch.size()) +
-                   " models): " + messages.substr(0, 4000));
-    } else if (std::system(run.c_str()) != 0) {
-        report_all("the compiled driver failed");
-    } else {
+
+    // Compile the models of the batch; a header with errors is a finding of its model, and
+    // the others are compiled again without it.
+    std::vector<std::size_t> included(batch.size());
+    for (std::size_t k = 0; k < batch.size(); ++k)
+        included[k] = k;
+    bool compiled = false;
+    while (!included.empty() && !compiled) {
+        std::ofstream(dir / "driver.cpp", std::ios::binary) << driver_text(batch, included);
+        ++stats.compiler_runs;
+        compiled = std::system(compile.c_str()) == 0;
+        if (compiled)
+            break;
+        std::ifstream in(dir / "compile.log");
+        const std::string log((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+        std::vector<std::size_t> rest;
+        for (std::size_t k : included) {
+            const std::size_t at = first_error_in(log, k);
+            if (at == std::string::npos)
+                rest.push_back(k);
+            else
+                findings.push_back({batch[k].seed, batch[k].model,
+                                    "the emitted code does not compile: " + log.substr(at, 2000)});
+        }
+        if (rest.size() == included.size()) { // an error in no header: the driver's
+            for (std::size_t k : included)
+                findings.push_back({batch[k].seed, batch[k].model,
+                                    "the emitted code does not compile (batch of " +
+                                        std::to_string(included.size()) +
+                                        " models): " + log.substr(0, 4000)});
+            rest.clear();
+        }
+        included = rest;
+    }
+    if (compiled && std::system(run.c_str()) != 0) {
+        for (std::size_t k : included)
+            findings.push_back({batch[k].seed, batch[k].model, "the compiled driver failed"});
+    } else if (compiled) {
         std::ifstream out(dir / "out.txt");
         std::map<std::tuple<int, int, int>, std::pair<bool, std::vector<double>>> got;
         for (std::string line; std::getline(out, line);) {
@@ -531,7 +577,7 @@ void DifferentialChecker::Impl::run_compiled() {
                 v.push_back(std::strtod(w.c_str(), nullptr));
             got[{k, c, r}] = {same == 1, std::move(v)};
         }
-        for (std::size_t k = 0; k < batch.size(); ++k) {
+        for (std::size_t k : included) {
             seed = batch[k].seed;
             text = &batch[k].model;
             for (std::size_t c = 0; c < batch[k].calls.size(); ++c) {
@@ -549,10 +595,10 @@ void DifferentialChecker::Impl::run_compiled() {
                     ++stats.compiled;
                     if (!it->second.first)
                         finding(what + ": the work overload gives other bits than the allocating one");
-                    const Tensor compiled(call.want[r].shape(), it->second.second);
-                    agree(compiled, call.want[r], 1e-9,
+                    const Tensor compiled_result(call.want[r].shape(), it->second.second);
+                    agree(compiled_result, call.want[r], 1e-9,
                           what + " vs the interpreter (simplified)" +
-                              garbage_note(compiled, call.want[r]));
+                              garbage_note(compiled_result, call.want[r]));
                 }
             }
         }
