@@ -79,15 +79,17 @@ bool regular(const Tensor& t, double bound) {
 // What the compiled driver fills buffers with before a call (see run_compiled).
 constexpr double result_garbage = 12345.0;
 
-// For a compiled result that disagrees: whether it shows the garbage its buffer held
-// (never written) or NaN where the interpreter has a number (garbage read from scratch).
+// For a compiled result that disagrees: whether it shows the garbage the buffers held
+// (never written, or copied from scratch never written) or NaN where the interpreter has
+// a number (the work overload's results start as NaN; half the work array is NaN).
 std::string garbage_note(const Tensor& got, const Tensor& want) {
     for (std::size_t i = 0; i < got.size(); ++i)
         if (got[i] == result_garbage && want[i] != result_garbage)
-            return " [never written: element " + std::to_string(i) + " holds the garbage]";
+            return " [never written: element " + std::to_string(i) +
+                   " holds the garbage the buffers were filled with]";
     for (std::size_t i = 0; i < got.size(); ++i)
         if (std::isnan(got[i]) && !std::isnan(want[i]))
-            return " [NaN where the interpreter has a number: garbage read?]";
+            return " [NaN where the interpreter has a number: never written, or garbage read]";
     return "";
 }
 
@@ -427,7 +429,8 @@ namespace {
 
 // The driver of a compiled batch: includes the headers m<k>.hpp of the models `included`,
 // calls both overloads of each export at each point, and prints one line per result:
-// model, call, result, whether the overloads gave the same bits, and the values (%a).
+// model, call, result, whether the overloads gave the same bits, and the values (%a) of
+// the allocating overload, then of the work overload.
 std::string driver_text(const std::vector<Queued>& batch, const std::vector<std::size_t>& included) {
     std::ostringstream driver;
     driver << "#include <cstdio>\n#include <cstring>\n#include <limits>\n#include <vector>\n";
@@ -449,6 +452,7 @@ std::string driver_text(const std::vector<Queued>& batch, const std::vector<std:
               "    std::printf(\"%d %d %d %d\", m, c, r, std::memcmp(a, b, n * sizeof(double)) "
               "== 0 ? 1 : 0);\n"
               "    for (std::size_t i = 0; i < n; ++i) std::printf(\" %a\", a[i]);\n"
+              "    for (std::size_t i = 0; i < n; ++i) std::printf(\" %a\", b[i]);\n"
               "    std::printf(\"\\n\");\n}\n"
               "int main() {\n";
     for (std::size_t k : included) {
@@ -588,17 +592,26 @@ void DifferentialChecker::Impl::run_compiled() {
                                              call.names[r];
                     const auto it = got.find({static_cast<int>(k), static_cast<int>(c),
                                               static_cast<int>(r)});
-                    if (it == got.end() || it->second.second.size() != call.want[r].size()) {
+                    const std::size_t n = call.want[r].size();
+                    if (it == got.end() || it->second.second.size() != 2 * n) {
                         finding(what + ": missing from the driver's output");
                         continue;
                     }
                     ++stats.compiled;
-                    if (!it->second.first)
-                        finding(what + ": the work overload gives other bits than the allocating one");
-                    const Tensor compiled_result(call.want[r].shape(), it->second.second);
-                    agree(compiled_result, call.want[r], 1e-9,
+                    const std::vector<double>& v = it->second.second;
+                    const auto half = v.begin() + static_cast<std::ptrdiff_t>(n);
+                    const Tensor allocating(call.want[r].shape(),
+                                            std::vector<double>(v.begin(), half));
+                    const Tensor work(call.want[r].shape(), std::vector<double>(half, v.end()));
+                    agree(allocating, call.want[r], 1e-9,
                           what + " vs the interpreter (simplified)" +
-                              garbage_note(compiled_result, call.want[r]));
+                              garbage_note(allocating, call.want[r]));
+                    if (!it->second.first) {
+                        finding(what + ": the work overload gives other bits than the allocating one");
+                        agree(work, call.want[r], 1e-9,
+                              what + " (work overload) vs the interpreter (simplified)" +
+                                  garbage_note(work, call.want[r]));
+                    }
                 }
             }
         }

@@ -428,11 +428,21 @@ NestedModel Writer::model() {
 
     const auto n_defs = rng_.integer(2, std::max(2, o_.max_definitions));
     for (std::int64_t k = 0; k < n_defs; ++k) {
+        if (rng_.chance(0.15)) { // of an unnamed value, as in sum(jacobian(q * q, q))
+            const Value x = vector_of_q(rng_.integer(1, o_.max_dim), 0);
+            if (auto d = derivative(x)) {
+                const Value w = around(*d).value_or(*d);
+                define(fresh_name(stem(w)), w);
+            }
+            continue;
+        }
         const Value x = pick_source();
         const Value pre = x.order >= 1 && rng_.chance(0.35) ? around(x).value_or(x) : x;
         std::optional<Value> d = derivative(pre);
         if (!d)
             d = derivative(x);
+        if (d && rng_.chance(0.25)) // nested in the text, as in jacobian(hessian(s, q), q)
+            d = derivative(*d).value_or(*d);
         if (d && rng_.chance(0.2))
             d = around(*d).value_or(*d);
         if (!d)
