@@ -35,6 +35,8 @@ struct DifferentialStats {
     int fd_compared = 0, fd_skipped = 0; // finite-difference estimates
     int compiled = 0;   // results compared with the compiled emitted code
     int compiler_runs = 0;
+    double compile_seconds = 0; // wall time of the compiler runs that build the driver
+    double check_seconds = 0;   // and of those that only check headers that failed to build
 };
 
 struct Finding {

@@ -247,7 +247,9 @@ TEST_CASE("fuzz: random nested-derivative models agree in every mode", "[differe
                   << " tape (" << s.untaped << " derivatives of loops not taped), "
                   << s.fd_compared << " finite differences (" << s.fd_skipped
                   << " unreliable), " << s.compiled << " compiled in " << s.compiler_runs
-                  << " compiler runs; " << seconds << " s\n"
+                  << " compiler runs; " << seconds << " s (building drivers "
+                  << s.compile_seconds << " s, checking headers that did not build "
+                  << s.check_seconds << " s)\n"
                   << summary(checker.findings()));
     report(checker.findings());
     CHECK(s.points >= static_cast<int>(count));
