@@ -25,10 +25,10 @@ using Names = std::set<std::string>;
 struct Value {
     std::string text;
     Dims shape;
-    int order = 0;     // derivative order by the variable
-    int loops = 0;     // how deep the jacobian and hessian loops in it nest
-    Names deps;        // inputs read
-    Names uses;        // derivative values read by name (definitions and earlier results)
+    int order = 0;      // derivative order by the variable
+    int loops = 0;      // how deep the jacobian and hessian loops in it nest
+    Names deps;         // inputs read
+    Names uses;         // derivative values read by name (definitions and earlier results)
     bool atomic = true; // a name or a call: needs no parentheses as an operand
 };
 
@@ -109,7 +109,7 @@ class Writer {
     std::vector<Value> pool_; // named values: y and s, then derivative values
     std::vector<std::string> statements_;
     std::set<std::string> used_;
-    std::map<std::string, int> returned_; // how many exports return each named value
+    std::map<std::string, int> returned_;     // how many exports return each named value
     std::map<std::string, std::string> from_; // a named derivative: the named value it is of
     int reverse_through_ = 0;
 };
@@ -170,8 +170,8 @@ Value Writer::vector_of_q(std::int64_t m, int depth) {
                 bool atomic;
             };
             static const Form forms[] = {
-                {"sin(Q)", true},  {"cos(Q)", true},       {"tanh(Q)", true},
-                {"Q ^ 2", false},  {"Q ^ 3", false},       {"exp(0.5 * Q)", true},
+                {"sin(Q)", true},     {"cos(Q)", true},      {"tanh(Q)", true},
+                {"Q ^ 2", false},     {"Q ^ 3", false},      {"exp(0.5 * Q)", true},
                 {"sigmoid(Q)", true}, {"Q * sin(Q)", false}, {"Q * Q[0]", false},
             };
             const Form& f = forms[rng_.integer(0, 8)];
@@ -230,9 +230,9 @@ Value Writer::objective() {
         [&] { return reads_y(y.text + " @ sin(" + y.text + ")", false); },
         [&] { return reads_y("logsumexp(" + y.text + ")"); },
         [&] { return reads_y("sum(sin(" + y.text + ")) * " + q + "[" + index(n_) + "]", false); },
-        [&] {
-            return of_q("sum(stack(" + q + "[" + index(n_) + "] * " + q + "[" + index(n_) +
-                        "]) ^ 2)");
+        [&] { // one rng call per statement: operands of + are evaluated in either order
+            const std::string i = index(n_), j = index(n_);
+            return of_q("sum(stack(" + q + "[" + i + "] * " + q + "[" + j + "]) ^ 2)");
         },
         [&] {
             return n_ >= 2 ? of_q("sum(exp(" + q + ") * " + q + ") + sum(" + q + "[1:] * " + q +
@@ -270,27 +270,35 @@ std::optional<Value> Writer::derivative(const Value& x) {
             reverse_through_ += reverse_jacobian;
             Dims s = x.shape;
             s.push_back(n_);
-            return Value{"jacobian(" + x.text + ", " + q_ + ")", s, x.order + 1, x.loops + 1,
-                         deps, x.uses};
+            return Value{
+                "jacobian(" + x.text + ", " + q_ + ")", s, x.order + 1, x.loops + 1, deps, x.uses};
         });
     if (x.order + 1 <= o_.max_order)
         options.insert(options.end(), 3, [&] {
             const Value t = tangent();
-            return Value{"jvp(" + x.text + ", " + q_ + ", " + t.text + ")", x.shape, x.order + 1,
-                         x.loops, merge(deps, t.deps), merge(x.uses, t.uses)};
+            return Value{"jvp(" + x.text + ", " + q_ + ", " + t.text + ")",
+                         x.shape,
+                         x.order + 1,
+                         x.loops,
+                         merge(deps, t.deps),
+                         merge(x.uses, t.uses)};
         });
     if (rank == 0 && (!x.loops || o_.reverse_through_jacobian)) {
         if (x.order + 2 <= o_.max_order && n_ * n_ <= o_.max_elements && deeper)
             options.insert(options.end(), 3, [&] {
                 reverse_through_ += x.loops > 0;
-                return Value{"hessian(" + x.text + ", " + q_ + ")", {n_, n_}, x.order + 2,
-                             x.loops + 1, deps, x.uses};
+                return Value{"hessian(" + x.text + ", " + q_ + ")",
+                             {n_, n_},
+                             x.order + 2,
+                             x.loops + 1,
+                             deps,
+                             x.uses};
             });
         if (x.order + 1 <= o_.max_order)
             options.push_back([&] {
                 reverse_through_ += x.loops > 0;
-                return Value{"grad(" + x.text + ", " + q_ + ")", {n_}, x.order + 1, x.loops, deps,
-                             x.uses};
+                return Value{
+                    "grad(" + x.text + ", " + q_ + ")", {n_}, x.order + 1, x.loops, deps, x.uses};
             });
     }
     if (options.empty())
@@ -319,7 +327,8 @@ std::optional<Value> Writer::around(const Value& x) {
     if (rank == 0) {
         options.push_back([&] { return make(p + " ^ 2", {}, false); });
         options.push_back([&] { return make("sin(" + x.text + ")", {}); });
-        options.push_back([&] { return make(p + " * " + q + "[" + index(n_) + "]", {}, false, {q}); });
+        options.push_back(
+            [&] { return make(p + " * " + q + "[" + index(n_) + "]", {}, false, {q}); });
         options.push_back([&] { return make(p + " * sin(" + q + ")", {n_}, false, {q}); });
     }
     if (rank >= 1) {
@@ -329,12 +338,10 @@ std::optional<Value> Writer::around(const Value& x) {
         options.push_back([&] { return make("tanh(" + x.text + ")", s); });
         options.push_back([&] { return make(p + " * " + p, s, false); });
         if (rank <= 2 && s.back() == n_) {
-            options.push_back([&] {
-                return make(p + " @ " + q, Dims(s.begin(), s.end() - 1), false, {q});
-            });
-            options.push_back([&] {
-                return make(p + " @ " + v_, Dims(s.begin(), s.end() - 1), false, {v_});
-            });
+            options.push_back(
+                [&] { return make(p + " @ " + q, Dims(s.begin(), s.end() - 1), false, {q}); });
+            options.push_back(
+                [&] { return make(p + " @ " + v_, Dims(s.begin(), s.end() - 1), false, {v_}); });
         }
     }
     if (rank == 1 && s[0] == n_)
@@ -350,13 +357,12 @@ std::optional<Value> Writer::around(const Value& x) {
             options.push_back([&] { return make(p + " + transpose(" + x.text + ")", s, false); });
             options.push_back([&] { return make(p + " @ " + p, s, false); });
         }
-        if (a <= 2 && x.text.size() <= 24) { // sqrt(det(X Xᵀ) + 0.1), a robot's manipulability
+        if (a <= 2 && x.text.size() <= 24) { // sqrt(det(X X^T) + 0.1), a robot's manipulability
             options.push_back([&] {
                 const std::string r0 = p + "[0]", r1 = p + "[1]";
-                const std::string det =
-                    a == 1 ? r0 + " @ " + r0
-                           : "(" + r0 + " @ " + r0 + ") * (" + r1 + " @ " + r1 + ") - (" + r0 +
-                                 " @ " + r1 + ") ^ 2";
+                const std::string det = a == 1 ? r0 + " @ " + r0
+                                               : "(" + r0 + " @ " + r0 + ") * (" + r1 + " @ " + r1 +
+                                                     ") - (" + r0 + " @ " + r1 + ") ^ 2";
                 return make("sqrt(" + det + " + 0.1)", {});
             });
         }
@@ -414,7 +420,7 @@ NestedModel Writer::model() {
     q_ = variables[which];
     v_ = tangents[which];
     n_ = rng_.integer(1, o_.max_dim);
-    used_ = {q_, v_, "W", "y", "s", "e0", "e1", "e2", "e3", "e4", "e5"};
+    used_ = {q_, v_, "W", "y", "s"};
     const std::int64_t m = rng_.integer(1, o_.max_dim);
     if (rng_.chance(0.3)) {
         w_ = "W";
@@ -581,8 +587,8 @@ NestedModel Writer::model() {
             std::swap(ex.params[k - 1], ex.params[static_cast<std::size_t>(
                                             rng_.integer(0, static_cast<std::int64_t>(k) - 1))]);
     }
-    std::string inputs = "input " + q_ + "[" + std::to_string(n_) + "], " + v_ + "[" +
-                         std::to_string(n_) + "]";
+    std::string inputs =
+        "input " + q_ + "[" + std::to_string(n_) + "], " + v_ + "[" + std::to_string(n_) + "]";
     if (!w_.empty())
         inputs += ", " + w_ + "[" + std::to_string(w_rows_) + ", " + std::to_string(n_) + "]";
     for (int attempt = 0;; ++attempt) {
@@ -610,8 +616,8 @@ NestedModel Writer::model() {
             if (attempt > 16 || !msg.starts_with(head) || a == std::string::npos)
                 throw std::runtime_error(
                     "the nested model generator wrote a model that does not parse (" + msg +
-                    " at " + std::to_string(err.loc().line) + ":" +
-                    std::to_string(err.loc().col) + "):\n" + text);
+                    " at " + std::to_string(err.loc().line) + ":" + std::to_string(err.loc().col) +
+                    "):\n" + text);
             const std::string p = msg.substr(head.size(), a - head.size());
             const std::string fn = msg.substr(a + mid.size(), msg.size() - a - mid.size() - 1);
             for (Export& ex : exports)

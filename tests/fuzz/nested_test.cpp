@@ -204,14 +204,15 @@ TEST_CASE("fuzz: the nested model generator is deterministic and covers its kind
                << kinds[DerivativeSpec::Kind::grad] << " grad");
     CHECK(texts.size() == count);
     CHECK(total.exports >= 2 * count);
-    CHECK(total.third_order >= count / 2);
-    CHECK(total.with_inner >= count / 2);
-    CHECK(total.shared >= count / 4);
+    // (at seeds 1000..1199: 487 third-order results, 310 and 220 exports, kinds 422, 467, 81, 29)
+    CHECK(total.third_order >= 2 * count);
+    CHECK(total.with_inner >= count);
+    CHECK(total.shared >= count / 2);
     using K = DerivativeSpec::Kind;
-    for (const K k : {K::jvp, K::jacobian, K::hessian}) {
-        INFO("derivative kind " << static_cast<int>(k));
-        CHECK(kinds[k] >= count / 10);
-    }
+    CHECK(kinds[K::jacobian] >= count);
+    CHECK(kinds[K::jvp] >= count);
+    CHECK(kinds[K::hessian] >= count / 4);
+    CHECK(kinds[K::grad] >= count / 20);
     if (o.reverse_through_jacobian)
         CHECK(total.reverse_through >= count / 10);
     else
@@ -244,12 +245,11 @@ TEST_CASE("fuzz: random nested-derivative models agree in every mode", "[differe
     WARN(s.models << " nested models (seeds " << first << ".." << first + count - 1 << "), "
                   << s.exports << " exports, " << s.points << " points (" << s.skipped_points
                   << " skipped), comparisons: " << s.simplified << " simplified, " << s.tape
-                  << " tape (" << s.untaped << " derivatives of loops not taped), "
-                  << s.fd_compared << " finite differences (" << s.fd_skipped
-                  << " unreliable), " << s.compiled << " compiled in " << s.compiler_runs
-                  << " compiler runs; " << seconds << " s (building drivers "
-                  << s.compile_seconds << " s, checking headers that did not build "
-                  << s.check_seconds << " s)\n"
+                  << " tape (" << s.untaped << " derivatives of loops not taped), " << s.fd_compared
+                  << " finite differences (" << s.fd_skipped << " unreliable), " << s.compiled
+                  << " compiled in " << s.compiler_runs << " compiler runs; " << seconds
+                  << " s (building drivers " << s.compile_seconds
+                  << " s, checking headers that did not build " << s.check_seconds << " s)\n"
                   << summary(checker.findings()));
     report(checker.findings());
     CHECK(s.points >= static_cast<int>(count));
