@@ -17,14 +17,14 @@ struct NestedGenOptions {
     int max_definitions = 5; // derivative values named at the top level (at least 2)
     int max_exports = 4;     // at least 2
     int max_elements = 64;   // of any derivative value (ranks stay at most 4)
-    // Jacobian loops nested in one another: the emitter refuses more than 2 ("nests
-    // jacobian loops more than 2 deep", codegen/lower.hpp's max_loop_depth), so three
-    // nested jacobians are not generated; jacobian(hessian(f, q), q) and jvp(H, q, v) are.
-    int max_loop_depth = 2;
+    // Jacobian loops nested in one another, at most the emitter's max_loop_depth
+    // (codegen/lower.hpp, 4; it was 2 before issue 12's fix, where three nested jacobians
+    // were refused: "nests jacobian loops more than 2 deep").
+    int max_loop_depth = 4;
     // grad and hessian of values that hold a jacobian or hessian, such as hessian(sum(J ^ 2),
-    // q) or the gradient of sqrt(det(J J^T)): reverse mode through a Jacobian loop. Off
-    // until the type checker accepts them ("reverse-mode derivatives of a jacobian or
-    // hessian are not available"); then switch it on here or with the tests' environment.
+    // q) or the gradient of sqrt(det(J J^T)), and jacobians with fewer rows than columns of
+    // them: reverse mode through a Jacobian loop, which the type checker refused before
+    // issue 12's fix ("reverse-mode derivatives of a jacobian or hessian are not available").
     bool reverse_through_jacobian = false;
 };
 
