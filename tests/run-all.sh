@@ -1,12 +1,13 @@
 #!/bin/sh
 # Builds symdiff and runs every test: the Release suite (unit tests, conformance,
 # generated-code checks), the fuzz section (tests/fuzz/run.sh: a minute of libFuzzer on
-# the parser and type checker, then 300 random models through every mode), a clang++
-# build of everything (g++ and clang++ warn differently; both must build it cleanly),
-# whose symdiff must write the g++ build's headers byte for byte for every example and
-# bench model (tests/cmake/cross_compiler_headers.sh, a few seconds), then the whole suite
-# again under AddressSanitizer and UndefinedBehaviorSanitizer. This is exactly what CI
-# runs (.ci/run). The fuzz section comes before the sanitizer run because it is the
+# the parser and type checker, then 300 random models and 300 models of nested derivatives
+# through every mode), a clang++ build of everything (g++ and clang++ warn differently;
+# both must build it cleanly), whose symdiff must write the g++ build's headers byte for
+# byte for every example and bench model (tests/cmake/cross_compiler_headers.sh, a few
+# seconds), then the whole suite again under AddressSanitizer and
+# UndefinedBehaviorSanitizer. This is exactly what CI runs (.ci/run). The fuzz section
+# comes before the sanitizer run because it is the
 # cheaper of the two (about 3 minutes on 2 cores, against the sanitizer build and suite)
 # and needs only the Release build made just before: a failure shows sooner, and the
 # longest section runs last.

@@ -30,10 +30,13 @@ struct DifferentialStats {
     int models = 0, exports = 0, points = 0, skipped_points = 0;
     int simplified = 0; // results compared: simplified vs as built
     int tape = 0;       // derivative results compared with the tape (reverse or forward)
+    int untaped = 0;    // derivatives of functions holding a Jacobian loop: not taped
     int forward = 0;    // symbolic forward mode (jvp along ones) vs reverse (grad)
     int fd_compared = 0, fd_skipped = 0; // finite-difference estimates
     int compiled = 0;   // results compared with the compiled emitted code
     int compiler_runs = 0;
+    double compile_seconds = 0; // wall time of the compiler runs that build the driver
+    double check_seconds = 0;   // and of those that only check headers that failed to build
 };
 
 struct Finding {

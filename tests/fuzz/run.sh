@@ -4,13 +4,17 @@
 # ASan and UBSan) in build-fuzz, about 70 s on 2 cores from scratch, runs for
 # FUZZ_SECONDS (60) with a fixed seed on a temporary copy of the committed corpus; then the
 # differential fuzzer checks FUZZ_MODELS (300) random models, emitted code compiled by clang
-# (about 40 s). Any finding fails the script; libFuzzer's input is kept in build-fuzz/findings/.
+# (about 30 s of CPU), then FUZZ_NESTED_MODELS (300) models of nested derivatives
+# (tests/fuzz/nested_gen: jacobians and jvps of hessians and jacobians, up to third order;
+# about 55 s of CPU, 80 s on a busy machine). Any finding fails the script; libFuzzer's
+# input is kept in build-fuzz/findings/.
 # SYMDIFF_BUILD (build) and FUZZ_BUILD (build-fuzz) name other build folders.
 set -eu
 cd "$(dirname "$0")/../.."
 jobs=$(nproc 2>/dev/null || echo 2)
 seconds=${FUZZ_SECONDS:-60}
 models=${FUZZ_MODELS:-300}
+nested=${FUZZ_NESTED_MODELS:-300}
 build=${SYMDIFF_BUILD:-build}
 fuzz=${FUZZ_BUILD:-build-fuzz}
 start=$(date +%s)
@@ -23,7 +27,7 @@ echo "fuzz_parse built in $(($(date +%s) - start)) s"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus" "$fuzz/findings"
-cp tests/fuzz/corpus/* tests/fuzz/regressions/* "$work/corpus/"
+cp tests/fuzz/corpus/* tests/fuzz/regressions/* tests/fuzz/nested_regressions/* "$work/corpus/"
 echo "fuzz_parse: ${seconds} s from $(ls "$work/corpus" | wc -l) seed inputs"
 SYMDIFF_FUZZ_DICT="$work/sd.dict" "$build/tests/fuzz/fuzz_tests" "[.dictionary]" >/dev/null
 "$fuzz/tests/fuzz/fuzz_parse" "$work/corpus" -dict="$work/sd.dict" -seed=20240601 \
@@ -38,4 +42,8 @@ grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_u
 echo "differential fuzzer: ${models} random models, emitted code compiled by clang++"
 SYMDIFF_FUZZ_MODELS="$models" SYMDIFF_FUZZ_SEED=1 SYMDIFF_FUZZ_BATCH=100 SYMDIFF_FUZZ_CXX=clang++ \
     "$build/tests/fuzz/fuzz_tests" "fuzz: random models agree in every mode"
+echo "differential fuzzer: ${nested} nested-derivative models, emitted code compiled by clang++"
+SYMDIFF_FUZZ_NESTED_MODELS="$nested" SYMDIFF_FUZZ_SEED=1 SYMDIFF_FUZZ_BATCH=100 \
+    SYMDIFF_FUZZ_CXX=clang++ \
+    "$build/tests/fuzz/fuzz_tests" "fuzz: random nested-derivative models agree in every mode"
 echo "fuzz section: $(($(date +%s) - start)) s"
