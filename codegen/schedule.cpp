@@ -202,9 +202,11 @@ class Fuser {
         for (std::size_t ka = 0; ka < items.size(); ++ka) {
             if (!is_loop(s_, items[ka]))
                 continue;
-            // What depends on loop A in p, among the items after it.
+            // What depends on loop A in p, among the items after it (A computes every
+            // store of its body: loops fused into it already).
             std::vector<char> after_a(s_.instances.size(), 0);
-            after_a[u(items[ka])] = 1;
+            for (int st : s_.scopes[u(s_.instances[u(items[ka])].body)].stores)
+                after_a[u(st)] = 1;
             for (std::size_t kb = ka + 1; kb < items.size(); ++kb) {
                 const int b = items[kb];
                 const bool sibling = is_loop(s_, b) && same_iterations(items[ka], b);

@@ -89,16 +89,24 @@ class Interpreter {
                     last_use_[a] = std::max(last_use_[a], id);
     }
 
-    // A value read inside a loop body must survive until the loop has finished.
+    // A value read inside a loop body must survive until the loop has finished, and a
+    // loop nested in another's body runs when the outermost one does: until then.
     void find_last_uses(NodeId hi) {
-        for (NodeId id = 0; id <= hi; ++id) {
-            const Node& n = g_[id];
-            if (n.op != Op::SeedLoop || !last_use_[id])
-                continue;
-            body_[id] = body_of(id);
-            for (NodeId b : body_[id])
+        std::vector<NodeId> loops;
+        for (NodeId id = 0; id <= hi; ++id)
+            if (g_[id].op == Op::SeedLoop && last_use_[id]) {
+                body_[id] = body_of(id);
+                loops.push_back(id);
+            }
+        std::map<NodeId, NodeId> runs_until; // loop -> the end of the outermost loop around it
+        for (auto it = loops.rbegin(); it != loops.rend(); ++it) { // outer loops have larger ids
+            const NodeId end = runs_until.count(*it) ? runs_until[*it] : *it;
+            for (NodeId b : body_[*it]) {
+                if (g_[b].op == Op::SeedLoop)
+                    runs_until[b] = std::max(runs_until.count(b) ? runs_until[b] : b, end);
                 for (NodeId a : g_[b].operands())
-                    last_use_[a] = std::max(last_use_[a], id);
+                    last_use_[a] = std::max(last_use_[a], end);
+            }
         }
     }
 
