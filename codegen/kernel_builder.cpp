@@ -48,15 +48,15 @@ bool same_map(const AffineMap& a, const AffineMap& b) {
     return a.rank == b.rank && a.coef == b.coef && a.offset == b.offset;
 }
 
+// The flat offsets into a row-major buffer that map `m` reads (core's linearisation),
+// in the 32-bit index arithmetic of emitted code (lower.hpp).
 Access linearize(int buffer, const AffineMap& m, const Shape& shape) {
+    const LinearMap l = symdiff::linearize(m, shape);
     Access a;
     a.buffer = buffer;
-    const auto strides = shape.strides();
-    for (int k = 0; k < m.rank; ++k) {
-        a.base += static_cast<Index>(strides[u(k)] * m.offset[u(k)]);
-        for (int j = 0; j < Shape::max_rank; ++j)
-            a.step[u(j)] += static_cast<Index>(strides[u(k)] * m.coef[u(k)][u(j)]);
-    }
+    a.base = static_cast<Index>(l.base);
+    for (std::size_t j = 0; j < a.step.size(); ++j)
+        a.step[j] = static_cast<Index>(l.step[j]);
     return a;
 }
 
