@@ -33,13 +33,37 @@ template <class F> auto located(SourceLoc loc, F&& f) -> decltype(f()) {
     }
 }
 
-std::vector<NodeId> merged(std::vector<NodeId> a, const std::vector<NodeId>& b) {
-    if (b.empty())
-        return a;
-    a.insert(a.end(), b.begin(), b.end());
-    std::sort(a.begin(), a.end());
-    a.erase(std::unique(a.begin(), a.end()), a.end());
-    return a;
+// Appends the calls of `from` that `to` lacks (hash-consing makes a call written twice one
+// node, so one call).
+void add_calls(std::vector<DerivativeCall>& to, const std::vector<DerivativeCall>& from) {
+    for (const DerivativeCall& c : from)
+        if (std::none_of(to.begin(), to.end(),
+                         [&](const DerivativeCall& d) { return d.node == c.node; }))
+            to.push_back(c);
+}
+
+// The text of a call as written, for messages: whitespace runs become one space and
+// comments go.
+std::string call_text(std::string_view text) {
+    std::string out;
+    bool space = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '#') {
+            while (i + 1 < text.size() && text[i + 1] != '\n')
+                ++i;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            space = true;
+            continue;
+        }
+        if (space && !out.empty() && out.back() != '(' && c != ')')
+            out += ' ';
+        space = false;
+        out += c;
+    }
+    return out;
 }
 
 // Literal results of core (numbers combined with numbers) become constant nodes, so
@@ -247,7 +271,6 @@ void Parser::export_statement() {
         if (std::find(f.params.begin(), f.params.end(), id) != f.params.end())
             throw Error("parameter " + in_quotes(p.text) + " is listed twice", p.loc);
         f.params.push_back(id);
-        site.params.push_back(p.loc);
         if (lex_.peek().kind != Tok::comma)
             break;
         lex_.next();
@@ -259,6 +282,7 @@ void Parser::export_statement() {
     lex_.next();
 
     std::vector<std::optional<DerivativeSpec>> specs;
+    std::vector<std::vector<DerivativeCall>> calls;
     locals_.clear();
     for (;;) {
         const Token& t = lex_.peek();
@@ -300,8 +324,8 @@ void Parser::export_statement() {
         }
         f.results.push_back({std::string(rname.text), v.expr.id()});
         specs.push_back(v.spec);
+        calls.push_back(std::move(v.calls));
         site.results.push_back(rname.loc);
-        site.result_wrt.push_back(v.wrt);
         if (lex_.peek().kind != Tok::comma)
             break;
         lex_.next();
@@ -311,6 +335,7 @@ void Parser::export_statement() {
     export_names_[name.text] = name.loc;
     m_.exports.push_back(std::move(f));
     m_.result_specs.push_back(std::move(specs));
+    m_.derivative_calls.push_back(std::move(calls));
 }
 
 // --------------------------------------------------------------------------------
@@ -445,7 +470,9 @@ Value Parser::binary(const Token& op, const Value& a, const Value& b) {
             throw Error("internal error: " + describe(op) + " is not a binary operator");
         }
     });
-    return Value{as_node(g_, r), std::nullopt, merged(a.wrt, b.wrt)};
+    Value v{as_node(g_, r), std::nullopt, a.calls};
+    add_calls(v.calls, b.calls);
+    return v;
 }
 
 // --------------------------------------------------------------------------------
@@ -478,6 +505,7 @@ Value Parser::call(const Token& name) {
             break;
         lex_.next();
     }
+    const Token last = lex_.peek();
     close(Tok::rparen, open, "',' or ')' after an argument of " + in_quotes(fn->name));
     const int n = static_cast<int>(args.size());
     if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args))
@@ -491,10 +519,12 @@ Value Parser::call(const Token& name) {
     if (derivative)
         derivative_nodes_ += g_.size() - before;
     v.expr = as_node(g_, v.expr);
-    for (std::size_t k = 0; k < args.size(); ++k) {
-        v.wrt = merged(std::move(v.wrt), args[k].value.wrt);
-        if (arg_kind(*fn, k) == ArgKind::variable)
-            v.wrt = merged(std::move(v.wrt), {args[k].value.expr.id()});
+    for (const CallArg& a : args)
+        add_calls(v.calls, a.value.calls);
+    if (v.spec) {
+        const auto length = static_cast<std::size_t>(last.text.data() + 1 - name.text.data());
+        add_calls(v.calls, {DerivativeCall{v.expr.id(), *v.spec,
+                                           call_text(std::string_view(name.text.data(), length))}});
     }
     return v;
 }
@@ -650,7 +680,7 @@ Value Parser::index(const Value& base, const Token& open) {
     }
     close(Tok::rbracket, open, "',' or ']' after an index");
     const Expr r = located(open.loc, [&] { return slice(base.expr, spec); });
-    return Value{r, std::nullopt, base.wrt};
+    return Value{r, std::nullopt, base.calls};
 }
 
 } // namespace

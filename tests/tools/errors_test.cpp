@@ -49,7 +49,6 @@
 //   result 'R' is listed twice
 //   result 'R' would hide 'R' defined on line L
 //   result 'R' depends on input 'I', which is not a parameter of 'F'
-//   parameter 'P' is not used by any result of 'F'
 // expressions
 //   expected an expression, got T
 //   expected ')', got T
@@ -340,13 +339,6 @@ TEST_CASE("error: result depends on an input that is not a parameter") {
                   "result 'f' depends on input 'y', which is not a parameter of 'e'", 3, 16);
     require_error("input x, y\nexport e(x) -> a = x, b = x + y\n",
                   "result 'b' depends on input 'y', which is not a parameter of 'e'", 2, 23);
-}
-
-TEST_CASE("error: parameter is not used by any result") {
-    require_error("input x, y\nexport e(x, y) -> r = 2 * x\n",
-                  "parameter 'y' is not used by any result of 'e'", 2, 13);
-    require_error("input x, y\nf = x + y\nexport e(x, y) -> d = grad(f, x)\n",
-                  "parameter 'y' is not used by any result of 'e'", 3, 13);
 }
 
 // --- expressions

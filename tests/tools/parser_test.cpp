@@ -383,6 +383,50 @@ TEST_CASE("a parameter that is only the variable of a derivative counts as used"
     CHECK_NOTHROW(parse_model("input x, y\nf = x + y\ng = grad(f, x)\nexport e(x) -> g\n", "m.sd"));
 }
 
+TEST_CASE("the signature is the user's: a parameter that no result uses is accepted") {
+    // The slope of x^2 + y does not depend on y, as grad(x * y, x) does not on x.
+    const Model m =
+        parse_model("input x, y, z\nf = x * x + y\nexport slope(x, y) -> g = grad(f, x)\n"
+                    "export all(x, y, z) -> c = 3\nexport none() -> k = 1\n",
+                    "m.sd");
+    REQUIRE(m.exports.size() == 3);
+    CHECK(m.exports[0].params.size() == 2);
+    CHECK(m.exports[1].params.size() == 3);
+    CHECK(eval_model("input x, y\nf = x * x + y\nexport slope(x, y) -> g = grad(f, x)\n", "slope",
+                     {{"x", Tensor(3.0)}, {"y", Tensor(1.0)}})
+              .at(0)
+              .item() == 6.0);
+    // what stays an error: a name that is not an input, a result that needs a missing one
+    require_error("input x, y\nf = x * x + y\nexport slope(x, q) -> g = grad(f, x)\n",
+                  "'q' is not an input", 3, 17);
+    require_error("input x, y\nf = x * x + y\nexport e(x) -> f\n",
+                  "result 'f' depends on input 'y', which is not a parameter of 'e'", 3, 16);
+}
+
+TEST_CASE("derivative_calls record every derivative call inside a result, with its text") {
+    const Model m = parse_model("input x, R[2]\n"
+                                "E = sum(R ^ 2) * x\n"
+                                "g = grad(E, R)\n"
+                                "export e(x, R) -> F = -grad(E,   R), G = 2 * g + grad(E, R),\n"
+                                "    H = tril(hessian(E, # the energy\n R)), P = E,\n"
+                                "    N = grad(grad(E, x), x)\n",
+                                "m.sd");
+    const auto& calls = m.derivative_calls.at(0);
+    REQUIRE(calls.size() == 5);
+    REQUIRE(calls[0].size() == 1);
+    CHECK(calls[0][0].text == "grad(E, R)");
+    CHECK(calls[0][0].spec.kind == DerivativeSpec::Kind::grad);
+    CHECK(calls[1].size() == 1); // g and grad(E, R) are one node: one call
+    REQUIRE(calls[2].size() == 1);
+    CHECK(calls[2][0].text == "hessian(E, R)");
+    CHECK(calls[2][0].spec.kind == DerivativeSpec::Kind::hessian);
+    CHECK(calls[3].empty());
+    REQUIRE(calls[4].size() == 2); // the inner call first
+    CHECK(calls[4][0].text == "grad(E, x)");
+    CHECK(calls[4][1].text == "grad(grad(E, x), x)");
+    CHECK(calls[4][1].node == m.exports[0].results[4].node);
+}
+
 TEST_CASE("result_specs record derivative calls at the top of a result") {
     const Model m =
         parse_model("input x, v\n"
