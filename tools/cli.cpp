@@ -288,7 +288,7 @@ int eval_command(const Args& a, std::ostream& out, const Hooks&) {
     } else {
         for (std::size_t k = 0; k < results.size(); ++k) {
             text << f.results[k].name << " = ";
-            write_json(text, results[k]);
+            write_value(text, results[k]);
             text << "\n";
         }
     }

@@ -310,14 +310,50 @@ TEST_CASE("cli: eval --json prints one object, outputs in result order") {
           "-1.5]]}}\n");
 }
 
-TEST_CASE("cli: eval prints NaN and infinities as Python's json does") {
+TEST_CASE("cli: eval --json is strict JSON: NaN and infinities are the strings \"NaN\", "
+          "\"Infinity\", \"-Infinity\"") {
     TempDir dir;
-    const std::string m =
-        dir.write("n.sd", "input x\nexport e(x) -> a = log(x), b = 1 / x, c = sqrt(x - 1)\n");
+    const std::string m = dir.write(
+        "n.sd", "input x\nexport e(x) -> a = log(x), b = 1 / x, c = sqrt(x - 1), v = stack(x, b)\n");
     const CliResult r = run_cli({"eval", m, "e", "--set", "x=0", "--json"});
     CHECK(r.code == 0);
-    CHECK(r.out ==
-          "{\"function\": \"e\", \"outputs\": {\"a\": -Infinity, \"b\": Infinity, \"c\": NaN}}\n");
+    CHECK(r.out == "{\"function\": \"e\", \"outputs\": {\"a\": \"-Infinity\", \"b\": \"Infinity\", "
+                   "\"c\": \"NaN\", \"v\": [0, \"Infinity\"]}}\n");
+    // without --json, NAME = VALUE lines keep the bare words (as --set takes them)
+    CHECK(run_cli({"eval", m, "e", "--set", "x=0"}).out ==
+          "a = -Infinity\nb = Infinity\nc = NaN\nv = [0, Infinity]\n");
+
+    // Strict parsers accept it: Python's json with the bare constants refused, and jq.
+    const std::string out = dir.write("out.json", r.out);
+    if (std::system("command -v python3 > /dev/null 2>&1") == 0) {
+        const std::string script = dir.write(
+            "strict.py", "import json, sys\n"
+                         "def refuse(c): raise ValueError('bare ' + c)\n"
+                         "o = json.load(open(sys.argv[1]), parse_constant=refuse)['outputs']\n"
+                         "assert o == {'a': '-Infinity', 'b': 'Infinity', 'c': 'NaN',\n"
+                         "             'v': [0, 'Infinity']}, o\n"
+                         "assert float(o['c']) != float(o['c']) and float(o['a']) < 0\n");
+        CHECK(std::system(("python3 '" + script + "' '" + out + "'").c_str()) == 0);
+    } else {
+        WARN("python3 not found: the strict-JSON check by Python was skipped");
+    }
+    if (std::system("command -v jq > /dev/null 2>&1") == 0)
+        CHECK(std::system(("jq -e '.outputs.c == \"NaN\"' '" + out + "' > /dev/null").c_str()) == 0);
+    else
+        WARN("jq not found: the strict-JSON check by jq was skipped");
+
+    // and --set-file reads the encoding back (as well as Python's bare constants)
+    const std::string back =
+        dir.write("back.sd", "input a, b, c, v[2]\nexport id(a, b, c, v) -> s = a, t = b, u = c, w = v\n");
+    const auto at = r.out.find("{\"a\"");
+    const std::string outputs = dir.write("outputs.json", r.out.substr(at, r.out.size() - at - 2));
+    const CliResult again = run_cli({"eval", back, "id", "--set-file", outputs, "--json"});
+    CHECK(again.err.empty());
+    CHECK(again.out == "{\"function\": \"id\", \"outputs\": {\"s\": \"-Infinity\", \"t\": "
+                       "\"Infinity\", \"u\": \"NaN\", \"w\": [0, \"Infinity\"]}}\n");
+    const std::string bare = dir.write("bare.json", "{\"a\": -Infinity, \"b\": Infinity, \"c\": "
+                                                    "NaN, \"v\": [0, \"Infinity\"]}");
+    CHECK(run_cli({"eval", back, "id", "--set-file", bare, "--json"}).out == again.out);
 }
 
 TEST_CASE("cli: --strict simplifies by the exact rules only, in gen, eval, check and compare") {
