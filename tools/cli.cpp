@@ -270,7 +270,7 @@ Bindings bind_params(const Graph& g, const Function& f,
 int eval_command(const Args& a, std::ostream& out, const Hooks&) {
     Model m = load(a.positional[0]);
     const Function& raw = find_export(m, a.positional[1]);
-    const Bindings bindings = bind_params(*m.graph, raw, given_values(a));
+    const Bindings bindings = bind_params(*m.graph, raw, given_values(a, m, &raw));
     const Function f = simplified(*m.graph, raw, simplify_options(a));
     std::vector<NodeId> roots;
     for (const auto& r : f.results)
@@ -304,7 +304,7 @@ int dot_command(const Args& a, std::ostream& out, const Hooks&) {
     const Function& f = find_export(m, a.positional[1]);
     std::optional<Bindings> bindings; // values only when some are given; then all of them
     if (a.has("--set") || a.has("--set-file"))
-        bindings.emplace(bind_params(*m.graph, f, given_values(a)));
+        bindings.emplace(bind_params(*m.graph, f, given_values(a, m, &f)));
     const std::string text = in_file(m.path, m.source, [&] {
         return dot_picture(m, f, bindings ? &*bindings : nullptr, a.has("--simplify"));
     });

@@ -333,7 +333,7 @@ int compare_command(const Args& a, std::ostream& out) {
     Model m = load(a.positional.at(0));
     const Function& f = find_export(m, a.positional.at(1));
     CompareOptions options;
-    options.at = given_values(a);
+    options.at = given_values(a, m, &f);
     options.simplify = simplify_options(a);
     for (const auto& [name, value] : options.at)
         require_parameter(*m.graph, f, name);
