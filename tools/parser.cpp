@@ -97,6 +97,8 @@ class Parser {
     Value postfix();
     Value primary();
     Value call(const Token& name);
+    Value tensor_literal(const Token& open);
+    void python_habit(const Token& t, Tok next, bool statement);
     CallArg argument(const Builtin& fn, ArgKind kind);
     Value index(const Value& base, const Token& open);
     Value binary(const Token& op, const Value& a, const Value& b);
@@ -148,7 +150,28 @@ void Parser::statement() {
         return input_statement();
     if (t.text == "export")
         return export_statement();
+    python_habit(t, lex_.peek(1).kind, true);
     throw Error("expected '=' after " + in_quotes(t.text), lex_.peek(1).loc);
+}
+
+// Python's statements and words that the language does not have (yet): a located error
+// that says what to write instead. `next`: the kind of the token after t; `statement`: t
+// starts a statement.
+void Parser::python_habit(const Token& t, Tok next, bool statement) {
+    if (t.kind != Tok::ident)
+        return;
+    if (statement && t.text == "def" && next == Tok::ident)
+        throw Error("functions (def) are not supported yet", t.loc);
+    if (statement && (t.text == "for" || t.text == "while"))
+        throw Error("loops (" + std::string(t.text) + ") are not supported yet", t.loc);
+    if (statement && (t.text == "import" || t.text == "from") && next == Tok::ident)
+        throw Error("'" + std::string(t.text) +
+                        "' is not needed: the functions of the language are built in",
+                    t.loc);
+    if (t.text == "if")
+        throw Error("conditions (if) are not supported: use where(COND, A, B)", t.loc);
+    if (!statement && t.text == "lambda" && (next == Tok::ident || next == Tok::colon))
+        throw Error("functions (lambda) are not supported yet", t.loc);
 }
 
 void Parser::end_of_statement() {
@@ -161,6 +184,7 @@ void Parser::end_of_statement() {
         return;
     if (is_comparison(t.kind))
         throw Error("comparisons are only allowed as the condition of where", t.loc);
+    python_habit(t, lex_.peek(1).kind, false); // a if c else b
     throw Error("expected the end of the statement, got " + describe(t), t.loc);
 }
 
@@ -199,6 +223,7 @@ void Parser::close(Tok kind, const Token& open, const std::string& context) {
         throw Error("unclosed " + describe(open), open.loc);
     if (is_comparison(t.kind))
         throw Error("comparisons are only allowed as the condition of where", t.loc);
+    python_habit(t, lex_.peek(1).kind, false);
     throw Error("expected " + context + ", got " + describe(t), t.loc);
 }
 
@@ -420,12 +445,15 @@ Value Parser::primary() {
         close(Tok::rparen, t, "')'");
         return v;
     }
+    if (t.kind == Tok::lbracket)
+        return tensor_literal(t);
     if (t.kind != Tok::ident)
         throw Error("expected an expression, got " + describe(t), t.loc);
     if (lex_.peek().kind == Tok::lparen)
         return call(t);
     if (const Binding* b = lookup(t.text)) // defined names never collide with the words below
         return b->value;
+    python_habit(t, lex_.peek().kind, false);
     if (t.text == "pi")
         return Value{constant(g_, std::numbers::pi), std::nullopt, {}};
     if (is_language_keyword(t.text))
@@ -495,7 +523,8 @@ Value Parser::call(const Token& name) {
     if (!fn) {
         if (lookup(name.text) || is_language_keyword(name.text))
             throw Error(in_quotes(name.text) + " is not a function", name.loc);
-        throw Error("unknown function " + in_quotes(name.text), name.loc);
+        throw Error("unknown function " + in_quotes(name.text) + function_suggestion(name.text),
+                    name.loc);
     }
     const Token open = lex_.next();
     std::vector<CallArg> args;
@@ -526,6 +555,33 @@ Value Parser::call(const Token& name) {
         add_calls(v.calls, {DerivativeCall{v.expr.id(), *v.spec,
                                            call_text(std::string_view(name.text.data(), length))}});
     }
+    return v;
+}
+
+// [a, b, ...]: the elements, expressions of one shape (a nested literal is one), stacked
+// along a new leading axis, as NumPy's array(): [[1, 2], [3, 4]] is a 2x2 matrix. Built
+// with stack, so a literal of numbers is constant; a trailing comma is allowed.
+Value Parser::tensor_literal(const Token& open) {
+    Value v;
+    std::vector<Expr> elements;
+    while (lex_.peek().kind != Tok::rbracket && lex_.peek().kind != Tok::end) {
+        const Token first = lex_.peek();
+        Value e = expression(false);
+        if (!elements.empty() && e.expr.shape() != elements[0].shape())
+            throw Error("ragged tensor literal: element " + std::to_string(elements.size() + 1) +
+                            " has shape " + e.expr.shape().str() + ", element 1 has " +
+                            elements[0].shape().str(),
+                        first.loc);
+        elements.push_back(e.expr);
+        add_calls(v.calls, e.calls);
+        if (lex_.peek().kind != Tok::comma)
+            break;
+        lex_.next();
+    }
+    if (elements.empty() && lex_.peek().kind == Tok::rbracket)
+        throw Error("empty tensor literal: a tensor has at least one element", open.loc);
+    close(Tok::rbracket, open, "',' or ']' after an element of a tensor literal");
+    v.expr = located(open.loc, [&] { return as_node(g_, stack(elements)); });
     return v;
 }
 

@@ -401,6 +401,22 @@ TEST_CASE("check: results that wrap derivatives hold each one against difference
         CHECK(row(r, "forces", other).ok());
 }
 
+TEST_CASE("check: tensor literals agree in every mode, the emitted code included") {
+    CheckOptions opt;
+    opt.points = 2;
+    Check c(parse_model("input x[2], y\n"
+                        "A = [[2, -1], [0.5, 3]]\n"
+                        "r = [x[0] * y, sin(x[1]), 1]\n"
+                        "f = sum(r * [1, 2, 4]) + x @ A @ x\n"
+                        "export e(x, y) -> f, r, dx = grad(f, x), J = jacobian(r, x)\n",
+                        "lit.sd"),
+            opt);
+    const CheckReport r = c.run();
+    INFO(table_of(r));
+    CHECK(r.ok());
+    require_all_checked(r);
+}
+
 TEST_CASE("check: differences straddling a kink are skipped, and the table says so") {
     const TempDir dir;
     const std::string path = dir.write("kink.sd", "input x, y\nf = relu(x) * y + abs(y - 1)\n"

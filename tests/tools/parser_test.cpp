@@ -292,6 +292,39 @@ TEST_CASE("stack and concat") {
     CHECK(elements(on_x("stack(x[0], x[2])")) == std::vector<double>{1, 3});
 }
 
+TEST_CASE("tensor literals: numbers, nested lists and expressions, as NumPy's array()") {
+    const Tensor v = value_of("[1, 0, -2.5]");
+    CHECK(v.shape() == Shape{3});
+    CHECK(elements(v) == std::vector<double>{1, 0, -2.5});
+    const Tensor m = value_of("[[1, 2], [3, 4]]");
+    CHECK(m.shape() == Shape{2, 2});
+    CHECK(elements(m) == std::vector<double>{1, 2, 3, 4});
+    CHECK(value_of("[[[1], [2]], [[3], [4]]]").shape() == Shape{2, 2, 1});
+    CHECK(value_of("[7]").shape() == Shape{1});
+    CHECK(value_of("[[1, 2],\n [3, 4],]").shape() == Shape{2, 2}); // lines, a trailing comma
+    CHECK(value_of("[1, 2, 3][1]").item() == 2);                     // indexed like any value
+    CHECK(elements(value_of("[[1, 2], [3, 4]] @ [1, 10]")) == std::vector<double>{21, 43});
+    CHECK(elements(value_of("[pi, -1, 2 ^ 3]")) == std::vector<double>{std::numbers::pi, -1, 8});
+    // elements are expressions of one shape, inputs included
+    CHECK(elements(on_x("[x[0], 2 * x[2]]")) == std::vector<double>{1, 6});
+    CHECK(on_x("[x, 2 * x]").shape() == Shape{2, 3});
+    CHECK(elements(on_x("[x, 2 * x]")) == elements(on_x("stack(x, 2 * x)")));
+    CHECK(elements(on_x("x * [1, 0, -1]")) == std::vector<double>{1, 0, -3});
+}
+
+TEST_CASE("tensor literals: derivatives go through their elements") {
+    const std::string src = "input x[2], y\n"
+                            "r = [x[0] * y, x[1] ^ 2, 3]\n"
+                            "export e(x, y) -> r, dx = grad(sum(r * [1, 2, 4]), x), "
+                            "J = jacobian(r, x), dy = grad(r[0], y)\n";
+    const auto out = eval_model(src, "e", {{"x", Tensor(Shape{2}, {2.0, 3.0})}, {"y", Tensor(5.0)}});
+    CHECK(elements(out[0]) == std::vector<double>{10, 9, 3});
+    CHECK(elements(out[1]) == std::vector<double>{5, 12});
+    CHECK(out[2].shape() == Shape{3, 2});
+    CHECK(elements(out[2]) == std::vector<double>{5, 0, 0, 6, 0, 0});
+    CHECK(out[3].item() == 2);
+}
+
 TEST_CASE("grad of a scalar by scalar and tensor inputs") {
     const std::string src = "input w[3], x\n"
                             "f = sum(w * w) * x\n"
