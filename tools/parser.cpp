@@ -101,7 +101,7 @@ class Parser {
     void python_habit(const Token& t, Tok next, bool statement);
     CallArg argument(const Builtin& fn, ArgKind kind);
     Value index(const Value& base, const Token& open);
-    Value binary(const Token& op, const Value& a, const Value& b);
+    Value binary(const Token& op, Value a, const Value& b);
     // pieces
     std::int64_t integer(const std::string& rule);
     double number(const Token& t) const;
@@ -373,7 +373,7 @@ Value Parser::expression(bool allow_comparison) {
     const Token op = lex_.next();
     if (!allow_comparison)
         throw Error("comparisons are only allowed as the condition of where", op.loc);
-    v = binary(op, v, additive());
+    v = binary(op, std::move(v), additive());
     if (is_comparison(lex_.peek().kind))
         throw Error("comparisons cannot be chained", lex_.peek().loc);
     return v;
@@ -383,7 +383,7 @@ Value Parser::additive() {
     Value v = term();
     while (lex_.peek().kind == Tok::plus || lex_.peek().kind == Tok::minus) {
         const Token op = lex_.next();
-        v = binary(op, v, term());
+        v = binary(op, std::move(v), term());
     }
     return v;
 }
@@ -393,7 +393,7 @@ Value Parser::term() {
     for (Tok k = lex_.peek().kind; k == Tok::star || k == Tok::slash || k == Tok::at;
          k = lex_.peek().kind) {
         const Token op = lex_.next();
-        v = binary(op, v, unary());
+        v = binary(op, std::move(v), unary());
     }
     return v;
 }
@@ -424,7 +424,7 @@ Value Parser::power() {
     if (lex_.peek().kind != Tok::caret)
         return base;
     const Token op = lex_.next();
-    return binary(op, base, unary());
+    return binary(op, std::move(base), unary());
 }
 
 Value Parser::postfix() {
@@ -465,7 +465,8 @@ Value Parser::primary() {
     throw Error(in_quotes(t.text) + " is not defined", t.loc);
 }
 
-Value Parser::binary(const Token& op, const Value& a, const Value& b) {
+// `a` is taken by value: a long sum moves its derivative calls along, never copies them.
+Value Parser::binary(const Token& op, Value a, const Value& b) {
     const Expr& x = a.expr;
     const Expr& y = b.expr;
     const Expr r = located(op.loc, [&]() -> Expr {
@@ -498,7 +499,7 @@ Value Parser::binary(const Token& op, const Value& a, const Value& b) {
             throw Error("internal error: " + describe(op) + " is not a binary operator");
         }
     });
-    Value v{as_node(g_, r), std::nullopt, a.calls};
+    Value v{as_node(g_, r), std::nullopt, std::move(a.calls)};
     add_calls(v.calls, b.calls);
     return v;
 }
