@@ -127,6 +127,13 @@ class DotWriter {
             primal_.assign(g.size(), 0);
             for (NodeId id : original)
                 primal_[id] = 1;
+            if (!o.derivatives.empty()) { // what the derivatives do not reach is not theirs
+                std::vector<std::uint8_t> derived(g.size(), 0);
+                for (NodeId id : reachable(g, o.derivatives))
+                    derived[id] = 1;
+                for (std::size_t id = 0; id < g.size(); ++id)
+                    primal_[id] = primal_[id] || !derived[id];
+            }
         }
     }
 
@@ -317,6 +324,8 @@ DotNumbers dot_numbers(Graph& g, std::span<const NodeId> roots, NodeId of, const
 std::string dot_number(double v) {
     if (std::isnan(v))
         return "nan"; // without the sign bit to_chars would show
+    if (v == 0.0)
+        return "0"; // and not "-0"
     char buf[32];
     const auto r = std::to_chars(buf, buf + sizeof buf, v); // the shortest round trip
     if (r.ptr - buf <= 8)

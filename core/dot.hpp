@@ -32,6 +32,10 @@ struct DotOptions {
     // differentiation: drawn filled, inside a dashed "backward pass" cluster. Empty: no
     // node is marked.
     std::vector<NodeId> primal;
+    // When not empty, the derivatives drawn: then only what these reach beyond what
+    // `primal` reaches counts as made by differentiation, so what a result computes from a
+    // derivative (the 2 * g of 2 * grad(f, x)) is drawn as an ordinary node.
+    std::vector<NodeId> derivatives;
     // By NodeId; a missing entry (or a shorter vector) shows nothing. A value is written on
     // every edge leaving its node (and inside a node that no drawn edge leaves); a
     // gradient under the node's name.
@@ -62,7 +66,8 @@ struct DotNumbers {
 DotNumbers dot_numbers(Graph& g, std::span<const NodeId> roots, NodeId of, const Bindings& inputs);
 
 // A number as pictures show it: exact when that takes at most 8 characters ("-12",
-// "0.125"), else 4 significant digits ("0.7311"; 123456.75 as "1.235e+05").
+// "0.125"), else 4 significant digits ("0.7311"; 123456.75 as "1.235e+05"); zero as "0"
+// whatever its sign.
 std::string dot_number(double v);
 // A tensor as pictures show it: a scalar as a number, up to `max_listed` elements as a
 // nested list ("[[0.1, 0.5], [-0.3, 0.8]]"), else its shape ("(4x5 values)").

@@ -21,7 +21,7 @@ namespace symdiff {
 struct Value {
     Expr expr;                          // always a node of the model's graph
     std::optional<DerivativeSpec> spec; // set when the expression is a derivative call
-    std::vector<NodeId> wrt;            // inputs differentiated by anywhere inside (sorted)
+    std::vector<DerivativeCall> calls;  // the derivative calls inside (see Model)
 };
 
 enum class ArgKind : std::uint8_t {

@@ -61,6 +61,9 @@ struct FdEstimate {
 
 constexpr double fd_relative_step = 1e-4;
 
+// Derivative calls inside one result that are held against differences, at most.
+constexpr std::size_t max_inner_derivatives = 8;
+
 // d/dt f(t) at t = 0 for every element of f's result; f0 = f(0).
 template <class F> std::vector<FdEstimate> central_differences(F&& f, const Tensor& f0, double h) {
     const Tensor fp = f(h), fm = f(-h), hp = f(h / 2), hm = f(-h / 2);
@@ -346,10 +349,44 @@ CheckReport Check::run() {
         const std::vector<NodeId> primal = primal_roots(raw, specs);
         std::vector<NodeId> sym_roots;
         std::vector<std::optional<FdTarget>> targets;
+        // A result that wraps derivatives (-grad(E, R), transpose(J) @ J) is not one itself:
+        // each derivative call inside is held against differences of its own function, by
+        // its node as differentiation built it (the tape and the compiled code check the
+        // rest of the result against the symbolic graph).
+        std::vector<std::vector<std::pair<NodeId, FdTarget>>> inner(raw.results.size());
+        std::vector<NodeId> inner_nodes;
         for (std::size_t r = 0; r < raw.results.size(); ++r) {
             sym_roots.push_back(sym.results[r].node);
             targets.push_back(specs[r] ? fd_target(g, *specs[r]) : std::nullopt);
-            report.rows[row_of[e][r]].fd.applies = targets.back().has_value();
+            CheckRow& row = report.rows[row_of[e][r]];
+            row.fd.applies = targets.back().has_value();
+            if (specs[r])
+                continue;
+            std::vector<std::string> texts;
+            const auto& calls = model_.derivative_calls[e][r];
+            for (const DerivativeCall& c : calls) {
+                if (inner[r].size() == max_inner_derivatives)
+                    break;
+                if (const auto t = fd_target(g, c.spec)) {
+                    inner[r].emplace_back(c.node, *t);
+                    inner_nodes.push_back(c.node);
+                    texts.push_back(c.text);
+                }
+            }
+            if (texts.empty())
+                continue;
+            row.fd.applies = true;
+            std::string list;
+            for (const std::string& t : texts)
+                list += (list.empty() ? "" : ", ") + t;
+            add_note(row.fd.note,
+                     texts.size() == 1
+                         ? "the derivative inside, " + list + ", against differences of its function"
+                         : "the " + std::to_string(texts.size()) + " derivatives inside, " + list +
+                               ", each against differences of its function");
+            if (texts.size() < calls.size())
+                add_note(row.fd.note, std::to_string(calls.size() - texts.size()) +
+                                          " more not checked");
         }
 
         // Points: random ones whose primal values are finite, then the given one.
@@ -380,6 +417,7 @@ CheckReport Check::run() {
         for (const Point& pt : points) {
             const Bindings b = bind_all(g, pt);
             const std::vector<Tensor> ref = evaluate(g, sym_roots, b);
+            const std::vector<Tensor> inner_ref = evaluate(g, inner_nodes, b);
             const std::vector<std::optional<Tensor>> tv = tape.run(b);
 
             std::optional<NativeCall> compiled;
@@ -401,6 +439,13 @@ CheckReport Check::run() {
                 if (targets[r])
                     compare_with_differences(g, *targets[r], pt, ref[r], tol.fd,
                                              options_.max_fd_directions, row.fd);
+                for (const auto& [node, target] : inner[r]) {
+                    const auto k = static_cast<std::size_t>(
+                        std::find(inner_nodes.begin(), inner_nodes.end(), node) -
+                        inner_nodes.begin());
+                    compare_with_differences(g, target, pt, inner_ref[k], tol.fd,
+                                             options_.max_fd_directions, row.fd);
+                }
             }
         }
     }
@@ -537,7 +582,7 @@ int check_command(const Args& a, std::ostream& out, const std::function<void(Che
         options.seed = whole_number("--seed", *s, 0, std::numeric_limits<std::uint64_t>::max(),
                                     "a non-negative whole number");
     Model m = load(path);
-    options.at = given_values(a);
+    options.at = given_values(a, m);
     options.simplify = simplify_options(a);
     std::vector<std::string> inputs;
     for (const InputInfo& in : m.graph->inputs())

@@ -1,4 +1,4 @@
-// Dependency and usage checks of an export, by reachability over node ids.
+// Dependency checks of an export, by reachability over node ids.
 #include "tools/checks.hpp"
 
 #include "core/error.hpp"
@@ -15,25 +15,14 @@ void check_export(const Graph& g, const Function& f, const ExportSite& site) {
     auto input_name = [&](NodeId id) {
         return g.inputs()[static_cast<std::size_t>(g[id].input_index())].name;
     };
-    std::vector<NodeId> used;
     for (std::size_t r = 0; r < f.results.size(); ++r) {
         const NodeId root = f.results[r].node;
-        for (NodeId id : reachable(g, std::span<const NodeId>(&root, 1))) {
-            if (g[id].op != Op::Input)
-                continue;
-            if (!is_param(id))
+        for (NodeId id : reachable(g, std::span<const NodeId>(&root, 1)))
+            if (g[id].op == Op::Input && !is_param(id))
                 throw Error("result '" + f.results[r].name + "' depends on input '" +
                                 input_name(id) + "', which is not a parameter of '" + f.name + "'",
                             site.results[r]);
-            used.push_back(id);
-        }
-        used.insert(used.end(), site.result_wrt[r].begin(), site.result_wrt[r].end());
     }
-    for (std::size_t p = 0; p < f.params.size(); ++p)
-        if (std::find(used.begin(), used.end(), f.params[p]) == used.end())
-            throw Error("parameter '" + input_name(f.params[p]) +
-                            "' is not used by any result of '" + f.name + "'",
-                        site.params[p]);
 }
 
 } // namespace symdiff

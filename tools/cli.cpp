@@ -124,8 +124,11 @@ std::string help_text() {
         "\noptions:\n"
         "  --set NAME=VALUE   a value for input NAME: a number or a nested list in row-major\n"
         "                     order, e.g. --set 'W=[[0.1,0.5],[-0.3,0.8]]'\n"
-        "  --set-file F.json  a JSON object of such values; --set overrides its entries\n"
-        "  --json             eval: print one JSON object {\"function\": FN, \"outputs\": {...}};\n"
+        "  --set-file F.json  a JSON object of such values; --set overrides its entries. One\n"
+        "                     file may hold every input of the model: a command for one\n"
+        "                     export takes its parameters' values and leaves out the rest\n"
+        "  --json             eval: print one JSON object {\"function\": FN, \"outputs\": {...}}\n"
+        "                     (strict JSON: NaN and infinities as \"NaN\", \"Infinity\", ...);\n"
         "                     compare: its figures as one JSON object (docs/higher-order.md)\n"
         "  -o FILE            the output file, replaced atomically\n"
         "  --namespace NS     the namespace of generated code (default: the model's stem)\n"
@@ -270,7 +273,7 @@ Bindings bind_params(const Graph& g, const Function& f,
 int eval_command(const Args& a, std::ostream& out, const Hooks&) {
     Model m = load(a.positional[0]);
     const Function& raw = find_export(m, a.positional[1]);
-    const Bindings bindings = bind_params(*m.graph, raw, given_values(a));
+    const Bindings bindings = bind_params(*m.graph, raw, given_values(a, m, &raw));
     const Function f = simplified(*m.graph, raw, simplify_options(a));
     std::vector<NodeId> roots;
     for (const auto& r : f.results)
@@ -288,7 +291,7 @@ int eval_command(const Args& a, std::ostream& out, const Hooks&) {
     } else {
         for (std::size_t k = 0; k < results.size(); ++k) {
             text << f.results[k].name << " = ";
-            write_json(text, results[k]);
+            write_value(text, results[k]);
             text << "\n";
         }
     }
@@ -304,7 +307,7 @@ int dot_command(const Args& a, std::ostream& out, const Hooks&) {
     const Function& f = find_export(m, a.positional[1]);
     std::optional<Bindings> bindings; // values only when some are given; then all of them
     if (a.has("--set") || a.has("--set-file"))
-        bindings.emplace(bind_params(*m.graph, f, given_values(a)));
+        bindings.emplace(bind_params(*m.graph, f, given_values(a, m, &f)));
     const std::string text = in_file(m.path, m.source, [&] {
         return dot_picture(m, f, bindings ? &*bindings : nullptr, a.has("--simplify"));
     });

@@ -30,11 +30,32 @@ rewrite::Options simplify_options(const Args& a) {
     return o;
 }
 
-std::vector<std::pair<std::string, Tensor>> given_values(const Args& a) {
+std::vector<std::pair<std::string, Tensor>> given_values(const Args& a, const Model& m,
+                                                         const Function* f) {
+    const Graph& g = *m.graph;
     std::vector<std::pair<std::string, Tensor>> values;
     if (const auto file = a.value("--set-file")) {
         const std::string text = read_source(*file);
-        values = in_file(*file, text, [&] { return parse_value_object(text); });
+        in_file(*file, text, [&] {
+            for (NamedValue& v : parse_named_values(text)) {
+                const auto input = g.find_input(v.name);
+                if (!input) {
+                    std::vector<std::string> inputs;
+                    for (const InputInfo& in : g.inputs())
+                        inputs.push_back(in.name);
+                    throw Error(in_quotes(v.name) + " is not an input of '" + m.path + "' (" +
+                                    (inputs.empty() ? "it has none"
+                                                    : "its inputs: " + names_list(inputs)) +
+                                    ")",
+                                v.loc);
+                }
+                const bool parameter =
+                    !f || std::any_of(f->params.begin(), f->params.end(),
+                                      [&](NodeId p) { return g[p].input_index() == *input; });
+                if (parameter) // the file may hold other exports' inputs too
+                    values.emplace_back(std::move(v.name), std::move(v.value));
+            }
+        });
     }
     std::vector<std::string> from_set;
     for (const std::string& s : a.values("--set")) {

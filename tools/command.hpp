@@ -71,8 +71,12 @@ auto in_file(const std::string& path, const std::string& text, F&& f) -> decltyp
 Model load(const std::string& path);
 // The simplifier's options the command line asks for (--strict: exact rules only).
 rewrite::Options simplify_options(const Args& a);
-// The values of --set-file, then of --set (which override), in first-given order.
-std::vector<std::pair<std::string, Tensor>> given_values(const Args& a);
+// The values of --set-file, then of --set (which override), in first-given order. One
+// file may hold the inputs of every export of `m`: with an export `f`, the file's values
+// of other inputs are left out. A name in the file that is no input of `m` is an Error
+// located there (a FileError); --set names are checked by the commands.
+std::vector<std::pair<std::string, Tensor>> given_values(const Args& a, const Model& m,
+                                                         const Function* f = nullptr);
 // Export `fn` of `m`, or a UsageError "'PATH' has no export 'FN'" listing the exports.
 const Function& find_export(const Model& m, const std::string& fn);
 // The names of f's parameters, in order.

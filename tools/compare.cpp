@@ -203,14 +203,15 @@ CompareReport run_compare(Model& model, const std::string& function,
             if (module->work_size(0) * sizeof(double) != report.symbolic.work_bytes)
                 report.notes.push_back("the compiled work size differs from the lowered one");
         } else {
-            report.notes.push_back(std::string("compiled code not measured: ") +
-                                   (nb.skipped() ? "" : "(a failure of the emitter) ") +
-                                   nb.note.substr(0, nb.note.find('\n')));
+            report.not_run.push_back({"compiled code", std::nullopt,
+                                      (nb.skipped() ? "" : "a failure of the emitter: ") +
+                                          nb.note.substr(0, nb.note.find('\n')),
+                                      !nb.skipped()});
             if (!nb.skipped())
                 report.agree = false;
         }
     } else {
-        report.notes.push_back("compiled code not measured (disabled)");
+        report.not_run.push_back({"compiled code", std::nullopt, "disabled"});
     }
 
     // Agreement.
@@ -222,10 +223,9 @@ CompareReport run_compare(Model& model, const std::string& function,
         if (tv[r]) {
             c.interpreted_vs_tape = max_difference(ref[r], tv[r]->data());
             report.agree = report.agree && all_within(ref[r], tv[r]->data(), rel);
-            report.max_abs_diff = std::max(report.max_abs_diff, *c.interpreted_vs_tape);
         } else {
             c.tape_refusal = tape.refusal(r).value_or("the tape did not compute it");
-            report.notes.push_back(c.name + ": not compared with the tape: " + *c.tape_refusal);
+            report.not_run.push_back({"tape", c.name, *c.tape_refusal});
         }
         if (compiled) {
             const std::vector<double>& cv = compiled->out(r);
@@ -234,20 +234,56 @@ CompareReport run_compare(Model& model, const std::string& function,
             if (tv[r]) {
                 c.compiled_vs_tape = max_difference(*tv[r], cv);
                 report.agree = report.agree && all_within(*tv[r], cv, rel);
-                report.max_abs_diff = std::max(report.max_abs_diff, *c.compiled_vs_tape);
             }
         }
         report.results.push_back(std::move(c));
     }
+    summarize_agreement(report);
     return report;
+}
+
+void summarize_agreement(CompareReport& r) {
+    r.comparisons = 0;
+    r.max_abs_diff = 0;
+    r.largest_result.clear();
+    r.largest_between.clear();
+    for (const CompareResult& c : r.results) {
+        for (const auto& [d, between] :
+             {std::pair{&c.interpreted_vs_tape, "interpreted vs tape"},
+              std::pair{&c.compiled_vs_tape, "compiled vs tape"},
+              std::pair{&c.compiled_vs_interpreted, "compiled vs interpreted"}}) {
+            if (!*d)
+                continue;
+            ++r.comparisons;
+            if (**d > r.max_abs_diff) {
+                r.max_abs_diff = **d;
+                r.largest_result = c.name;
+                r.largest_between = between;
+            }
+        }
+    }
 }
 
 void print_compare_json(std::ostream& out, const CompareReport& r) {
     const auto& s = r.symbolic;
     out << "{\"model\": " << json_string(r.model) << ", \"function\": " << json_string(r.function)
-        << ", \"point\": " << json_string(r.point)
-        << ", \"agree\": " << (r.agree ? "true" : "false")
-        << ", \"max_abs_diff\": " << json_number(r.max_abs_diff) << ", \"symbolic\": {"
+        << ", \"point\": " << json_string(r.point) << ", \"agree\": "
+        << (!r.agree ? "false" : r.comparisons == 0 ? "null" : "true")
+        << ", \"max_abs_diff\": " << (r.comparisons ? json_number(r.max_abs_diff) : "null")
+        << ", \"largest\": ";
+    if (r.largest_result.empty())
+        out << "null";
+    else
+        out << "{\"result\": " << json_string(r.largest_result)
+            << ", \"between\": " << json_string(r.largest_between) << "}";
+    out << ", \"not_run\": [";
+    for (std::size_t k = 0; k < r.not_run.size(); ++k) {
+        const NotRun& n = r.not_run[k];
+        out << (k ? ", " : "") << "{\"mode\": " << json_string(n.mode) << ", \"result\": "
+            << (n.result ? json_string(*n.result) : "null") << ", \"why\": " << json_string(n.why)
+            << "}";
+    }
+    out << "], \"symbolic\": {"
         << "\"nodes_function\": " << s.nodes_function << ", \"nodes_raw\": " << s.nodes_raw
         << ", \"nodes_simplified\": " << s.nodes_simplified
         << ", \"interpreted_us\": " << json_number(s.interpreted_us) << ", \"compiled_us\": ";
@@ -281,9 +317,40 @@ void print_compare_json(std::ostream& out, const CompareReport& r) {
 
 void print_compare_table(std::ostream& out, const CompareReport& r) {
     const auto& s = r.symbolic;
-    out << "symdiff compare " << r.model << " " << r.function << "\nat " << r.point << "\n\n"
-        << "agreement of symbol-to-symbol and symbol-to-number mode: " << (r.agree ? "yes" : "NO")
-        << ", largest difference " << diff_text(r.max_abs_diff) << "\n";
+    out << "symdiff compare " << r.model << " " << r.function << "\nat " << r.point << "\n\n";
+    // The headline speaks of the comparisons that ran, and names the modes that did not.
+    const bool emitter_failed =
+        std::any_of(r.not_run.begin(), r.not_run.end(), [](const NotRun& n) { return n.failure; });
+    out << (r.comparisons == 0   ? "agreement"
+            : r.not_run.empty() ? "agreement of symbol-to-symbol and symbol-to-number mode"
+                                : "agreement of the modes that ran")
+        << ": "
+        << (emitter_failed       ? "NO (the emitted code does not compile)"
+            : r.comparisons == 0 ? "not measured (no two modes computed the same result)"
+            : r.agree            ? "yes"
+                                 : "NO");
+    if (r.comparisons > 0)
+        out << ", largest difference " << diff_text(r.max_abs_diff)
+            << (r.largest_result.empty() ? ""
+                                         : " (" + r.largest_result + ", " + r.largest_between + ")");
+    out << "\n";
+    // One line per mode and reason: "not run: the tape for R, T (why)".
+    std::vector<bool> shown(r.not_run.size(), false);
+    for (std::size_t k = 0; k < r.not_run.size(); ++k) {
+        if (shown[k])
+            continue;
+        const NotRun& n = r.not_run[k];
+        std::string which = n.result.value_or("");
+        for (std::size_t j = k + 1; j < r.not_run.size(); ++j) {
+            const NotRun& m = r.not_run[j];
+            if (m.mode == n.mode && m.why == n.why && n.result && m.result) {
+                which += ", " + *m.result;
+                shown[j] = true;
+            }
+        }
+        out << "  not run: the " << n.mode << (n.result ? " for " + which : std::string()) << " ("
+            << n.why << ")\n";
+    }
     std::size_t name_w = 6, kind_w = 4;
     for (const CompareResult& c : r.results) {
         name_w = std::max(name_w, c.name.size());
@@ -333,7 +400,7 @@ int compare_command(const Args& a, std::ostream& out) {
     Model m = load(a.positional.at(0));
     const Function& f = find_export(m, a.positional.at(1));
     CompareOptions options;
-    options.at = given_values(a);
+    options.at = given_values(a, m, &f);
     options.simplify = simplify_options(a);
     for (const auto& [name, value] : options.at)
         require_parameter(*m.graph, f, name);

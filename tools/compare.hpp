@@ -40,11 +40,26 @@ struct CompareResult {
     std::optional<std::string> tape_refusal;
 };
 
+// A mode that did not run: the tape for one result (it refused), or the compiled code for
+// the whole export (no compiler, disabled, or a failure of the emitter).
+struct NotRun {
+    std::string mode;                  // "tape" or "compiled code"
+    std::optional<std::string> result; // nullopt: every result
+    std::string why;
+    bool failure = false; // the emitted code does not compile: a bug, so no agreement
+};
+
 struct CompareReport {
     std::string model, function, point; // point: how the inputs were chosen
-    bool agree = true;                  // every mode within Tolerances::exact of every other
-    double max_abs_diff = 0; // largest |symbol-to-symbol - symbol-to-number| element (the
-                             // interpreted graph and the compiled code against the tape)
+    bool agree = true; // every comparison that ran within Tolerances::exact (and the
+                       // emitted code, if a compiler was found, compiles)
+    // Over every comparison that ran (interpreted vs tape, compiled vs tape, compiled vs
+    // interpreted, each result): how many ran, the largest element difference, and where
+    // it is (empty when it is 0). See summarize_agreement.
+    std::size_t comparisons = 0;
+    double max_abs_diff = 0;
+    std::string largest_result, largest_between; // "J", "compiled vs interpreted"
+    std::vector<NotRun> not_run;
     std::vector<CompareResult> results;
 
     struct Symbolic {
@@ -68,6 +83,9 @@ struct CompareReport {
 
     std::vector<std::string> notes;
 };
+
+// Sets comparisons, max_abs_diff and largest_* of `report` from its results.
+void summarize_agreement(CompareReport& report);
 
 // Throws Error for an unknown export, a value that names no parameter of it, or a
 // value of the wrong shape.
@@ -99,9 +117,9 @@ template <class F> double median_call_us(F&& f, double seconds) {
     return *mid;
 }
 
-// One JSON object: {"model", "function", "point", "agree", "max_abs_diff", "symbolic":
-// {...}, "tape": {...}, "results": [...], "notes": [...]}; null for what was not
-// measured.
+// One JSON object: {"model", "function", "point", "agree", "max_abs_diff", "largest",
+// "not_run": [...], "symbolic": {...}, "tape": {...}, "results": [...], "notes": [...]};
+// null for what was not measured (agree and max_abs_diff when no comparison ran).
 void print_compare_json(std::ostream& out, const CompareReport& report);
 void print_compare_table(std::ostream& out, const CompareReport& report);
 

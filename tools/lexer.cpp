@@ -219,6 +219,8 @@ Token Lexer::lex() {
             t = d == '>' ? two(Tok::arrow) : one(Tok::minus);
             break;
         case '*':
+            if (d == '*') // Python's power operator
+                throw Error("'**' is not an operator: use ^ for powers", loc_at(start));
             t = one(Tok::star);
             break;
         case '/':
@@ -271,6 +273,10 @@ Token Lexer::lex() {
             }
             [[fallthrough]];
         default:
+            if (c == '.' && (last_ == Tok::ident || last_ == Tok::rparen || last_ == Tok::rbracket))
+                throw Error("unexpected character '.': the language has no modules or "
+                            "attributes (write exp(x) for np.exp(x), transpose(A) for A.T)",
+                            loc_at(start));
             throw Error("unexpected character " + in_quotes(std::string_view(&c, 1)),
                         loc_at(start));
         }

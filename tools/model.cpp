@@ -86,6 +86,9 @@ void keep_only_exports(Model& m) {
     }
     for (auto& specs : m.result_specs)
         std::fill(specs.begin(), specs.end(), std::nullopt);
+    for (auto& calls : m.derivative_calls)
+        for (auto& c : calls)
+            c.clear();
     m.graph = std::move(g);
 }
 

@@ -39,11 +39,24 @@ struct DerivativeSpec {
     int order = 1;             // diff's k (0 means the function itself); 1 otherwise
 };
 
+// A derivative call written inside an export's result (`grad(E, R)` in `F = -grad(E, R)`,
+// or the result itself when it is one): the node it made, how, and its source text
+// (whitespace collapsed, comments dropped). Node ids are those of parsing.
+struct DerivativeCall {
+    NodeId node = no_node;
+    DerivativeSpec spec;
+    std::string text;
+};
+
 struct Model {
     std::unique_ptr<Graph> graph; // Graph does not move; Expr handles point into it
     std::vector<Function> exports;
     // result_specs[e][r]: the DerivativeSpec of exports[e].results[r], if any.
     std::vector<std::vector<std::optional<DerivativeSpec>>> result_specs;
+    // derivative_calls[e][r]: every derivative call that exports[e].results[r] contains,
+    // through the definitions it uses (itself included when it is one), each once, in the
+    // order they were made (inner calls before the calls around them).
+    std::vector<std::vector<std::vector<DerivativeCall>>> derivative_calls;
     std::string path, source; // for error messages
 
     const Function* find_export(std::string_view name) const;
@@ -69,7 +82,8 @@ std::vector<NodeId> primal_roots(const Function& f,
 Function simplified(Graph& g, const Function& f, const rewrite::Options& options = {});
 
 // Replaces m.graph by a graph of only what m.exports reach (Graph::compact), with the
-// exports' nodes renumbered, and clears m.result_specs (their nodes may be gone): for a
+// exports' nodes renumbered, and clears m.result_specs and m.derivative_calls (their
+// nodes may be gone): for a
 // command that needs the exports and nothing else (gen, once they are simplified).
 void keep_only_exports(Model& m);
 

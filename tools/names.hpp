@@ -18,5 +18,10 @@ std::optional<std::string> model_name_problem(std::string_view name);
 
 bool is_language_keyword(std::string_view name); // input, export, pi
 
+// For an unknown function: " (did you mean 'max'?)" naming the function of the language
+// closest to `name` (by edit distance, adjacent transpositions counting one; or the
+// language's spelling of a NumPy name such as 'maximum'), or "" when none is close.
+std::string function_suggestion(std::string_view name);
+
 
 } // namespace symdiff

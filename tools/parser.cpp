@@ -33,13 +33,37 @@ template <class F> auto located(SourceLoc loc, F&& f) -> decltype(f()) {
     }
 }
 
-std::vector<NodeId> merged(std::vector<NodeId> a, const std::vector<NodeId>& b) {
-    if (b.empty())
-        return a;
-    a.insert(a.end(), b.begin(), b.end());
-    std::sort(a.begin(), a.end());
-    a.erase(std::unique(a.begin(), a.end()), a.end());
-    return a;
+// Appends the calls of `from` that `to` lacks (hash-consing makes a call written twice one
+// node, so one call).
+void add_calls(std::vector<DerivativeCall>& to, const std::vector<DerivativeCall>& from) {
+    for (const DerivativeCall& c : from)
+        if (std::none_of(to.begin(), to.end(),
+                         [&](const DerivativeCall& d) { return d.node == c.node; }))
+            to.push_back(c);
+}
+
+// The text of a call as written, for messages: whitespace runs become one space and
+// comments go.
+std::string call_text(std::string_view text) {
+    std::string out;
+    bool space = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '#') {
+            while (i + 1 < text.size() && text[i + 1] != '\n')
+                ++i;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            space = true;
+            continue;
+        }
+        if (space && !out.empty() && out.back() != '(' && c != ')')
+            out += ' ';
+        space = false;
+        out += c;
+    }
+    return out;
 }
 
 // Literal results of core (numbers combined with numbers) become constant nodes, so
@@ -73,9 +97,11 @@ class Parser {
     Value postfix();
     Value primary();
     Value call(const Token& name);
+    Value tensor_literal(const Token& open);
+    void python_habit(const Token& t, Tok next, bool statement);
     CallArg argument(const Builtin& fn, ArgKind kind);
     Value index(const Value& base, const Token& open);
-    Value binary(const Token& op, const Value& a, const Value& b);
+    Value binary(const Token& op, Value a, const Value& b);
     // pieces
     std::int64_t integer(const std::string& rule);
     double number(const Token& t) const;
@@ -124,7 +150,28 @@ void Parser::statement() {
         return input_statement();
     if (t.text == "export")
         return export_statement();
+    python_habit(t, lex_.peek(1).kind, true);
     throw Error("expected '=' after " + in_quotes(t.text), lex_.peek(1).loc);
+}
+
+// Python's statements and words that the language does not have (yet): a located error
+// that says what to write instead. `next`: the kind of the token after t; `statement`: t
+// starts a statement.
+void Parser::python_habit(const Token& t, Tok next, bool statement) {
+    if (t.kind != Tok::ident)
+        return;
+    if (statement && t.text == "def" && next == Tok::ident)
+        throw Error("functions (def) are not supported yet", t.loc);
+    if (statement && (t.text == "for" || t.text == "while"))
+        throw Error("loops (" + std::string(t.text) + ") are not supported yet", t.loc);
+    if (statement && (t.text == "import" || t.text == "from") && next == Tok::ident)
+        throw Error("'" + std::string(t.text) +
+                        "' is not needed: the functions of the language are built in",
+                    t.loc);
+    if (t.text == "if")
+        throw Error("conditions (if) are not supported: use where(COND, A, B)", t.loc);
+    if (!statement && t.text == "lambda" && (next == Tok::ident || next == Tok::colon))
+        throw Error("functions (lambda) are not supported yet", t.loc);
 }
 
 void Parser::end_of_statement() {
@@ -137,6 +184,7 @@ void Parser::end_of_statement() {
         return;
     if (is_comparison(t.kind))
         throw Error("comparisons are only allowed as the condition of where", t.loc);
+    python_habit(t, lex_.peek(1).kind, false); // a if c else b
     throw Error("expected the end of the statement, got " + describe(t), t.loc);
 }
 
@@ -175,6 +223,7 @@ void Parser::close(Tok kind, const Token& open, const std::string& context) {
         throw Error("unclosed " + describe(open), open.loc);
     if (is_comparison(t.kind))
         throw Error("comparisons are only allowed as the condition of where", t.loc);
+    python_habit(t, lex_.peek(1).kind, false);
     throw Error("expected " + context + ", got " + describe(t), t.loc);
 }
 
@@ -247,7 +296,6 @@ void Parser::export_statement() {
         if (std::find(f.params.begin(), f.params.end(), id) != f.params.end())
             throw Error("parameter " + in_quotes(p.text) + " is listed twice", p.loc);
         f.params.push_back(id);
-        site.params.push_back(p.loc);
         if (lex_.peek().kind != Tok::comma)
             break;
         lex_.next();
@@ -259,6 +307,7 @@ void Parser::export_statement() {
     lex_.next();
 
     std::vector<std::optional<DerivativeSpec>> specs;
+    std::vector<std::vector<DerivativeCall>> calls;
     locals_.clear();
     for (;;) {
         const Token& t = lex_.peek();
@@ -300,8 +349,8 @@ void Parser::export_statement() {
         }
         f.results.push_back({std::string(rname.text), v.expr.id()});
         specs.push_back(v.spec);
+        calls.push_back(std::move(v.calls));
         site.results.push_back(rname.loc);
-        site.result_wrt.push_back(v.wrt);
         if (lex_.peek().kind != Tok::comma)
             break;
         lex_.next();
@@ -311,6 +360,7 @@ void Parser::export_statement() {
     export_names_[name.text] = name.loc;
     m_.exports.push_back(std::move(f));
     m_.result_specs.push_back(std::move(specs));
+    m_.derivative_calls.push_back(std::move(calls));
 }
 
 // --------------------------------------------------------------------------------
@@ -323,7 +373,7 @@ Value Parser::expression(bool allow_comparison) {
     const Token op = lex_.next();
     if (!allow_comparison)
         throw Error("comparisons are only allowed as the condition of where", op.loc);
-    v = binary(op, v, additive());
+    v = binary(op, std::move(v), additive());
     if (is_comparison(lex_.peek().kind))
         throw Error("comparisons cannot be chained", lex_.peek().loc);
     return v;
@@ -333,7 +383,7 @@ Value Parser::additive() {
     Value v = term();
     while (lex_.peek().kind == Tok::plus || lex_.peek().kind == Tok::minus) {
         const Token op = lex_.next();
-        v = binary(op, v, term());
+        v = binary(op, std::move(v), term());
     }
     return v;
 }
@@ -343,7 +393,7 @@ Value Parser::term() {
     for (Tok k = lex_.peek().kind; k == Tok::star || k == Tok::slash || k == Tok::at;
          k = lex_.peek().kind) {
         const Token op = lex_.next();
-        v = binary(op, v, unary());
+        v = binary(op, std::move(v), unary());
     }
     return v;
 }
@@ -374,7 +424,7 @@ Value Parser::power() {
     if (lex_.peek().kind != Tok::caret)
         return base;
     const Token op = lex_.next();
-    return binary(op, base, unary());
+    return binary(op, std::move(base), unary());
 }
 
 Value Parser::postfix() {
@@ -395,12 +445,15 @@ Value Parser::primary() {
         close(Tok::rparen, t, "')'");
         return v;
     }
+    if (t.kind == Tok::lbracket)
+        return tensor_literal(t);
     if (t.kind != Tok::ident)
         throw Error("expected an expression, got " + describe(t), t.loc);
     if (lex_.peek().kind == Tok::lparen)
         return call(t);
     if (const Binding* b = lookup(t.text)) // defined names never collide with the words below
         return b->value;
+    python_habit(t, lex_.peek().kind, false);
     if (t.text == "pi")
         return Value{constant(g_, std::numbers::pi), std::nullopt, {}};
     if (is_language_keyword(t.text))
@@ -412,7 +465,8 @@ Value Parser::primary() {
     throw Error(in_quotes(t.text) + " is not defined", t.loc);
 }
 
-Value Parser::binary(const Token& op, const Value& a, const Value& b) {
+// `a` is taken by value: a long sum moves its derivative calls along, never copies them.
+Value Parser::binary(const Token& op, Value a, const Value& b) {
     const Expr& x = a.expr;
     const Expr& y = b.expr;
     const Expr r = located(op.loc, [&]() -> Expr {
@@ -445,7 +499,9 @@ Value Parser::binary(const Token& op, const Value& a, const Value& b) {
             throw Error("internal error: " + describe(op) + " is not a binary operator");
         }
     });
-    return Value{as_node(g_, r), std::nullopt, merged(a.wrt, b.wrt)};
+    Value v{as_node(g_, r), std::nullopt, std::move(a.calls)};
+    add_calls(v.calls, b.calls);
+    return v;
 }
 
 // --------------------------------------------------------------------------------
@@ -468,7 +524,8 @@ Value Parser::call(const Token& name) {
     if (!fn) {
         if (lookup(name.text) || is_language_keyword(name.text))
             throw Error(in_quotes(name.text) + " is not a function", name.loc);
-        throw Error("unknown function " + in_quotes(name.text), name.loc);
+        throw Error("unknown function " + in_quotes(name.text) + function_suggestion(name.text),
+                    name.loc);
     }
     const Token open = lex_.next();
     std::vector<CallArg> args;
@@ -478,6 +535,7 @@ Value Parser::call(const Token& name) {
             break;
         lex_.next();
     }
+    const Token last = lex_.peek();
     close(Tok::rparen, open, "',' or ')' after an argument of " + in_quotes(fn->name));
     const int n = static_cast<int>(args.size());
     if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args))
@@ -491,11 +549,40 @@ Value Parser::call(const Token& name) {
     if (derivative)
         derivative_nodes_ += g_.size() - before;
     v.expr = as_node(g_, v.expr);
-    for (std::size_t k = 0; k < args.size(); ++k) {
-        v.wrt = merged(std::move(v.wrt), args[k].value.wrt);
-        if (arg_kind(*fn, k) == ArgKind::variable)
-            v.wrt = merged(std::move(v.wrt), {args[k].value.expr.id()});
+    for (const CallArg& a : args)
+        add_calls(v.calls, a.value.calls);
+    if (v.spec) {
+        const auto length = static_cast<std::size_t>(last.text.data() + 1 - name.text.data());
+        add_calls(v.calls, {DerivativeCall{v.expr.id(), *v.spec,
+                                           call_text(std::string_view(name.text.data(), length))}});
     }
+    return v;
+}
+
+// [a, b, ...]: the elements, expressions of one shape (a nested literal is one), stacked
+// along a new leading axis, as NumPy's array(): [[1, 2], [3, 4]] is a 2x2 matrix. Built
+// with stack, so a literal of numbers is constant; a trailing comma is allowed.
+Value Parser::tensor_literal(const Token& open) {
+    Value v;
+    std::vector<Expr> elements;
+    while (lex_.peek().kind != Tok::rbracket && lex_.peek().kind != Tok::end) {
+        const Token first = lex_.peek();
+        Value e = expression(false);
+        if (!elements.empty() && e.expr.shape() != elements[0].shape())
+            throw Error("ragged tensor literal: element " + std::to_string(elements.size() + 1) +
+                            " has shape " + e.expr.shape().str() + ", element 1 has " +
+                            elements[0].shape().str(),
+                        first.loc);
+        elements.push_back(e.expr);
+        add_calls(v.calls, e.calls);
+        if (lex_.peek().kind != Tok::comma)
+            break;
+        lex_.next();
+    }
+    if (elements.empty() && lex_.peek().kind == Tok::rbracket)
+        throw Error("empty tensor literal: a tensor has at least one element", open.loc);
+    close(Tok::rbracket, open, "',' or ']' after an element of a tensor literal");
+    v.expr = located(open.loc, [&] { return as_node(g_, stack(elements)); });
     return v;
 }
 
@@ -650,7 +737,7 @@ Value Parser::index(const Value& base, const Token& open) {
     }
     close(Tok::rbracket, open, "',' or ']' after an index");
     const Expr r = located(open.loc, [&] { return slice(base.expr, spec); });
-    return Value{r, std::nullopt, base.wrt};
+    return Value{r, std::nullopt, base.calls};
 }
 
 } // namespace

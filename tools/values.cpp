@@ -1,4 +1,7 @@
-// A small JSON reader for numbers, nested lists and one object, and the JSON writer.
+// A small JSON reader for numbers, nested lists and one object, and the JSON writer. NaN
+// and the infinities are written as the strings "NaN", "Infinity" and "-Infinity" (as
+// Protocol Buffers' JSON mapping does), so strict parsers accept the output; the reader
+// takes them back in that form and bare (as Python's json writes them).
 #include "tools/values.hpp"
 
 #include "core/cpp_names.hpp"
@@ -16,12 +19,17 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// The value of "NaN", "Infinity" or "-Infinity".
+double special_number(std::string_view word) {
+    return word == "NaN" ? std::nan("") : word[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+}
+
 class Reader {
   public:
     Reader(std::string_view text, bool strict) : s_(text), strict_(strict) {}
 
     Tensor value();
-    std::vector<std::pair<std::string, Tensor>> object();
+    std::vector<NamedValue> object();
     void finish();
 
   private:
@@ -108,6 +116,16 @@ Reader::Dims Reader::element(std::vector<double>& data, int level) {
     skip_space();
     if (peek() != '[') {
         const char c = peek();
+        if (c == '"') { // "NaN", "Infinity", "-Infinity"
+            const std::size_t at = pos_;
+            const std::string word = string();
+            if (word != "NaN" && word != "Infinity" && word != "-Infinity") {
+                pos_ = at;
+                fail("expected a number or a list, got " + what_is_here(), at);
+            }
+            data.push_back(special_number(word));
+            return {};
+        }
         const bool starts_number =
             is_digit(c) || c == '-' || c == 'N' || c == 'I' || (!strict_ && (c == '+' || c == '.'));
         if (!starts_number)
@@ -147,7 +165,7 @@ double Reader::number() {
     for (std::string_view word : {"NaN", "Infinity", "-Infinity"})
         if (s_.substr(pos_).starts_with(word)) {
             pos_ += word.size();
-            return word == "NaN" ? std::nan("") : word[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+            return special_number(word);
         }
     if (peek() == '-' || (!strict_ && peek() == '+'))
         ++pos_;
@@ -260,12 +278,12 @@ std::string Reader::string() {
     }
 }
 
-std::vector<std::pair<std::string, Tensor>> Reader::object() {
+std::vector<NamedValue> Reader::object() {
     skip_space();
     if (peek() != '{')
         fail("expected a JSON object {\"NAME\": VALUE, ...}, got " + what_is_here(), pos_);
     ++pos_;
-    std::vector<std::pair<std::string, Tensor>> out;
+    std::vector<NamedValue> out;
     skip_space();
     if (peek() == '}') {
         ++pos_;
@@ -277,29 +295,32 @@ std::vector<std::pair<std::string, Tensor>> Reader::object() {
             fail("expected a name in double quotes, got " + what_is_here(), pos_);
         const std::size_t key_pos = pos_;
         std::string key = string();
-        for (const auto& [k, v] : out)
-            if (k == key)
+        for (const NamedValue& v : out)
+            if (v.name == key)
                 fail("'" + key + "' is given twice", key_pos);
         skip_space();
         if (peek() != ':')
             fail("expected ':' after a name, got " + what_is_here(), pos_);
         ++pos_;
-        out.emplace_back(std::move(key), value());
+        Tensor t = value();
+        out.push_back({std::move(key), std::move(t), loc_at(key_pos)});
         if (closes('}', "an object"))
             return out;
     }
 }
 
-void write_nested(std::ostream& out, const Tensor& t, int axis, std::size_t& next) {
+template <class Number>
+void write_nested(std::ostream& out, const Tensor& t, int axis, std::size_t& next,
+                  const Number& number) {
     if (axis == t.shape().rank()) {
-        out << json_number(t[next++]);
+        out << number(t[next++]);
         return;
     }
     out << '[';
     for (std::int64_t i = 0; i < t.shape()[axis]; ++i) {
         if (i)
             out << ", ";
-        write_nested(out, t, axis + 1, next);
+        write_nested(out, t, axis + 1, next, number);
     }
     out << ']';
 }
@@ -313,14 +334,21 @@ Tensor parse_value(std::string_view text) {
     return t;
 }
 
-std::vector<std::pair<std::string, Tensor>> parse_value_object(std::string_view json) {
+std::vector<NamedValue> parse_named_values(std::string_view json) {
     Reader r(json, true);
     auto values = r.object();
     r.finish();
     return values;
 }
 
-std::string json_number(double v) {
+std::vector<std::pair<std::string, Tensor>> parse_value_object(std::string_view json) {
+    std::vector<std::pair<std::string, Tensor>> out;
+    for (NamedValue& v : parse_named_values(json))
+        out.emplace_back(std::move(v.name), std::move(v.value));
+    return out;
+}
+
+std::string number_text(double v) {
     if (std::isnan(v))
         return "NaN";
     if (std::isinf(v))
@@ -328,6 +356,10 @@ std::string json_number(double v) {
     std::array<char, 32> buf{};
     const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
     return std::string(buf.data(), end);
+}
+
+std::string json_number(double v) {
+    return std::isfinite(v) ? number_text(v) : "\"" + number_text(v) + "\"";
 }
 
 std::string json_string(std::string_view s) {
@@ -349,7 +381,12 @@ std::string json_string(std::string_view s) {
 
 void write_json(std::ostream& out, const Tensor& t) {
     std::size_t next = 0;
-    write_nested(out, t, 0, next);
+    write_nested(out, t, 0, next, json_number);
+}
+
+void write_value(std::ostream& out, const Tensor& t) {
+    std::size_t next = 0;
+    write_nested(out, t, 0, next, number_text);
 }
 
 std::string shape_mismatch(std::string_view name, const Shape& want, const Shape& got) {

@@ -311,7 +311,8 @@ std::string run(const std::string& command) {
     return out;
 }
 
-// The numbers of `"name": VALUE` in symdiff eval's JSON output, flattened.
+// The numbers of `"name": VALUE` in symdiff eval's JSON output, flattened (NaN and the
+// infinities are strings there).
 std::vector<double> json_numbers(const std::string& json, const std::string& name) {
     const std::string key = "\"" + name + "\": ";
     const auto at = json.find(key);
@@ -330,7 +331,9 @@ std::vector<double> json_numbers(const std::string& json, const std::string& nam
             ++i;
         } else {
             const std::size_t end = json.find_first_of(",]}", i);
-            const std::string w = json.substr(i, end - i);
+            std::string w = json.substr(i, end - i);
+            if (w.size() >= 2 && w.front() == '"' && w.back() == '"') // "NaN", "Infinity"
+                w = w.substr(1, w.size() - 2);
             out.push_back(w == "Infinity" ? inf : w == "-Infinity" ? -inf
                           : w == "NaN"    ? std::nan("")
                                           : std::strtod(w.c_str(), nullptr));

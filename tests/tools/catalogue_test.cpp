@@ -187,6 +187,7 @@ class CommandFolder {
         fs::copy(source_dir / "examples", fs::path(dir_.file("examples")),
                  fs::copy_options::recursive);
         dir_.write("bad.json", "{\"x\": -2,\n \"y\": [5,\n}\n");
+        dir_.write("other.json", "{\"x\": 1, \"q\": 2}\n");
         fs::copy_file(source_dir / "examples/circuit.sd", dir_.file("my-model.sd"));
         dir_.write("vector.sd", "input v[2]\nexport twice(v) -> w = 2 * v\n");
         fs::create_directory(dir_.file("folder"));

@@ -354,6 +354,69 @@ TEST_CASE("check: a derivative the tape cannot compute is compared by the other 
     CHECK(table.find("third.d: tape: the tape refuses:") != std::string::npos);
 }
 
+TEST_CASE("check: results that wrap derivatives hold each one against differences") {
+    // Forces, a triangle of a Hessian, a Gauss-Newton matrix, sums of derivatives: none
+    // is a derivative itself, each has derivatives inside.
+    const std::string text = "input x, R[3], v[3]\n"
+                             "E = sum(R ^ 2) * x + sum(sin(R))\n"
+                             "L = sum(exp(R) * R) * x\n"
+                             "J = jacobian(sin(R) * x, R)\n"
+                             "export forces(x, R, v) -> F = -grad(E, R), T = tril(hessian(L, R)),\n"
+                             "    G = transpose(J) @ J, K = 2 * jvp(E, R, v) + grad(grad(E, x), x),\n"
+                             "    P = E\n";
+    CheckOptions opt;
+    opt.points = 2;
+    opt.compile = false;
+    {
+        Check c(parse_model(text, "forces.sd"), opt);
+        const CheckReport r = c.run();
+        const std::string table = table_of(r);
+        INFO(table);
+        CHECK(r.ok());
+        for (const char* name : {"F", "T", "G", "K"}) {
+            INFO(name);
+            CHECK(row(r, "forces", name).fd.applies);
+            CHECK(row(r, "forces", name).fd.compared > 0);
+            CHECK(row_cells(table, "forces", name)[7] != "-"); // fd abs
+        }
+        CHECK_FALSE(row(r, "forces", "P").fd.applies);
+        CHECK(table.find("forces.F: fd: the derivative inside, grad(E, R), against differences "
+                         "of its function\n") != std::string::npos);
+        CHECK(table.find("forces.G: fd: the derivative inside, jacobian(sin(R) * x, R), against "
+                         "differences of its function\n") != std::string::npos);
+        CHECK(table.find("forces.K: fd: the 3 derivatives inside, jvp(E, R, v), grad(E, x), "
+                         "grad(grad(E, x), x), each against differences of its function\n") !=
+              std::string::npos);
+    }
+    // A wrong derivative inside fails its row, and only its row.
+    Check c(parse_model(text, "forces.sd"), opt);
+    Model& m = c.model();
+    DerivativeCall& hessian = m.derivative_calls[0][1][0];
+    hessian.node = (Expr(*m.graph, hessian.node) * 1.001).id();
+    const CheckReport r = c.run();
+    INFO(table_of(r));
+    CHECK_FALSE(r.ok());
+    CHECK_FALSE(row(r, "forces", "T").fd.ok);
+    for (const char* other : {"F", "G", "K", "P"})
+        CHECK(row(r, "forces", other).ok());
+}
+
+TEST_CASE("check: tensor literals agree in every mode, the emitted code included") {
+    CheckOptions opt;
+    opt.points = 2;
+    Check c(parse_model("input x[2], y\n"
+                        "A = [[2, -1], [0.5, 3]]\n"
+                        "r = [x[0] * y, sin(x[1]), 1]\n"
+                        "f = sum(r * [1, 2, 4]) + x @ A @ x\n"
+                        "export e(x, y) -> f, r, dx = grad(f, x), J = jacobian(r, x)\n",
+                        "lit.sd"),
+            opt);
+    const CheckReport r = c.run();
+    INFO(table_of(r));
+    CHECK(r.ok());
+    require_all_checked(r);
+}
+
 TEST_CASE("check: differences straddling a kink are skipped, and the table says so") {
     const TempDir dir;
     const std::string path = dir.write("kink.sd", "input x, y\nf = relu(x) * y + abs(y - 1)\n"

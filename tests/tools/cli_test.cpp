@@ -14,7 +14,9 @@
 //   --set needs NAME=VALUE, got 'S' · 'N' is set twice · --set N: WHY (at character K of the value)
 //   'N' is not a parameter of 'F' · 'N' needs shape S / a scalar, got ...
 //   no value for parameter 'P' of 'F' · no values for parameters 'P', 'Q' of 'F'
+//   'N' is not an input of 'M' (its inputs: NAMES)
 //   and model / JSON errors shown as FILE:LINE:COL with their caret.
+#include "tools/native_build.hpp"
 #include "tools/tools_test_util.hpp"
 
 #include <regex>
@@ -310,14 +312,50 @@ TEST_CASE("cli: eval --json prints one object, outputs in result order") {
           "-1.5]]}}\n");
 }
 
-TEST_CASE("cli: eval prints NaN and infinities as Python's json does") {
+TEST_CASE("cli: eval --json is strict JSON: NaN and infinities are the strings \"NaN\", "
+          "\"Infinity\", \"-Infinity\"") {
     TempDir dir;
-    const std::string m =
-        dir.write("n.sd", "input x\nexport e(x) -> a = log(x), b = 1 / x, c = sqrt(x - 1)\n");
+    const std::string m = dir.write(
+        "n.sd", "input x\nexport e(x) -> a = log(x), b = 1 / x, c = sqrt(x - 1), v = stack(x, b)\n");
     const CliResult r = run_cli({"eval", m, "e", "--set", "x=0", "--json"});
     CHECK(r.code == 0);
-    CHECK(r.out ==
-          "{\"function\": \"e\", \"outputs\": {\"a\": -Infinity, \"b\": Infinity, \"c\": NaN}}\n");
+    CHECK(r.out == "{\"function\": \"e\", \"outputs\": {\"a\": \"-Infinity\", \"b\": \"Infinity\", "
+                   "\"c\": \"NaN\", \"v\": [0, \"Infinity\"]}}\n");
+    // without --json, NAME = VALUE lines keep the bare words (as --set takes them)
+    CHECK(run_cli({"eval", m, "e", "--set", "x=0"}).out ==
+          "a = -Infinity\nb = Infinity\nc = NaN\nv = [0, Infinity]\n");
+
+    // Strict parsers accept it: Python's json with the bare constants refused, and jq.
+    const std::string out = dir.write("out.json", r.out);
+    if (std::system("command -v python3 > /dev/null 2>&1") == 0) {
+        const std::string script = dir.write(
+            "strict.py", "import json, sys\n"
+                         "def refuse(c): raise ValueError('bare ' + c)\n"
+                         "o = json.load(open(sys.argv[1]), parse_constant=refuse)['outputs']\n"
+                         "assert o == {'a': '-Infinity', 'b': 'Infinity', 'c': 'NaN',\n"
+                         "             'v': [0, 'Infinity']}, o\n"
+                         "assert float(o['c']) != float(o['c']) and float(o['a']) < 0\n");
+        CHECK(std::system(("python3 '" + script + "' '" + out + "'").c_str()) == 0);
+    } else {
+        WARN("python3 not found: the strict-JSON check by Python was skipped");
+    }
+    if (std::system("command -v jq > /dev/null 2>&1") == 0)
+        CHECK(std::system(("jq -e '.outputs.c == \"NaN\"' '" + out + "' > /dev/null").c_str()) == 0);
+    else
+        WARN("jq not found: the strict-JSON check by jq was skipped");
+
+    // and --set-file reads the encoding back (as well as Python's bare constants)
+    const std::string back =
+        dir.write("back.sd", "input a, b, c, v[2]\nexport id(a, b, c, v) -> s = a, t = b, u = c, w = v\n");
+    const auto at = r.out.find("{\"a\"");
+    const std::string outputs = dir.write("outputs.json", r.out.substr(at, r.out.size() - at - 2));
+    const CliResult again = run_cli({"eval", back, "id", "--set-file", outputs, "--json"});
+    CHECK(again.err.empty());
+    CHECK(again.out == "{\"function\": \"id\", \"outputs\": {\"s\": \"-Infinity\", \"t\": "
+                       "\"Infinity\", \"u\": \"NaN\", \"w\": [0, \"Infinity\"]}}\n");
+    const std::string bare = dir.write("bare.json", "{\"a\": -Infinity, \"b\": Infinity, \"c\": "
+                                                    "NaN, \"v\": [0, \"Infinity\"]}");
+    CHECK(run_cli({"eval", back, "id", "--set-file", bare, "--json"}).out == again.out);
 }
 
 TEST_CASE("cli: --strict simplifies by the exact rules only, in gen, eval, check and compare") {
@@ -369,6 +407,74 @@ TEST_CASE("cli: eval --set-file, with --set overriding it") {
     r = eval_cli({example("circuit.sd"), "f_grad", "--set-file", values, "--set", "z=1"});
     CHECK(r.at("f").item() == 3);
     CHECK(r.at("dz").item() == 3);
+}
+
+TEST_CASE("cli: one --set-file for a whole model: values of other exports' inputs are left out") {
+    TempDir dir;
+    const std::string values = dir.write(
+        "mlp.json",
+        "{\"W1\": [[0.1, -0.2, 0.3], [0.4, 0.1, -0.3], [-0.2, 0.5, 0.2], [0.3, -0.1, 0.1]],\n"
+        " \"b1\": [[0.1], [-0.1], [0.2], [0]], \"w2\": [[0.5, -0.4, 0.3, 0.2]], \"b2\": 0.1,\n"
+        " \"X\": [[0.5, -1, 1.5, 0, 2], [1, 0.5, -0.5, 1.5, -1], [-0.5, 2, 1, -1.5, 0.5]],\n"
+        " \"y\": [[1, 0, 1, 0.5, -0.5]]}\n");
+    // predict does not take y; train does
+    const auto p = eval_cli({example("mlp.sd"), "predict", "--set-file", values});
+    CHECK(p.at("yhat").shape() == Shape{1, 5});
+    const auto t = eval_cli({example("mlp.sd"), "train", "--set-file", values});
+    CHECK(t.count("dW1") == 1);
+    // the same for dot and compare
+    CHECK(run_cli({"dot", example("mlp.sd"), "train", "--set-file", values}).code == 0);
+    const CliResult c =
+        run_cli({"compare", example("mlp.sd"), "predict", "--set-file", values, "--json"});
+    INFO(c.err);
+    CHECK(c.code == 0);
+    // an explicit --set of an input the export does not take stays an error
+    require_failure({"eval", example("mlp.sd"), "predict", "--set-file", values, "--set",
+                     "y=[[1, 2, 3, 4, 5]]"},
+                    "error: 'y' is not a parameter of 'predict'\n"
+                    "hint: its parameters: W1, b1, w2, b2, X\n");
+}
+
+TEST_CASE("cli error: a --set-file name that is no input of the model, at its place") {
+    TempDir dir;
+    const std::string values = dir.write("v.json", "{\"x\": 1, \"y\": 2,\n \"zz\": 3, \"z\": 4}\n");
+    for (const char* command : {"eval", "dot", "compare"})
+        require_failure({command, example("circuit.sd"), "f_grad", "--set-file", values},
+                        values + ":2:2: error: 'zz' is not an input of '" + example("circuit.sd") +
+                            "' (its inputs: x, y, z)\n \"zz\": 3, \"z\": 4}\n ^\n");
+    require_failure({"check", example("circuit.sd"), "--set-file", values},
+                    values + ":2:2: error: 'zz' is not an input of '" + example("circuit.sd") +
+                        "' (its inputs: x, y, z)\n \"zz\": 3, \"z\": 4}\n ^\n");
+}
+
+TEST_CASE("cli: an export whose signature keeps a parameter no result uses") {
+    // The slope of x^2 + y does not depend on y; the signature stays slope(x, y).
+    TempDir dir;
+    const std::string m =
+        dir.write("slope.sd", "input x, y\nf = x * x + y\nexport slope(x, y) -> g = grad(f, x)\n");
+    const std::string header = dir.file("slope.hpp");
+    REQUIRE(run_cli({"gen", m, "-o", header}).code == 0);
+    CHECK(read_file(header).find("slope(const double* SYMDIFF_RESTRICT x, [[maybe_unused]] const "
+                                 "double* SYMDIFF_RESTRICT y, double* SYMDIFF_RESTRICT g)") !=
+          std::string::npos);
+    CHECK(eval_cli({m, "slope", "--set", "x=3", "--set", "y=1"}).at("g").item() == 6);
+    require_failure({"eval", m, "slope", "--set", "x=3"},
+                    "error: no value for parameter 'y' of 'slope'\n"
+                    "hint: give each with --set NAME=VALUE or --set-file F.json\n");
+    if (const auto cxx = find_cxx_compiler()) { // clean under the contract's warnings
+        const std::string main = dir.write(
+            "main.cpp", "#include \"slope.hpp\"\nint main() {\n  const double x = 3, y = 1;\n"
+                        "  double g = 0;\n  slope::slope(&x, &y, &g);\n  return g == 6 ? 0 : 1;\n}\n");
+        const std::string cmd = "'" + *cxx + "' -std=c++17 -Wall -Wextra -Wpedantic -Werror '" +
+                                main + "' -o '" + dir.file("main") + "' && '" + dir.file("main") +
+                                "'";
+        CHECK(std::system(cmd.c_str()) == 0);
+    }
+    const CliResult c = run_cli({"check", m, "--points", "2"});
+    INFO(c.out << c.err);
+    CHECK(c.code == 0);
+    CHECK(run_cli({"compare", m, "slope", "--json"}).code == 0);
+    CHECK(run_cli({"dot", m, "slope", "--set", "x=1", "--set", "y=2"}).code == 0);
 }
 
 TEST_CASE("cli error: --set-file errors are located in the JSON file") {

@@ -104,8 +104,11 @@ TEST_CASE("compare through the library: figures are consistent with their defini
     CHECK(r.agree);
     CHECK(r.max_abs_diff < 1e-12);
     CHECK_FALSE(r.symbolic.compiled_us.has_value());
-    CHECK(std::find(r.notes.begin(), r.notes.end(), "compiled code not measured (disabled)") !=
-          r.notes.end());
+    REQUIRE(r.not_run.size() == 1);
+    CHECK(r.not_run[0].mode == "compiled code");
+    CHECK_FALSE(r.not_run[0].result.has_value());
+    CHECK(r.not_run[0].why == "disabled");
+    CHECK(r.comparisons == 5); // interpreted vs tape, for each result
     CHECK(r.symbolic.work_bytes > 0); // known from lowering, without a compiler
     REQUIRE(r.symbolic.interpreter_peak_bytes);
     CHECK(*r.symbolic.interpreter_peak_bytes >= 15 * sizeof(double)); // X and y alone
@@ -133,6 +136,79 @@ TEST_CASE("compare: a Hessian export agrees, and its loops have no interpreter p
     REQUIRE(r.results.size() == 3);
     CHECK(r.results[2].kind == "hessian");
     CHECK(r.results[2].interpreted_vs_tape.has_value());
+}
+
+TEST_CASE("compare: the headline counts every comparison that ran, and names what did not") {
+    // A tape that refuses a result while the compiled code differs from the interpreted
+    // graph by 0.41 was once "agreement: NO, largest difference 0".
+    CompareReport r;
+    r.model = "m.sd";
+    r.function = "e";
+    r.point = "the --set values";
+    r.agree = false;
+    CompareResult f{"f", "value", 0.0, 0.0, 0.0, std::nullopt};
+    CompareResult j{"J", "jacobian", std::nullopt, std::nullopt, 0.41,
+                    std::string("the tape refuses: loops")};
+    r.results = {f, j};
+    r.not_run = {{"tape", std::string("J"), "the tape refuses: loops"}};
+    summarize_agreement(r);
+    CHECK(r.comparisons == 4);
+    CHECK(r.max_abs_diff == 0.41);
+    CHECK(r.largest_result == "J");
+    CHECK(r.largest_between == "compiled vs interpreted");
+    std::ostringstream table;
+    print_compare_table(table, r);
+    INFO(table.str());
+    CHECK(table.str().find("\nagreement of the modes that ran: NO, largest difference 4.1e-01 (J, "
+                           "compiled vs interpreted)\n  not run: the tape for J (the tape refuses: "
+                           "loops)\n") != std::string::npos);
+    std::ostringstream json;
+    print_compare_json(json, r);
+    const pt::ptree tree = parse_json(json.str());
+    CHECK(tree.get<std::string>("agree") == "false");
+    CHECK(tree.get<double>("max_abs_diff") == 0.41);
+    CHECK(tree.get<std::string>("largest.result") == "J");
+    CHECK(tree.get<std::string>("largest.between") == "compiled vs interpreted");
+    CHECK(tree.get_child("not_run").front().second.get<std::string>("mode") == "tape");
+    CHECK(tree.get_child("not_run").front().second.get<std::string>("result") == "J");
+
+    // nothing compared at all: the headline says so, JSON has null
+    CompareReport none;
+    none.results = {CompareResult{"J", "jacobian", std::nullopt, std::nullopt, std::nullopt,
+                                  std::string("the tape refuses: loops")}};
+    none.not_run = {{"tape", std::string("J"), "the tape refuses: loops"},
+                    {"compiled code", std::nullopt, "no C++ compiler found"}};
+    summarize_agreement(none);
+    std::ostringstream t2, j2;
+    print_compare_table(t2, none);
+    print_compare_json(j2, none);
+    CHECK(t2.str().find("agreement: not measured (no two modes computed the same result)\n"
+                        "  not run: the tape for J (the tape refuses: loops)\n"
+                        "  not run: the compiled code (no C++ compiler found)\n") !=
+          std::string::npos);
+    CHECK(j2.str().find("\"agree\": null, \"max_abs_diff\": null, \"largest\": null") !=
+          std::string::npos);
+}
+
+TEST_CASE("compare: results the tape refuses are named in the headline, with the reason") {
+    TempDir dir;
+    const std::string m =
+        dir.write("j.sd", "input x[3], v[3]\nf = sum(exp(x) * x) * sum(sin(x))\n"
+                          "export j(x, v) -> f, R = jvp(hessian(f, x), x, v), T = -hessian(f, x)\n");
+    const CliResult r = run_cli({"compare", m, "j"});
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("\nagreement of the modes that ran: yes, largest difference ") !=
+          std::string::npos);
+    CHECK(r.out.find("\n  not run: the tape for R, T (the tape refuses: ") != std::string::npos);
+    const CliResult j = run_cli({"compare", m, "j", "--json"});
+    const pt::ptree tree = parse_json(j.out);
+    CHECK(tree.get<std::string>("agree") == "true");
+    std::vector<std::string> refused;
+    for (const auto& [key, n] : tree.get_child("not_run"))
+        if (n.get<std::string>("mode") == "tape")
+            refused.push_back(n.get<std::string>("result"));
+    CHECK(refused == std::vector<std::string>{"R", "T"});
 }
 
 TEST_CASE("interpreter_peak_bytes follows the interpreter's liveness rule") {

@@ -185,6 +185,41 @@ TEST_CASE("dot: the neuron's backward pass is marked, its forward pass is not") 
     CHECK(cluster.find(id_of(node_labelled(dot, "sub")) + ";") != std::string::npos);
 }
 
+TEST_CASE("dot: a derivative defined at top level and used inside a result is drawn apart") {
+    // g = grad(f, x) is a definition; k = 3 * g is not a derivative, yet holds one.
+    TempDir dir;
+    const std::string m = dir.write("w.sd", "input x\nf = sin(x) * x\ng = grad(f, x)\n"
+                                            "export e(x) -> k = 3 * g\nexport d(x) -> g\n");
+    for (const char* fn : {"e", "d"}) {
+        for (const bool simplify : {false, true}) {
+            std::vector<std::string> args{"dot", m, fn, "--set", "x=0.5"};
+            if (simplify)
+                args.push_back("--simplify");
+            const CliResult r = run_cli(args);
+            INFO(fn << (simplify ? " --simplify\n" : "\n") << r.out << r.err);
+            REQUIRE(r.code == 0);
+            const std::string& dot = r.out;
+            CHECK_THAT(node_labelled(dot, "cos"), Catch::Matchers::Contains("filled"));
+            CHECK_THAT(node_labelled(dot, "sin"), !Catch::Matchers::Contains("filled"));
+            CHECK_THAT(dot, Catch::Matchers::Contains("subgraph cluster_backward {"));
+            if (std::string(fn) == "e") // 3 * g: computed from the derivative, not by it
+                CHECK_THAT(node_labelled(dot, "3"), !Catch::Matchers::Contains("filled"));
+        }
+    }
+}
+
+TEST_CASE("dot: a zero is drawn as 0, never -0") {
+    CHECK(dot_number(-0.0) == "0");
+    CHECK(dot_value(Tensor(Shape{2}, {-0.0, 1})) == "[0, 1]");
+    TempDir dir;
+    const std::string m =
+        dir.write("z.sd", "input x, y\nf = x * x * y\nexport e(x, y) -> f, d = grad(f, x)\n");
+    const CliResult r = run_cli({"dot", m, "e", "--set", "x=0", "--set", "y=-1"});
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find(">0</FONT>") != std::string::npos);
+    CHECK(r.out.find("-0<") == std::string::npos);
+}
+
 TEST_CASE("dot -o writes the file atomically and nothing to stdout") {
     TempDir dir;
     const std::string out = dir.write("neuron.dot", "old content\n");

@@ -292,6 +292,39 @@ TEST_CASE("stack and concat") {
     CHECK(elements(on_x("stack(x[0], x[2])")) == std::vector<double>{1, 3});
 }
 
+TEST_CASE("tensor literals: numbers, nested lists and expressions, as NumPy's array()") {
+    const Tensor v = value_of("[1, 0, -2.5]");
+    CHECK(v.shape() == Shape{3});
+    CHECK(elements(v) == std::vector<double>{1, 0, -2.5});
+    const Tensor m = value_of("[[1, 2], [3, 4]]");
+    CHECK(m.shape() == Shape{2, 2});
+    CHECK(elements(m) == std::vector<double>{1, 2, 3, 4});
+    CHECK(value_of("[[[1], [2]], [[3], [4]]]").shape() == Shape{2, 2, 1});
+    CHECK(value_of("[7]").shape() == Shape{1});
+    CHECK(value_of("[[1, 2],\n [3, 4],]").shape() == Shape{2, 2}); // lines, a trailing comma
+    CHECK(value_of("[1, 2, 3][1]").item() == 2);                     // indexed like any value
+    CHECK(elements(value_of("[[1, 2], [3, 4]] @ [1, 10]")) == std::vector<double>{21, 43});
+    CHECK(elements(value_of("[pi, -1, 2 ^ 3]")) == std::vector<double>{std::numbers::pi, -1, 8});
+    // elements are expressions of one shape, inputs included
+    CHECK(elements(on_x("[x[0], 2 * x[2]]")) == std::vector<double>{1, 6});
+    CHECK(on_x("[x, 2 * x]").shape() == Shape{2, 3});
+    CHECK(elements(on_x("[x, 2 * x]")) == elements(on_x("stack(x, 2 * x)")));
+    CHECK(elements(on_x("x * [1, 0, -1]")) == std::vector<double>{1, 0, -3});
+}
+
+TEST_CASE("tensor literals: derivatives go through their elements") {
+    const std::string src = "input x[2], y\n"
+                            "r = [x[0] * y, x[1] ^ 2, 3]\n"
+                            "export e(x, y) -> r, dx = grad(sum(r * [1, 2, 4]), x), "
+                            "J = jacobian(r, x), dy = grad(r[0], y)\n";
+    const auto out = eval_model(src, "e", {{"x", Tensor(Shape{2}, {2.0, 3.0})}, {"y", Tensor(5.0)}});
+    CHECK(elements(out[0]) == std::vector<double>{10, 9, 3});
+    CHECK(elements(out[1]) == std::vector<double>{5, 12});
+    CHECK(out[2].shape() == Shape{3, 2});
+    CHECK(elements(out[2]) == std::vector<double>{5, 0, 0, 6, 0, 0});
+    CHECK(out[3].item() == 2);
+}
+
 TEST_CASE("grad of a scalar by scalar and tensor inputs") {
     const std::string src = "input w[3], x\n"
                             "f = sum(w * w) * x\n"
@@ -381,6 +414,50 @@ TEST_CASE("a parameter that is only the variable of a derivative counts as used"
     // f = x + y: df/dx = 1 reads no input, yet x is used as the variable.
     CHECK_NOTHROW(parse_model("input x, y\nf = x + y\nexport e(x) -> d = grad(f, x)\n", "m.sd"));
     CHECK_NOTHROW(parse_model("input x, y\nf = x + y\ng = grad(f, x)\nexport e(x) -> g\n", "m.sd"));
+}
+
+TEST_CASE("the signature is the user's: a parameter that no result uses is accepted") {
+    // The slope of x^2 + y does not depend on y, as grad(x * y, x) does not on x.
+    const Model m =
+        parse_model("input x, y, z\nf = x * x + y\nexport slope(x, y) -> g = grad(f, x)\n"
+                    "export all(x, y, z) -> c = 3\nexport none() -> k = 1\n",
+                    "m.sd");
+    REQUIRE(m.exports.size() == 3);
+    CHECK(m.exports[0].params.size() == 2);
+    CHECK(m.exports[1].params.size() == 3);
+    CHECK(eval_model("input x, y\nf = x * x + y\nexport slope(x, y) -> g = grad(f, x)\n", "slope",
+                     {{"x", Tensor(3.0)}, {"y", Tensor(1.0)}})
+              .at(0)
+              .item() == 6.0);
+    // what stays an error: a name that is not an input, a result that needs a missing one
+    require_error("input x, y\nf = x * x + y\nexport slope(x, q) -> g = grad(f, x)\n",
+                  "'q' is not an input", 3, 17);
+    require_error("input x, y\nf = x * x + y\nexport e(x) -> f\n",
+                  "result 'f' depends on input 'y', which is not a parameter of 'e'", 3, 16);
+}
+
+TEST_CASE("derivative_calls record every derivative call inside a result, with its text") {
+    const Model m = parse_model("input x, R[2]\n"
+                                "E = sum(R ^ 2) * x\n"
+                                "g = grad(E, R)\n"
+                                "export e(x, R) -> F = -grad(E,   R), G = 2 * g + grad(E, R),\n"
+                                "    H = tril(hessian(E, # the energy\n R)), P = E,\n"
+                                "    N = grad(grad(E, x), x)\n",
+                                "m.sd");
+    const auto& calls = m.derivative_calls.at(0);
+    REQUIRE(calls.size() == 5);
+    REQUIRE(calls[0].size() == 1);
+    CHECK(calls[0][0].text == "grad(E, R)");
+    CHECK(calls[0][0].spec.kind == DerivativeSpec::Kind::grad);
+    CHECK(calls[1].size() == 1); // g and grad(E, R) are one node: one call
+    REQUIRE(calls[2].size() == 1);
+    CHECK(calls[2][0].text == "hessian(E, R)");
+    CHECK(calls[2][0].spec.kind == DerivativeSpec::Kind::hessian);
+    CHECK(calls[3].empty());
+    REQUIRE(calls[4].size() == 2); // the inner call first
+    CHECK(calls[4][0].text == "grad(E, x)");
+    CHECK(calls[4][1].text == "grad(grad(E, x), x)");
+    CHECK(calls[4][1].node == m.exports[0].results[4].node);
 }
 
 TEST_CASE("result_specs record derivative calls at the top of a result") {

@@ -64,6 +64,23 @@ TEST_CASE("values: numbers in every form") {
     CHECK(parse_value("3").shape() == Shape{});
 }
 
+TEST_CASE("values: NaN and the infinities also as the strings JSON output writes") {
+    const double inf = std::numeric_limits<double>::infinity();
+    CHECK(std::isnan(parse_value("\"NaN\"").item()));
+    CHECK(parse_value("\"Infinity\"").item() == inf);
+    CHECK(parse_value("[\"-Infinity\", 1]").data()[0] == -inf);
+    const auto v = parse_value_object("{\"x\": [\"NaN\", \"Infinity\", -Infinity, NaN]}");
+    REQUIRE(v.size() == 1);
+    CHECK(std::isnan(v[0].second[0]));
+    CHECK(v[0].second[1] == inf);
+    CHECK(v[0].second[2] == -inf);
+    CHECK(std::isnan(v[0].second[3]));
+    // other strings are not numbers
+    require_value_error("\"nan\"", "expected a number or a list, got a string", 1);
+    require_object_error("{\"x\": [1, \"inf\"]}", "expected a number or a list, got a string", 1,
+                         11);
+}
+
 TEST_CASE("values: nested lists give the shape, row-major") {
     const Tensor v = parse_value("[1, 2, 3]");
     CHECK(v.shape() == Shape{3});
@@ -185,10 +202,15 @@ TEST_CASE("json_number: shortest text that reads back to the same double") {
     CHECK(json_number(0.1 + 0.2) == "0.30000000000000004");
     CHECK(json_number(1e-5) == "1e-05");
     CHECK(json_number(1e300) == "1e+300");
-    CHECK(json_number(std::nan("")) == "NaN");
-    CHECK(json_number(std::numeric_limits<double>::infinity()) == "Infinity");
-    CHECK(json_number(-std::numeric_limits<double>::infinity()) == "-Infinity");
+    // strict JSON has no NaN or infinity: they are strings, as in Protocol Buffers' mapping
+    CHECK(json_number(std::nan("")) == "\"NaN\"");
+    CHECK(json_number(std::numeric_limits<double>::infinity()) == "\"Infinity\"");
+    CHECK(json_number(-std::numeric_limits<double>::infinity()) == "\"-Infinity\"");
     CHECK(json_number(-0.0) == "-0");
+    // the command line's words for them are bare
+    CHECK(number_text(std::nan("")) == "NaN");
+    CHECK(number_text(-std::numeric_limits<double>::infinity()) == "-Infinity");
+    CHECK(number_text(0.1 + 0.2) == "0.30000000000000004");
     std::mt19937_64 rng(20240601);
     for (int i = 0; i < 10000; ++i) {
         const double v = std::bit_cast<double>(rng());
@@ -211,5 +233,13 @@ TEST_CASE("write_json: nested lists by shape") {
     std::ostringstream u;
     write_json(u, Tensor(Shape{1, 1, 2}, {1, 2}));
     CHECK(u.str() == "[[[1, 2]]]");
+    const Tensor odd(Shape{3}, {1, std::nan(""), -std::numeric_limits<double>::infinity()});
+    std::ostringstream strict, text;
+    write_json(strict, odd);
+    write_value(text, odd);
+    CHECK(strict.str() == "[1, \"NaN\", \"-Infinity\"]");
+    CHECK(text.str() == "[1, NaN, -Infinity]");
+    CHECK(std::isnan(parse_value(strict.str())[1]));
+    CHECK(std::isnan(parse_value(text.str())[1]));
     CHECK(json_string("a\"b\\c\n") == "\"a\\\"b\\\\c\\u000a\"");
 }
