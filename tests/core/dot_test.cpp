@@ -226,7 +226,7 @@ TEST_CASE("dot: numbers exact when short, tensors listed when small", "[dot]") {
           "[[1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]]");
 }
 
-TEST_CASE("dot: a Hessian loop has its value; its body, evaluated per direction, has none",
+TEST_CASE("dot: a Hessian loop has its value, and its body (evaluated per direction) has none",
           "[dot]") {
     Graph g;
     const Expr W = input(g, "W", {2, 2}), x = input(g, "x", {2});

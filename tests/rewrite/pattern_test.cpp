@@ -80,7 +80,7 @@ TEST_CASE("the matcher backtracks over commutative orders and guards") {
     CHECK_FALSE(matches(g, x * y, ab, never));
 }
 
-TEST_CASE("captures bind inner nodes; the right side keeps the left side's shape") {
+TEST_CASE("captures bind inner nodes, and the right side keeps the left side's shape") {
     using namespace dsl;
     Graph g;
     const Expr a = input(g, "a", {3});

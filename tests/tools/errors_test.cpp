@@ -490,7 +490,7 @@ TEST_CASE("error: empty tensor literal") {
                   "empty tensor literal: a tensor has at least one element", 2, 11);
 }
 
-TEST_CASE("error: expected ',' or ']' after an element of a tensor literal") {
+TEST_CASE("error: expected a comma or a closing bracket after an element of a tensor literal") {
     require_error("input x\nf = [1 2]\n",
                   "expected ',' or ']' after an element of a tensor literal, got '2'", 2, 8);
     require_error("input x\nf = [x, 2\n", "unclosed '['", 2, 5);

@@ -226,7 +226,7 @@ TEST_CASE("the Hessian of the chained Rosenbrock function is tridiagonal as writ
 }
 
 TEST_CASE("the two-layer network: Hessians of the loss by its weights match their closed "
-          "forms and differences of the gradient; so do a Jacobian and Hessian-vector products "
+          "forms and differences of the gradient, and so do a Jacobian and Hessian-vector products "
           "forward over reverse and reverse over forward") {
     Model m = parse_model(mlp_hessians, "mlp2.sd");
     Graph& g = *m.graph;
