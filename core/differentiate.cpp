@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/ops.hpp"
 #include "core/sparsity.hpp"
+#include "core/traverse.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -351,6 +352,31 @@ void require_variables(std::span<const Expr> xs, const Graph& g, const char* wha
             throw Error(std::string(what) + ": the variable is not a node of the function's graph");
 }
 
+// `root` with node `from` replaced by `to`: the nodes between them made again (ids are
+// a topological order, so one upward pass; the rest of the graph is shared).
+Expr substitute(const Expr& root, NodeId from, NodeId to) {
+    if (root.is_literal() || root.id() < from)
+        return root;
+    Graph& g = root.graph();
+    std::vector<NodeId> now(root.id() - from + 1, no_node); // by id - from: the new node
+    now[0] = to;
+    for (NodeId id = from + 1; id <= root.id(); ++id) {
+        const Node n = g[id];
+        bool changed = false;
+        std::array<NodeId, 3> args = n.args;
+        for (std::size_t k = 0; k < n.arity; ++k)
+            if (args[k] >= from && now[args[k] - from] != no_node) {
+                args[k] = now[args[k] - from];
+                changed = true;
+            }
+        if (changed)
+            now[id - from] = g.make(n.op, std::span<const NodeId>(args.data(), n.arity),
+                                    n.payload(), n.shape);
+    }
+    const NodeId r = now[root.id() - from];
+    return r == no_node ? root : Expr(g, r);
+}
+
 // The reverse sweep through a Jacobian loop J = seed_loop(b, s), cotangent G: the loop's
 // body is a sub-graph with a value per direction e_k, so its adjoint is one too, and what
 // flows out of the loop sums over the directions:
@@ -361,9 +387,19 @@ void require_variables(std::span<const Expr> xs, const Graph& g, const char* wha
 // direction and (directions x |x|) doubles. A compressed (banded) loop is summed over
 // every direction: its body gives the exact row or column for a basis direction.
 // Results are per variable, in x's shape; the sweep adds them to the variables' adjoints.
+//
+// The new loop binds the Jacobian's own seed, unless the cotangent varies with it: in a
+// second reverse sweep through such a loop the cotangent itself comes from inside a loop
+// over that seed, and one seed cannot stand for the outer direction and the inner one at
+// once. Then the body is rebuilt on a fresh seed.
 std::vector<Expr> loop_vjp(const Node& n, const Expr& G, std::span<const Expr> xs) {
     Graph& g = G.graph();
-    const Expr body(g, n.args[0]), seed(g, n.args[1]);
+    Expr body(g, n.args[0]), seed(g, n.args[1]);
+    if (!G.is_literal() && depends_on(g, G.id(), seed.id())) {
+        const Expr fresh(g, g.seed(seed.shape()));
+        body = substitute(body, seed.id(), fresh.id());
+        seed = fresh;
+    }
     const Shape body_shape = body.shape(), seed_shape = seed.shape();
     const std::int64_t m = body_shape.size(), k = seed_shape.size();
     if (seed_shape.rank() >= Shape::max_rank)

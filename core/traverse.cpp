@@ -63,4 +63,18 @@ std::vector<std::uint64_t> free_seeds(const Graph& g, std::span<const NodeId> no
     return seeds;
 }
 
+bool depends_on(const Graph& g, NodeId root, NodeId leaf) {
+    if (root < leaf)
+        return false;
+    std::vector<std::uint8_t> reads(root - leaf + 1, 0); // by id - leaf
+    reads[0] = 1;
+    for (NodeId id = leaf + 1; id <= root; ++id)
+        for (NodeId a : g[id].operands())
+            if (a >= leaf && reads[a - leaf]) {
+                reads[id - leaf] = 1;
+                break;
+            }
+    return reads[root - leaf] != 0;
+}
+
 } // namespace symdiff

@@ -25,4 +25,7 @@ std::vector<std::uint32_t> use_counts(const Graph& g, std::span<const NodeId> ro
 // Throws Error for more than 64 seeds.
 std::vector<std::uint64_t> free_seeds(const Graph& g, std::span<const NodeId> nodes);
 
+// True if node `root` reads node `leaf`, directly or through other nodes (or is it).
+bool depends_on(const Graph& g, NodeId root, NodeId leaf);
+
 } // namespace symdiff
