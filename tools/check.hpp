@@ -7,7 +7,7 @@
 
 #include "core/eval.hpp"
 #include "tools/command.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 #include "tools/native_build.hpp"
 #include "tools/tape_export.hpp"
 

@@ -9,8 +9,8 @@
 #include "tools/command.hpp"
 #include "tools/compare.hpp"
 #include "tools/dot_command.hpp"
-#include "tools/model.hpp"
-#include "tools/names.hpp"
+#include "lang/model.hpp"
+#include "lang/names.hpp"
 #include "tools/values.hpp"
 
 #include "codegen/emit.hpp"

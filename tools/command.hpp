@@ -7,7 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/tensor.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <functional>
 #include <map>

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "core/eval.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <string>
 

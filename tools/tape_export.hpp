@@ -5,7 +5,7 @@
 
 #include "core/eval.hpp"
 #include "core/tape.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <memory>
 #include <optional>

@@ -10,7 +10,7 @@
 #include "core/eval.hpp"
 #include "core/tape.hpp"
 #include "rewrite/simplify.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <memory>
 #include <span>

@@ -8,7 +8,7 @@
 #include "codegen/emit.hpp"
 #include "rewrite/simplify.hpp"
 #include "tools/atomic_file.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <malloc.h>
 #include <sys/resource.h>

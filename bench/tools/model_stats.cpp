@@ -6,7 +6,7 @@
 #include "codegen/lower.hpp"
 #include "core/ops.hpp"
 #include "rewrite/simplify.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <cstdio>
 #include <set>

@@ -3,8 +3,8 @@
 // finding, replayed here forever) and the example models; and the fuzzer's dictionary
 // (tests/fuzz/sd.dict and the function table) names every function and token of the language.
 #include "tests/fuzz/parse_target.hpp"
-#include "tools/builtins.hpp"
-#include "tools/model.hpp"
+#include "lang/builtins.hpp"
+#include "lang/model.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -13,7 +13,7 @@
 #include "rewrite/simplify.hpp"
 #include "tests/support/finite_diff.hpp"
 #include "tests/support/random.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <algorithm>
 #include <chrono>

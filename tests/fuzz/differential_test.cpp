@@ -5,7 +5,7 @@
 // batch's folder (driver, headers, output) under $TMPDIR. A finding prints its seed and model.
 #include "tests/fuzz/differential.hpp"
 #include "tests/fuzz/model_gen.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <catch2/catch.hpp>
 

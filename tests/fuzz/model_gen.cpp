@@ -5,7 +5,7 @@
 #include "tests/fuzz/model_gen.hpp"
 
 #include "tests/support/random.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <algorithm>
 #include <cctype>

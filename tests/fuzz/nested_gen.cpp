@@ -6,7 +6,7 @@
 #include "tests/fuzz/nested_gen.hpp"
 
 #include "tests/support/random.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <algorithm>
 #include <functional>

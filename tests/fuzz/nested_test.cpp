@@ -6,7 +6,7 @@
 // hessian of Jacobians out of the models (NestedGenOptions::reverse_through_jacobian).
 #include "tests/fuzz/differential.hpp"
 #include "tests/fuzz/nested_gen.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <catch2/catch.hpp>
 

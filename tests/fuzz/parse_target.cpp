@@ -9,7 +9,7 @@
 #include "core/tape.hpp"
 #include "rewrite/simplify.hpp"
 #include "tests/support/random.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <functional>
 #include <new>

@@ -1,7 +1,7 @@
 // The model language, construct by construct: precedence, statements and line
 // structure, every indexing form, every function, derivatives, and what a Model
 // records. Values are checked by evaluating the parsed (unsimplified) graph.
-#include "tools/builtins.hpp"
+#include "lang/builtins.hpp"
 #include "tools/tools_test_util.hpp"
 
 #include "core/ops.hpp"

@@ -2,7 +2,7 @@
 // 10^6-term line, and derivatives that grow geometrically. The parser must answer with a
 // located Error (or a model), never crash, overflow the stack or take long; the command
 // line exits with 2 and one located error. Random inputs use pinned seeds.
-#include "tools/builtins.hpp"
+#include "lang/builtins.hpp"
 #include "tools/tools_test_util.hpp"
 
 #include <algorithm>
@@ -215,7 +215,7 @@ TEST_CASE("robustness: a 10^6-term line through the command line is a result") {
     CHECK(r.out == "f = 5e+05\nd = 1e+06\n");
 }
 
-// --- the growth cap of derivatives (derivative_node_cap in tools/builtins.hpp)
+// --- the growth cap of derivatives (derivative_node_cap in lang/builtins.hpp)
 
 TEST_CASE("robustness: derivatives that grow geometrically are refused within seconds") {
     const fs::path dir = fs::path(SYMDIFF_SOURCE_DIR) / "tests/fuzz/regressions";

@@ -4,7 +4,7 @@
 
 #include "core/eval.hpp"
 #include "tools/cli.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 #include "tools/values.hpp"
 
 #include <catch2/catch.hpp>

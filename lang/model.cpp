@@ -1,8 +1,8 @@
 // Model lookups, simplification as gen does it, file loading, and the located error
 // format shared by every tool.
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
-#include "tools/lexer.hpp"
+#include "lang/lexer.hpp"
 
 #include "rewrite/simplify.hpp"
 

@@ -3,11 +3,11 @@
 // parsed in a loop, so a 10^6-term sum costs no stack; nesting (brackets, unary minus,
 // right-associative ^) recurses and is capped at max_depth with a located error.
 // Errors that core raises without a location are re-thrown at the operator or call.
-#include "tools/builtins.hpp"
-#include "tools/checks.hpp"
-#include "tools/lexer.hpp"
-#include "tools/model.hpp"
-#include "tools/names.hpp"
+#include "lang/builtins.hpp"
+#include "lang/checks.hpp"
+#include "lang/lexer.hpp"
+#include "lang/model.hpp"
+#include "lang/names.hpp"
 
 #include "core/ops.hpp"
 
@@ -466,38 +466,26 @@ Value Parser::primary() {
 }
 
 // `a` is taken by value: a long sum moves its derivative calls along, never copies them.
+// The op an infix operator token stands for: the entry whose syntax has that symbol
+// (+ - * / @ ^ and the comparisons are facts of the op table).
+Op infix_op(const Token& t) {
+    for (int k = 0; k < op_count; ++k) {
+        const OpInfo& o = info(static_cast<Op>(k));
+        if (o.arity == 2 && !o.syntax.symbol.empty() && o.syntax.symbol == t.text)
+            return static_cast<Op>(k);
+    }
+    throw Error("internal error: " + describe(t) + " is not a binary operator");
+}
+
 Value Parser::binary(const Token& op, Value a, const Value& b) {
     const Expr& x = a.expr;
     const Expr& y = b.expr;
     const Expr r = located(op.loc, [&]() -> Expr {
-        switch (op.kind) {
-        case Tok::plus:
-            return x + y;
-        case Tok::minus:
-            return x - y;
-        case Tok::star:
-            return x * y;
-        case Tok::slash:
-            return x / y;
-        case Tok::at:
-            return matmul(x, y);
-        case Tok::caret:
-            return pow(x, y);
-        case Tok::lt:
-            return lt(x, y);
-        case Tok::le:
-            return le(x, y);
-        case Tok::gt:
-            return gt(x, y);
-        case Tok::ge:
-            return ge(x, y);
-        case Tok::eq:
-            return eq(x, y);
-        case Tok::ne:
-            return ne(x, y);
-        default:
-            throw Error("internal error: " + describe(op) + " is not a binary operator");
-        }
+        const Op o = infix_op(op);
+        if (is_elementwise(o))
+            return elementwise(o, {x, y});
+        const Expr* args[] = {&x, &y};
+        return OpValue<Expr>::structural(o, args, {}, {});
     });
     Value v{as_node(g_, r), std::nullopt, std::move(a.calls)};
     add_calls(v.calls, b.calls);

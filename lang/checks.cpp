@@ -1,5 +1,5 @@
 // Dependency checks of an export, by reachability over node ids.
-#include "tools/checks.hpp"
+#include "lang/checks.hpp"
 
 #include "core/error.hpp"
 #include "core/traverse.hpp"

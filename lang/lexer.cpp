@@ -1,7 +1,7 @@
 // The lexer: one pass over the bytes, no allocation per token (tokens view the source).
-#include "tools/lexer.hpp"
+#include "lang/lexer.hpp"
 
-#include "tools/names.hpp"
+#include "core/cpp_names.hpp"
 
 #include <cstdio>
 

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "core/expr.hpp"
-#include "tools/model.hpp"
+#include "lang/model.hpp"
 
 #include <algorithm>
 #include <cstdint>

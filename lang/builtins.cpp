@@ -1,6 +1,6 @@
 // The function table of the model language and the builders of its entries. Builders
 // throw Error without a location (as core does); the parser locates it at the call.
-#include "tools/builtins.hpp"
+#include "lang/builtins.hpp"
 
 #include "core/cpp_names.hpp"
 #include "core/differentiate.hpp"

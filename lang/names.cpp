@@ -1,8 +1,8 @@
 // The names a model may not define: the language's own words, then C++'s (core/cpp_names);
 // and the suggestion for a function name the language does not know.
-#include "tools/names.hpp"
+#include "lang/names.hpp"
 
-#include "tools/builtins.hpp"
+#include "lang/builtins.hpp"
 
 #include <algorithm>
 #include <utility>
