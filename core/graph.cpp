@@ -3,7 +3,6 @@
 
 #include "core/error.hpp"
 #include "core/ops.hpp"
-#include "core/traverse.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -265,8 +264,15 @@ std::unique_ptr<Graph> Graph::compact(const Graph& g, std::span<const NodeId> ro
     for (const InputInfo& in : g.inputs_) // every input, so input indices stay
         map[in.node] = h->input(in.name, in.shape);
     h->seeds_ = g.seeds_;
-    for (const NodeId id : reachable(g, roots)) {
-        if (map[id] != no_node)
+    std::vector<std::uint8_t> reached(g.size(), 0); // ids downward: operands come before
+    for (NodeId r : roots)
+        reached[r] = 1;
+    for (NodeId id = g.size(); id-- > 0;)
+        if (reached[id])
+            for (NodeId a : g[id].operands())
+                reached[a] = 1;
+    for (NodeId id = 0; id < g.size(); ++id) {
+        if (!reached[id] || map[id] != no_node)
             continue;
         Node n = g[id];
         for (std::size_t k = 0; k < n.arity; ++k)
