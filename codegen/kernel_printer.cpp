@@ -1,10 +1,10 @@
 // Kernel -> C++ loops: loop order by memory strides, values hoisted to the loop level
 // they depend on, reductions in a register or into the zeroed output.
 #include "codegen/kernel_printer.hpp"
+#include "core/number_text.hpp"
 
 #include "core/ops.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -560,9 +560,7 @@ std::string literal(double v) {
     if (std::isinf(v))
         return v > 0 ? "std::numeric_limits<double>::infinity()"
                      : "(-std::numeric_limits<double>::infinity())";
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    std::string s(buf, r.ptr);
+    std::string s = shortest_text(v);
     if (s.find_first_of(".eEn") == std::string::npos)
         s += ".0";
     return std::signbit(v) ? "(" + s + ")" : s;

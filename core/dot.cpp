@@ -3,6 +3,7 @@
 // through html() (entities, doubled backslashes, <BR/> for line breaks, '?' for control
 // bytes and broken UTF-8), so no name can end a label or change its meaning.
 #include "core/dot.hpp"
+#include "core/number_text.hpp"
 
 #include "core/differentiate.hpp"
 #include "core/error.hpp"
@@ -326,11 +327,11 @@ std::string dot_number(double v) {
         return "nan"; // without the sign bit to_chars would show
     if (v == 0.0)
         return "0"; // and not "-0"
+    const std::string s = shortest_text(v);
+    if (s.size() <= 8)
+        return s;
     char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v); // the shortest round trip
-    if (r.ptr - buf <= 8)
-        return std::string(buf, r.ptr);
-    std::snprintf(buf, sizeof buf, "%.4g", v);
+    std::snprintf(buf, sizeof buf, "%.4g", v); // a picture's label: four digits will do
     return buf;
 }
 

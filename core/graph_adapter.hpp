@@ -4,12 +4,12 @@
 #pragma once
 
 #include "core/graph.hpp"
+#include "core/number_text.hpp"
 #include "core/ops.hpp"
 #include "core/traverse.hpp"
 
 #include <boost/graph/adjacency_list.hpp>
 
-#include <charconv>
 #include <optional>
 #include <span>
 #include <string>
@@ -79,9 +79,7 @@ class GraphAdapter {
         if (n.op == Op::Input)
             return g_->inputs()[static_cast<std::size_t>(n.input_index())].name + shape;
         if (n.op == Op::Const) {
-            char buf[32];
-            const auto r = std::to_chars(buf, buf + sizeof buf, n.value()); // shortest round trip
-            return std::string(buf, r.ptr) + shape;
+            return shortest_text(n.value()) + shape;
         }
         return std::string(name(n.op)) + shape;
     }

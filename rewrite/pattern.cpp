@@ -1,12 +1,12 @@
 // Pattern builders, guards and the pattern printer. Builders only assemble trees; rule
 // validation (rule_table.cpp) checks how a tree is used (left or right side).
 #include "rewrite/pattern.hpp"
+#include "core/number_text.hpp"
 
 #include "core/error.hpp"
 #include "core/ops.hpp"
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 
 namespace symdiff::rewrite {
@@ -51,19 +51,7 @@ int precedence(Op op) {
 
 std::string infix(Op op) { return " " + std::string(info(op).syntax.symbol) + " "; }
 
-std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    // shortest form that reads back to v
-    for (int digits = 1; digits <= 17; ++digits) {
-        char shorter[32];
-        std::snprintf(shorter, sizeof shorter, "%.*g", digits, v);
-        if (std::strtod(shorter, nullptr) == v &&
-            std::signbit(std::strtod(shorter, nullptr)) == std::signbit(v))
-            return shorter;
-    }
-    return buf;
-}
+std::string number(double v) { return shortest_text(v); }
 
 bool needs_parens(const Pat& child, int parent_prec, bool right) {
     const PatKind& k = child.node().kind;

@@ -3,6 +3,7 @@
 // Protocol Buffers' JSON mapping does), so strict parsers accept the output; the reader
 // takes them back in that form and bare (as Python's json writes them).
 #include "tools/values.hpp"
+#include "core/number_text.hpp"
 
 #include "core/cpp_names.hpp"
 #include "core/error.hpp"
@@ -353,9 +354,7 @@ std::string number_text(double v) {
         return "NaN";
     if (std::isinf(v))
         return v > 0 ? "Infinity" : "-Infinity";
-    std::array<char, 32> buf{};
-    const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-    return std::string(buf.data(), end);
+    return shortest_text(v);
 }
 
 std::string json_number(double v) {
