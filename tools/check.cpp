@@ -7,6 +7,7 @@
 
 #include "core/cpp_names.hpp"
 #include "core/differentiate.hpp"
+#include "core/finite_diff.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -46,51 +47,13 @@ bool all_finite(const Tensor& t) {
     return std::all_of(t.data().begin(), t.data().end(), [](double v) { return std::isfinite(v); });
 }
 
-// ---------------------------------------------------------------------------------
-// Central differences: (4 D(h/2) - D(h)) / 3 on the stencil {0, +-h/2, +-h}, error
-// O(h^4) + O(eps |f| / h). An estimate is unreliable when a value is not finite or the
-// stencil meets a kink or a jump: then the second differences at h and h/2 (both
-// estimating f'') or the central differences D(h) and D(h/2) (both estimating f')
-// disagree by far more than smoothness allows.
-
-struct FdEstimate {
-    double value = 0.0;
-    double noise = 0.0; // the rounding error the stencil may carry
-    bool reliable = false;
-};
-
-constexpr double fd_relative_step = 1e-4;
-
 // Derivative calls inside one result that are held against differences, at most.
 constexpr std::size_t max_inner_derivatives = 8;
 
-// d/dt f(t) at t = 0 for every element of f's result; f0 = f(0).
+// Central differences with their verdict (core/finite_diff.hpp), from f(0) = f0 known.
 template <class F> std::vector<FdEstimate> central_differences(F&& f, const Tensor& f0, double h) {
     const Tensor fp = f(h), fm = f(-h), hp = f(h / 2), hm = f(-h / 2);
-    const double eps = std::numeric_limits<double>::epsilon();
-    std::vector<FdEstimate> out(f0.size());
-    for (std::size_t i = 0; i < f0.size(); ++i) {
-        const double v[5] = {f0[i], fp[i], fm[i], hp[i], hm[i]};
-        bool finite = true;
-        double scale = 0.0;
-        for (double x : v) {
-            finite = finite && std::isfinite(x);
-            scale = std::max(scale, std::fabs(x));
-        }
-        const double d1 = (fp[i] - fm[i]) / (2 * h);
-        const double d2 = (hp[i] - hm[i]) / h;
-        const double s1 = (fp[i] - 2 * f0[i] + fm[i]) / (h * h);
-        const double s2 = (hp[i] - 2 * f0[i] + hm[i]) / (h * h / 4);
-        const double s_noise = 64 * eps * scale / (h * h), d_noise = 16 * eps * scale / h;
-        const bool curvature_agrees =
-            std::fabs(s1 - s2) <= 1e-3 + 0.05 * (std::fabs(s1) + std::fabs(s2)) + s_noise;
-        const bool slope_agrees =
-            std::fabs(d1 - d2) <= 1e-6 + 1e-4 * (std::fabs(d1) + std::fabs(d2)) + d_noise;
-        out[i].value = (4 * d2 - d1) / 3;
-        out[i].noise = d_noise;
-        out[i].reliable = finite && curvature_agrees && slope_agrees && std::isfinite(out[i].value);
-    }
-    return out;
+    return central_estimates(f0, fp, fm, hp, hm, h);
 }
 
 // Up to `cap` of the indices 0..n-1, evenly spread, first and last included.
@@ -194,7 +157,7 @@ void compare_with_differences(const Graph& g, const FdTarget& t, const Point& po
             add_note(s.note, "zero or non-finite tangent");
             return;
         }
-        const double h = fd_relative_step * std::max(1.0, max_abs(point[x])) / scale;
+        const double h = fd_step(max_abs(point[x])) / scale;
         tally(central_differences(
                   [&](double step) {
                       Tensor v = point[x];
@@ -212,7 +175,7 @@ void compare_with_differences(const Graph& g, const FdTarget& t, const Point& po
         add_note(s.note, std::to_string(picked.size()) + " of " + std::to_string(cols) +
                              " directions sampled");
     for (std::size_t k : picked) {
-        const double h = fd_relative_step * std::max(1.0, std::fabs(point[x][k]));
+        const double h = fd_step(point[x][k]);
         tally(central_differences(
                   [&](double step) {
                       Tensor v = point[x];
