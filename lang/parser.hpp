@@ -1,0 +1,95 @@
+// The model parser's insides, shared by its files: the Parser (statements in parser.cpp,
+// expressions and indexing in parser_expr.cpp, calls, arguments and literals in
+// parser_call.cpp) and the helpers they share. Internal to lang/: callers use
+// parse_model() from lang/model.hpp.
+#pragma once
+
+#include "lang/builtins.hpp"
+#include "lang/checks.hpp"
+#include "lang/lexer.hpp"
+#include "lang/model.hpp"
+#include "lang/names.hpp"
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace symdiff::parsing {
+
+inline constexpr int max_depth = 256; // nesting of brackets, unary minus and ^
+
+// Runs f; an Error without a location gets `loc`.
+template <class F> auto located(SourceLoc loc, F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const Error& e) {
+        if (e.loc().known())
+            throw;
+        throw Error(e.what(), loc);
+    }
+}
+
+// Appends the calls of `from` that `to` lacks (hash-consing makes a call written twice one
+// node, so one call).
+void add_calls(std::vector<DerivativeCall>& to, const std::vector<DerivativeCall>& from);
+
+// The text of a call as written, for messages: whitespace runs become one space and
+// comments go.
+std::string call_text(std::string_view text);
+
+// Literal results of core (numbers combined with numbers) become constant nodes, so
+// every Value is a node.
+inline Expr as_node(Graph& g, const Expr& e) { return e.is_literal() ? constant(g, e.literal()) : e; }
+
+struct Binding {
+    Value value;
+    SourceLoc loc;
+    bool is_input = false;
+};
+
+class Parser {
+  public:
+    explicit Parser(Model& m) : m_(m), g_(*m.graph), lex_(m.source) {}
+    void parse_file();
+
+  private:
+    // statements
+    void statement();
+    void input_statement();
+    void definition();
+    void export_statement();
+    void end_of_statement();
+    // expressions, loosest first
+    Value expression(bool allow_comparison);
+    Value additive();
+    Value term();
+    Value unary();
+    Value power();
+    Value postfix();
+    Value primary();
+    Value call(const Token& name);
+    Value tensor_literal(const Token& open);
+    void python_habit(const Token& t, Tok next, bool statement);
+    CallArg argument(const Builtin& fn, ArgKind kind);
+    Value index(const Value& base, const Token& open);
+    Value binary(const Token& op, Value a, const Value& b);
+    // pieces
+    std::int64_t integer(const std::string& rule);
+    double number(const Token& t) const;
+    Token expect_name(const std::string& what);
+    void close(Tok kind, const Token& open, const std::string& context);
+    const Binding* lookup(std::string_view name) const;
+    void check_new_name(const Token& name) const;
+
+    Model& m_;
+    Graph& g_;
+    Lexer lex_;
+    std::unordered_map<std::string_view, Binding> names_;  // inputs and definitions
+    std::unordered_map<std::string_view, Binding> locals_; // results of the current export
+    std::unordered_map<std::string_view, SourceLoc> export_names_;
+    int depth_ = 0;
+    std::size_t derivative_nodes_ = 0; // nodes that derivative calls added to the graph
+};
+
+} // namespace symdiff::parsing

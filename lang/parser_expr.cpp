@@ -1,0 +1,203 @@
+// The model parser's expressions, loosest first (+ -, * / @, unary -, ^, postfix
+// indexing, primaries), and indexing: x[i], slices, negatives from the end.
+#include "lang/parser.hpp"
+
+#include "core/ops.hpp"
+
+#include <numbers>
+
+namespace symdiff::parsing {
+
+// --------------------------------------------------------------------------------
+// Expressions
+
+Value Parser::expression(bool allow_comparison) {
+    Value v = additive();
+    if (!is_comparison(lex_.peek().kind))
+        return v;
+    const Token op = lex_.next();
+    if (!allow_comparison)
+        throw Error("comparisons are only allowed as the condition of where", op.loc);
+    v = binary(op, std::move(v), additive());
+    if (is_comparison(lex_.peek().kind))
+        throw Error("comparisons cannot be chained", lex_.peek().loc);
+    return v;
+}
+
+Value Parser::additive() {
+    Value v = term();
+    while (lex_.peek().kind == Tok::plus || lex_.peek().kind == Tok::minus) {
+        const Token op = lex_.next();
+        v = binary(op, std::move(v), term());
+    }
+    return v;
+}
+
+Value Parser::term() {
+    Value v = unary();
+    for (Tok k = lex_.peek().kind; k == Tok::star || k == Tok::slash || k == Tok::at;
+         k = lex_.peek().kind) {
+        const Token op = lex_.next();
+        v = binary(op, std::move(v), unary());
+    }
+    return v;
+}
+
+// Every nested construct passes through here, so this is where depth is counted.
+Value Parser::unary() {
+    if (depth_ >= max_depth)
+        throw Error("expression nested too deeply (more than " + std::to_string(max_depth) +
+                        " levels)",
+                    lex_.peek().loc);
+    ++depth_;
+    struct Leave {
+        int& d;
+        ~Leave() { --d; }
+    } leave{depth_};
+    if (lex_.peek().kind != Tok::minus)
+        return power();
+    const Token op = lex_.next();
+    Value v = unary();
+    v.expr = located(op.loc, [&] { return as_node(g_, -v.expr); });
+    v.spec.reset();
+    return v;
+}
+
+// a ^ b ^ c = a ^ (b ^ c); the exponent may carry a unary minus: 2 ^ -1.
+Value Parser::power() {
+    Value base = postfix();
+    if (lex_.peek().kind != Tok::caret)
+        return base;
+    const Token op = lex_.next();
+    return binary(op, std::move(base), unary());
+}
+
+Value Parser::postfix() {
+    Value v = primary();
+    while (lex_.peek().kind == Tok::lbracket) {
+        const Token open = lex_.next();
+        v = index(v, open);
+    }
+    return v;
+}
+
+Value Parser::primary() {
+    const Token t = lex_.next();
+    if (t.kind == Tok::number)
+        return Value{constant(g_, number(t)), std::nullopt, {}};
+    if (t.kind == Tok::lparen) {
+        Value v = expression(false);
+        close(Tok::rparen, t, "')'");
+        return v;
+    }
+    if (t.kind == Tok::lbracket)
+        return tensor_literal(t);
+    if (t.kind != Tok::ident)
+        throw Error("expected an expression, got " + describe(t), t.loc);
+    if (lex_.peek().kind == Tok::lparen)
+        return call(t);
+    if (const Binding* b = lookup(t.text)) // defined names never collide with the words below
+        return b->value;
+    python_habit(t, lex_.peek().kind, false);
+    if (t.text == "pi")
+        return Value{constant(g_, std::numbers::pi), std::nullopt, {}};
+    if (is_language_keyword(t.text))
+        throw Error("the keyword " + in_quotes(t.text) + " cannot appear in an expression", t.loc);
+    if (find_builtin(t.text))
+        throw Error(in_quotes(t.text) + " is a function: call it as " + std::string(t.text) +
+                        "(...)",
+                    t.loc);
+    throw Error(in_quotes(t.text) + " is not defined", t.loc);
+}
+
+// `a` is taken by value: a long sum moves its derivative calls along, never copies them.
+// The op an infix operator token stands for: the entry whose syntax has that symbol
+// (+ - * / @ ^ and the comparisons are facts of the op table).
+Op infix_op(const Token& t) {
+    for (int k = 0; k < op_count; ++k) {
+        const OpInfo& o = info(static_cast<Op>(k));
+        if (o.arity == 2 && !o.syntax.symbol.empty() && o.syntax.symbol == t.text)
+            return static_cast<Op>(k);
+    }
+    throw Error("internal error: " + describe(t) + " is not a binary operator");
+}
+
+Value Parser::binary(const Token& op, Value a, const Value& b) {
+    const Expr& x = a.expr;
+    const Expr& y = b.expr;
+    const Expr r = located(op.loc, [&]() -> Expr {
+        const Op o = infix_op(op);
+        if (is_elementwise(o))
+            return elementwise(o, {x, y});
+        const Expr* args[] = {&x, &y};
+        return OpValue<Expr>::structural(o, args, {}, {});
+    });
+    Value v{as_node(g_, r), std::nullopt, std::move(a.calls)};
+    add_calls(v.calls, b.calls);
+    return v;
+}
+
+// --------------------------------------------------------------------------------
+// Indexing: x[i], A[i, j], A[i], x[a:b], x[:b], x[a:], A[:, j]; negatives count from
+// the end (NumPy). Ranges are checked here so the error points at the index.
+
+Value Parser::index(const Value& base, const Token& open) {
+    const Shape shape = base.expr.shape();
+    SliceSpec spec;
+    for (int k = 0; k < shape.rank(); ++k)
+        spec.stop[static_cast<std::size_t>(k)] = static_cast<std::int32_t>(shape[k]);
+    auto is_int_start = [&] {
+        return lex_.peek().kind == Tok::minus || lex_.peek().kind == Tok::number;
+    };
+    int axis = 0;
+    for (;;) {
+        const Token first = lex_.peek();
+        if (axis >= shape.rank())
+            throw Error("too many indices for shape " + shape.str(), first.loc);
+        const std::int64_t dim = shape[axis];
+        const auto k = static_cast<std::size_t>(axis);
+        auto normal = [&](std::int64_t i) { return i < 0 ? i + dim : i; };
+        std::optional<std::int64_t> lo, hi;
+        if (is_int_start())
+            lo = integer("an index must be an integer literal");
+        else if (first.kind != Tok::colon)
+            throw Error("indices must be integer literals or slices a:b, got " + describe(first),
+                        first.loc);
+        if (lex_.peek().kind == Tok::colon) {
+            lex_.next();
+            if (is_int_start())
+                hi = integer("an index must be an integer literal");
+            const std::int64_t a = lo ? normal(*lo) : 0, b = hi ? normal(*hi) : dim;
+            if (a < 0 || a > dim || b < 0 || b > dim)
+                throw Error("slice " + (lo ? std::to_string(*lo) : "") + ":" +
+                                (hi ? std::to_string(*hi) : "") + " is out of range for axis " +
+                                std::to_string(axis) + " of shape " + shape.str(),
+                            first.loc);
+            if (a >= b)
+                throw Error("slice " + (lo ? std::to_string(*lo) : "") + ":" +
+                                (hi ? std::to_string(*hi) : "") + " of axis " +
+                                std::to_string(axis) + " is empty",
+                            first.loc);
+            spec.start[k] = static_cast<std::int32_t>(a);
+            spec.stop[k] = static_cast<std::int32_t>(b);
+        } else {
+            const std::int64_t i = normal(*lo);
+            if (i < 0 || i >= dim)
+                throw Error("index " + std::to_string(*lo) + " is out of range for axis " +
+                                std::to_string(axis) + " of shape " + shape.str(),
+                            first.loc);
+            spec.start[k] = static_cast<std::int32_t>(i);
+            spec.stop[k] = static_cast<std::int32_t>(i + 1);
+            spec.drop = static_cast<std::uint8_t>(spec.drop | (1u << axis));
+        }
+        ++axis;
+        if (lex_.peek().kind != Tok::comma)
+            break;
+        lex_.next();
+    }
+    close(Tok::rbracket, open, "',' or ']' after an index");
+    const Expr r = located(open.loc, [&] { return slice(base.expr, spec); });
+    return Value{r, std::nullopt, base.calls};
+}
+
+} // namespace symdiff::parsing
