@@ -105,19 +105,31 @@ Value derivative(Expr result, DerivativeSpec::Kind kind, std::span<const CallArg
     return Value{result, s, {}};
 }
 
-Value build_grad(Graph& g, const Builtin& fn, std::span<const CallArg> a,
-                 const BuildLimits& limits) {
+// A derivative call: `d` builds it from the arguments; the nodes it adds are capped.
+template <DerivativeSpec::Kind kind, class D>
+Value build_derivative(Graph& g, const Builtin& fn, std::span<const CallArg> a,
+                       const BuildLimits& limits, D&& d) {
     const NodeId before = g.size();
-    const Expr d = grad(x0(a), a[1].value.expr);
+    const Expr result = d(x0(a), a[1].value.expr);
     check_growth(g, before, fn, limits);
-    return derivative(d, DerivativeSpec::Kind::grad, a);
+    return derivative(result, kind, a);
 }
-Value build_jvp(Graph& g, const Builtin& fn, std::span<const CallArg> a,
-                const BuildLimits& limits) {
-    const NodeId before = g.size();
-    const Expr d = jvp(x0(a), a[1].value.expr, a[2].value.expr);
-    check_growth(g, before, fn, limits);
-    return derivative(d, DerivativeSpec::Kind::jvp, a);
+
+Value build_grad(Graph& g, const Builtin& fn, std::span<const CallArg> a, const BuildLimits& l) {
+    return build_derivative<DerivativeSpec::Kind::grad>(
+        g, fn, a, l, [](const Expr& f, const Expr& x) { return grad(f, x); });
+}
+Value build_jvp(Graph& g, const Builtin& fn, std::span<const CallArg> a, const BuildLimits& l) {
+    return build_derivative<DerivativeSpec::Kind::jvp>(
+        g, fn, a, l, [&](const Expr& f, const Expr& x) { return jvp(f, x, a[2].value.expr); });
+}
+Value build_jacobian(Graph& g, const Builtin& fn, std::span<const CallArg> a, const BuildLimits& l) {
+    return build_derivative<DerivativeSpec::Kind::jacobian>(
+        g, fn, a, l, [](const Expr& y, const Expr& x) { return jacobian(y, x); });
+}
+Value build_hessian(Graph& g, const Builtin& fn, std::span<const CallArg> a, const BuildLimits& l) {
+    return build_derivative<DerivativeSpec::Kind::hessian>(
+        g, fn, a, l, [](const Expr& f, const Expr& x) { return hessian(f, x); });
 }
 // One order at a time (as core's diff does), so a diff that outgrows the cap stops early.
 Value build_diff(Graph& g, const Builtin& fn, std::span<const CallArg> a,
@@ -130,20 +142,6 @@ Value build_diff(Graph& g, const Builtin& fn, std::span<const CallArg> a,
         check_growth(g, before, fn, limits);
     }
     return derivative(d, DerivativeSpec::Kind::diff, a, k);
-}
-Value build_jacobian(Graph& g, const Builtin& fn, std::span<const CallArg> a,
-                     const BuildLimits& limits) {
-    const NodeId before = g.size();
-    const Expr d = jacobian(x0(a), a[1].value.expr);
-    check_growth(g, before, fn, limits);
-    return derivative(d, DerivativeSpec::Kind::jacobian, a);
-}
-Value build_hessian(Graph& g, const Builtin& fn, std::span<const CallArg> a,
-                    const BuildLimits& limits) {
-    const NodeId before = g.size();
-    const Expr d = hessian(x0(a), a[1].value.expr);
-    check_growth(g, before, fn, limits);
-    return derivative(d, DerivativeSpec::Kind::hessian, a);
 }
 
 std::vector<Builtin> make_table() {

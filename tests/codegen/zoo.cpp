@@ -39,13 +39,7 @@ class ModelBuilder {
     }
 
     void fn(const std::string& name, std::initializer_list<Expr> params, Results results) {
-        Function f;
-        f.name = name;
-        for (const Expr& p : params)
-            f.params.push_back(p.id());
-        for (const auto& [rname, e] : results)
-            f.results.push_back({rname, e.is_literal() ? g().constant(e.literal()) : e.id()});
-        m_.functions.push_back(std::move(f));
+        fn(name, params, std::vector<std::pair<std::string, Expr>>(results.begin(), results.end()));
     }
 
     void fn(const std::string& name, std::initializer_list<Expr> params,
