@@ -1,4 +1,4 @@
-// The C++ emitter: writes one self-contained header (LANGUAGE.md section 3) for a set of
+// The C++ emitter: writes one self-contained header (the calling convention of README.md, "Calling the generated code") for a set of
 // functions of a graph. It prints what `lower` planned and does not optimise: the
 // graph should already be simplified.
 #pragma once

@@ -1,5 +1,5 @@
 // The expression graph: an append-only arena of immutable nodes.
-// Invariants (DESIGN.md):
+// Invariants (docs/architecture.md):
 //  1. nodes are made only by `make`, `input` and `constant`, which check shapes;
 //  2. operands have smaller ids than the node, so id order is a topological order;
 //  3. structurally equal nodes share one id (hash-consing = free CSE); constants are

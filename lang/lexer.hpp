@@ -1,4 +1,4 @@
-// Tokens of the model language (LANGUAGE.md section 1), produced on demand with a small
+// Tokens of the model language (docs/language.md), produced on demand with a small
 // lookahead; a leading UTF-8 byte-order mark is skipped (columns count after it). Newlines end
 // statements except inside brackets or after a token that needs a right operand (a trailing
 // operator or comma), which continue the line. Invariants: every token carries the 1-based line and

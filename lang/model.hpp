@@ -1,4 +1,4 @@
-// A parsed model file (*.sd, LANGUAGE.md section 1): its graph, its exports, and how each
+// A parsed model file (*.sd, docs/language.md): its graph, its exports, and how each
 // export result was made. Parsing checks everything the language promises (names, shapes,
 // exports) and throws symdiff::Error located at the offending text; a Model that exists
 // is valid: every result depends only on its export's parameters, and every parameter

@@ -1,4 +1,4 @@
-// The `symdiff` command line (LANGUAGE.md section 2) as a function, so tests drive it
+// The `symdiff` command line (README.md, "The command line") as a function, so tests drive it
 // in-process. Commands: gen, eval, check, compare, dot, and --help, --version. Exit
 // status: 0 success, 1 a check failed, 2 bad input. Nothing is written to `out` unless
 // the command succeeds; errors go to `err`.

@@ -182,7 +182,7 @@ double gmm_grad(const double* alphas, const double* means, const double* q, cons
     return F + prior + gmm_constant(D, K, N, gamma, m);
 }
 
-// ADBench's gmm_objective (src/cpp/shared/gmm.h), transcribed on packed icf; used only
+// ADBench's reference gmm_objective, transcribed on packed icf; used only
 // to check the layout mapping, never timed.
 inline double gmm_adbench(int d, int k, int n, const double* alphas, const double* means,
                           const double* icf, const double* x, double gamma, int m) {

@@ -1,4 +1,4 @@
-// The shape of every emitted header (LANGUAGE.md §3), read as text: one self-contained
+// The shape of every emitted header (README.md, "Calling the generated code"), read as text: one self-contained
 // header (#pragma once, standard includes only), no mutable global state, the user's
 // namespace, and for every function both overloads, FN_work_size and FN_info as
 // constexpr metadata. Macros other than the runtime helpers' include guards are banned.

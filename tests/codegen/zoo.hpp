@@ -1,7 +1,7 @@
 // The emitter's model zoo: named models built with the C++ API, each owning its graph
 // and the Functions to generate from it, with the input domains its values make sense
 // in. Every build of a model makes a fresh graph, so determinism can be tested by
-// building twice. The zoo covers every op and structural primitive of LANGUAGE.md §1.
+// building twice. The zoo covers every op and structural primitive of the language (docs/language.md).
 #pragma once
 
 #include "core/function.hpp"

@@ -1,4 +1,4 @@
-// Graph invariants (DESIGN.md, core/graph.hpp): hash-consing with commutative ops
+// Graph invariants (docs/architecture.md, core/graph.hpp): hash-consing with commutative ops
 // canonicalised (but not max/min, whose ties pick the first operand), constants interned
 // by bit pattern, children before parents, the O(1) construction folds, determinism,
 // and the shape errors `make` raises, one test per message.

@@ -1,6 +1,6 @@
-// The conventions at kinks (LANGUAGE.md §1: relu'(0) = 0, abs'(0) = 0, a tie of max or
+// The conventions at kinks (docs/language.md: relu'(0) = 0, abs'(0) = 0, a tie of max or
 // min sends the gradient to the first operand, `where` to the branch taken) and NaN
-// safety (DESIGN.md: the derivative of a branch not taken is exactly zero, even where
+// safety (docs/float-policy.md: the derivative of a branch not taken is exactly zero, even where
 // that branch's partials are infinite), in reverse mode (grad) and forward mode (jvp).
 #include "core/differentiate.hpp"
 #include "tests/support/eval_helpers.hpp"

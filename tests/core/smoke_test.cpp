@@ -1,4 +1,4 @@
-// Smoke tests: the two lecture examples of LANGUAGE.md (the circuit (x+y)z and the
+// Smoke tests: the two lecture examples of the README (the circuit (x+y)z and the
 // squared norm of Wx) with hand-computed values, and the where-at-a-kink example.
 // The long-chain test lives in differentiation_test.cpp, with a check of its value.
 #include "core/differentiate.hpp"

@@ -68,7 +68,7 @@ void require_all_checked(const CheckReport& r) {
     }
 }
 
-// LANGUAGE.md §1: every element-wise function, comparison, operator, literal form and
+// The language (docs/language.md): every element-wise function, comparison, operator, literal form and
 // indexing form, with grad, jvp, jacobian and hessian results, and the Hessian-vector
 // product forward over reverse (fr) and reverse over forward (rf).
 const std::string elementwise_model = R"(# every element-wise function of the language
