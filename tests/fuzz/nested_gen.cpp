@@ -346,8 +346,9 @@ std::optional<Value> Writer::around(const Value& x) {
     }
     if (rank == 1 && s[0] == n_)
         options.push_back([&] { return make(p + " * " + q, s, false, {q}); });
+    // a matrix's rows and columns, here because the options run after this function's blocks end
+    const std::int64_t a = rank == 2 ? s[0] : 0, b = rank == 2 ? s[1] : 0;
     if (rank == 2) {
-        const std::int64_t a = s[0], b = s[1];
         options.push_back([&] { return make("transpose(" + x.text + ") @ " + p, {b, b}, false); });
         options.push_back([&] { return make(p + " @ transpose(" + x.text + ")", {a, a}, false); });
         options.push_back([&] { return make(p + "[:, " + index(b) + "]", {a}); });
