@@ -1,5 +1,5 @@
 # symdiff_generate(): runs `symdiff gen` at build time on model files (*.sd) and makes a
-# target depend on the headers it writes (LANGUAGE.md section 4). Loaded by
+# target depend on the headers it writes (README.md, "CMake: generate at build time"). Loaded by
 # symdiffConfig.cmake after find_package(symdiff), and by symdiff's own CMakeLists.txt
 # when symdiff is added with add_subdirectory or FetchContent; either way the program it
 # runs is the target symdiff::symdiff.

@@ -39,9 +39,9 @@ enum class ConstFold : std::uint8_t {
 };
 
 // How the model language writes an op: as a call of the entry's name, as an operator
-// (`symbol`, binding tighter for a higher `precedence`: comparisons 0, + - 1, * / @ 2,
-// unary - 3, ^ 4), both (pow(a, b) and a ^ b), or not at all (ops that differentiation
-// and the simplifier make, such as strong_mul).
+// (`symbol`, binding tighter for a higher `precedence`: or -3, and -2, not -1,
+// comparisons 0, + - 1, * / @ 2, unary - 3, ^ 4), both (pow(a, b) and a ^ b), or not at all
+// (ops that differentiation and the simplifier make, such as strong_mul).
 struct Syntax {
     bool call = false;
     std::string_view symbol{};
@@ -54,6 +54,8 @@ struct Syntax {
     static constexpr Syntax none() { return {}; }
     static constexpr Syntax infix(std::string_view s, int p) { return {false, s, p}; }
     static constexpr Syntax compare(std::string_view s) { return {false, s, 0, false, true}; }
+    // `and`, `or`, `not`: conditions of `where` combined, looser than the comparisons.
+    static constexpr Syntax logical(std::string_view s, int p) { return {false, s, p}; }
 };
 
 namespace ops {

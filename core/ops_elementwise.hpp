@@ -188,6 +188,150 @@ struct Erf : ElementwiseOp {                                    // d erf(x) = 2/
     }
 };
 
+// Inverse trigonometric and hyperbolic functions, and the rest of <cmath>'s.
+
+struct Asin : ElementwiseOp {                                // d asin(x) = 1/sqrt(1-x^2)
+    static constexpr std::string_view name = "asin";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::asin({0})";
+    static constexpr Domain<1> test_domain{{{-0.9, 0.9}}};
+    static double eval(double x) { return std::asin(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {1.0 / sqrt(1.0 - x * x)};
+    }
+};
+
+struct Acos : ElementwiseOp {                                // d acos(x) = -1/sqrt(1-x^2)
+    static constexpr std::string_view name = "acos";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::acos({0})";
+    static constexpr Domain<1> test_domain{{{-0.9, 0.9}}};
+    static double eval(double x) { return std::acos(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {-1.0 / sqrt(1.0 - x * x)};
+    }
+};
+
+struct Atan : ElementwiseOp {                                // d atan(x) = 1/(1+x^2)
+    static constexpr std::string_view name = "atan";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::atan({0})";
+    static constexpr Domain<1> test_domain{{{-3, 3}}};
+    static double eval(double x) { return std::atan(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {1.0 / (1.0 + x * x)};
+    }
+};
+
+struct Sinh : ElementwiseOp {                                // d sinh(x) = cosh(x)
+    static constexpr std::string_view name = "sinh";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::sinh({0})";
+    static constexpr Domain<1> test_domain{{{-3, 3}}};
+    static double eval(double x) { return std::sinh(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {cosh(x)};
+    }
+};
+
+struct Cosh : ElementwiseOp {                                // d cosh(x) = sinh(x)
+    static constexpr std::string_view name = "cosh";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::cosh({0})";
+    static constexpr Domain<1> test_domain{{{-3, 3}}};
+    static double eval(double x) { return std::cosh(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {sinh(x)};
+    }
+};
+
+struct Asinh : ElementwiseOp {                               // d asinh(x) = 1/sqrt(x^2+1)
+    static constexpr std::string_view name = "asinh";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::asinh({0})";
+    static constexpr Domain<1> test_domain{{{-3, 3}}};
+    static double eval(double x) { return std::asinh(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {1.0 / sqrt(x * x + 1.0)};
+    }
+};
+
+struct Acosh : ElementwiseOp {                               // d acosh(x) = 1/sqrt(x^2-1)
+    static constexpr std::string_view name = "acosh";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::acosh({0})";
+    static constexpr Domain<1> test_domain{{{1.1, 4}}};
+    static double eval(double x) { return std::acosh(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {1.0 / sqrt(x * x - 1.0)};
+    }
+};
+
+struct Atanh : ElementwiseOp {                               // d atanh(x) = 1/(1-x^2)
+    static constexpr std::string_view name = "atanh";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::atanh({0})";
+    static constexpr Domain<1> test_domain{{{-0.9, 0.9}}};
+    static double eval(double x) { return std::atanh(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {1.0 / (1.0 - x * x)};
+    }
+};
+
+struct Erfc : ElementwiseOp {                                // d erfc(x) = -2/sqrt(pi) exp(-x^2)
+    static constexpr std::string_view name = "erfc";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::erfc({0})";
+    static constexpr Domain<1> test_domain{{{-3, 3}}};
+    static double eval(double x) { return std::erfc(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {-1.1283791670955126 * exp(-(x * x))};
+    }
+};
+
+struct Log2 : ElementwiseOp {                                // d log2(x) = 1/(x ln 2)
+    static constexpr std::string_view name = "log2";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::log2({0})";
+    static constexpr Domain<1> test_domain{{{0.1, 4}}};
+    static double eval(double x) { return std::log2(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {1.0 / (x * 0.6931471805599453)};
+    }
+};
+
+struct Log10 : ElementwiseOp {                               // d log10(x) = 1/(x ln 10)
+    static constexpr std::string_view name = "log10";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::log10({0})";
+    static constexpr Domain<1> test_domain{{{0.1, 4}}};
+    static double eval(double x) { return std::log10(x); }
+    template <class T> static std::array<T, 1> partials(const T& x, const T&) {
+        return {1.0 / (x * 2.302585092994046)};
+    }
+};
+
+struct Cbrt : ElementwiseOp {                                // d cbrt(x) = 1/(3 cbrt(x)^2)
+    static constexpr std::string_view name = "cbrt";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "std::cbrt({0})";
+    static constexpr Domain<1> test_domain{{{0.1, 4}}};
+    static double eval(double x) { return std::cbrt(x); }
+    template <class T> static std::array<T, 1> partials(const T&, const T& f) {
+        return {1.0 / (3.0 * (f * f))};
+    }
+};
+
+// sign(x): 1, -1, or x itself at ±0 and NaN; zero derivative (a step, as a comparison).
+struct Sign : ElementwiseOp {
+    static constexpr std::string_view name = "sign";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "({0} > 0.0 ? 1.0 : ({0} < 0.0 ? -1.0 : {0}))";
+    static constexpr Domain<1> test_domain{{{-3, 3}}};
+    static double eval(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x); }
+    template <class T> static std::array<T, 1> partials(const T&, const T&) { return {T(0.0)}; }
+};
+
 // ---------------------------------------------------------------------------------
 // Element-wise, two operands (operands have equal shapes; broadcasting is explicit)
 
@@ -271,6 +415,35 @@ struct Pow : ElementwiseOp {                                    // d a^b = (b a^
     }
 };
 
+// The angle of the point (x, y): d atan2(y, x) = (x, -y) / (x^2 + y^2), taken as 0 at the
+// origin (no limit exists there; 0, as at the kinks of abs and relu).
+struct Atan2 : ElementwiseOp {
+    static constexpr std::string_view name = "atan2";
+    static constexpr int arity = 2;
+    static constexpr std::string_view cpp = "std::atan2({0}, {1})";
+    static constexpr Domain<2> test_domain{{{-3, 3}, {0.5, 3}}};
+    static double eval(double y, double x) { return std::atan2(y, x); }
+    template <class T> static std::array<T, 2> partials(const T& y, const T& x, const T&) {
+        const T r2 = x * x + y * y;
+        const T origin = eq(r2, T(0.0));
+        return {where(origin, T(0.0), x / r2), where(origin, T(0.0), -y / r2)};
+    }
+};
+
+// d sqrt(a^2 + b^2) = (a, b) / f, taken as 0 at the origin (a kink, as abs'(0) = 0)
+struct Hypot : ElementwiseOp {
+    static constexpr std::string_view name = "hypot";
+    static constexpr int arity = 2;
+    static constexpr std::string_view cpp = "std::hypot({0}, {1})";
+    static constexpr bool commutative = true;
+    static constexpr Domain<2> test_domain{{{0.5, 3}, {-3, -0.5}}};
+    static double eval(double a, double b) { return std::hypot(a, b); }
+    template <class T> static std::array<T, 2> partials(const T& a, const T& b, const T& f) {
+        const T origin = eq(f, T(0.0));
+        return {where(origin, T(0.0), a / f), where(origin, T(0.0), b / f)};
+    }
+};
+
 struct Max : ElementwiseOp {                                    // a tie sends the gradient to a
     static constexpr std::string_view name = "max";
     static constexpr int arity = 2;
@@ -306,6 +479,24 @@ struct Gt : ComparisonOp { static constexpr Syntax syntax = Syntax::compare(">")
 struct Ge : ComparisonOp { static constexpr Syntax syntax = Syntax::compare(">="); static constexpr std::string_view name = "ge", cpp = "({0} >= {1} ? 1.0 : 0.0)"; static double eval(double a, double b) { return a >= b ? 1.0 : 0.0; } };
 struct Eq : ComparisonOp { static constexpr Syntax syntax = Syntax::compare("=="); static constexpr bool commutative = true; static constexpr std::string_view name = "eq", cpp = "({0} == {1} ? 1.0 : 0.0)"; static double eval(double a, double b) { return a == b ? 1.0 : 0.0; } };
 struct Ne : ComparisonOp { static constexpr Syntax syntax = Syntax::compare("!="); static constexpr bool commutative = true; static constexpr std::string_view name = "ne", cpp = "({0} != {1} ? 1.0 : 0.0)"; static double eval(double a, double b) { return a != b ? 1.0 : 0.0; } };
+
+// Conditions combined: 1 or 0, where a condition holds when it is not 0 (NaN holds, as
+// in `where`); zero derivative. The language writes them `a and b`, `a or b`, `not a`.
+struct LogicOp : ElementwiseOp {
+    static constexpr Domain<2> test_domain{{{-1, 1}, {-1, 1}}};
+    template <class T> static std::array<T, 2> partials(const T&, const T&, const T&) { return {T(0.0), T(0.0)}; }
+};
+struct And : LogicOp { static constexpr std::string_view name = "logical_and", cpp = "(({0} != 0.0 && {1} != 0.0) ? 1.0 : 0.0)"; static constexpr int arity = 2; static constexpr bool commutative = true; static constexpr Syntax syntax = Syntax::logical("and", -2); static double eval(double a, double b) { return a != 0.0 && b != 0.0 ? 1.0 : 0.0; } };
+struct Or : LogicOp { static constexpr std::string_view name = "logical_or", cpp = "(({0} != 0.0 || {1} != 0.0) ? 1.0 : 0.0)"; static constexpr int arity = 2; static constexpr bool commutative = true; static constexpr Syntax syntax = Syntax::logical("or", -3); static double eval(double a, double b) { return a != 0.0 || b != 0.0 ? 1.0 : 0.0; } };
+struct Not : ElementwiseOp {
+    static constexpr std::string_view name = "logical_not";
+    static constexpr int arity = 1;
+    static constexpr std::string_view cpp = "({0} == 0.0 ? 1.0 : 0.0)";
+    static constexpr Syntax syntax = Syntax::logical("not", -1); // prefix
+    static constexpr Domain<1> test_domain{{{-1, 1}}};
+    static double eval(double a) { return a == 0.0 ? 1.0 : 0.0; }
+    template <class T> static std::array<T, 1> partials(const T&, const T&) { return {T(0.0)}; }
+};
 
 // ---------------------------------------------------------------------------------
 // Element-wise, three operands

@@ -14,11 +14,14 @@
 #define SYMDIFF_UNARY_OPS(X)                                                               \
     X(Neg, neg) X(Exp, exp) X(Log, log) X(Sqrt, sqrt) X(Sin, sin) X(Cos, cos) X(Tan, tan)  \
     X(Tanh, tanh) X(Sigmoid, sigmoid) X(Relu, relu) X(Abs, abs) X(Log1p, log1p)            \
-    X(Expm1, expm1) X(Softplus, softplus) X(Erf, erf)
+    X(Expm1, expm1) X(Softplus, softplus) X(Erf, erf) X(Not, logical_not) X(Asin, asin)      \
+    X(Acos, acos) X(Atan, atan) X(Sinh, sinh) X(Cosh, cosh) X(Asinh, asinh) X(Acosh, acosh)  \
+    X(Atanh, atanh) X(Erfc, erfc) X(Log2, log2) X(Log10, log10) X(Cbrt, cbrt) X(Sign, sign)
 
 #define SYMDIFF_BINARY_OPS(X)                                                              \
     X(Add, add) X(Sub, sub) X(Mul, mul) X(StrongMul, strong_mul) X(Div, div) X(Pow, pow)   \
-    X(Max, max) X(Min, min) X(Lt, lt) X(Le, le) X(Gt, gt) X(Ge, ge) X(Eq, eq) X(Ne, ne)
+    X(Max, max) X(Min, min) X(Lt, lt) X(Le, le) X(Gt, gt) X(Ge, ge) X(Eq, eq) X(Ne, ne)      \
+    X(And, logical_and) X(Or, logical_or) X(Atan2, atan2) X(Hypot, hypot)
 
 #define SYMDIFF_TERNARY_OPS(X)                                                             \
     X(Where, where)

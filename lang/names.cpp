@@ -11,7 +11,8 @@
 namespace symdiff {
 
 bool is_language_keyword(std::string_view name) {
-    return name == "input" || name == "export" || name == "pi";
+    return name == "input" || name == "export" || name == "pi" || name == "inf" || name == "and" ||
+           name == "or" || name == "not";
 }
 
 std::optional<std::string> model_name_problem(std::string_view name) {

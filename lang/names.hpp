@@ -16,7 +16,7 @@ namespace symdiff {
 // Why `name` cannot be defined in a model (input, value, export or result name).
 std::optional<std::string> model_name_problem(std::string_view name);
 
-bool is_language_keyword(std::string_view name); // input, export, pi
+bool is_language_keyword(std::string_view name); // input, export, pi, inf, and, or, not
 
 // For an unknown function: " (did you mean 'max'?)" naming the function of the language
 // closest to `name` (by edit distance, adjacent transpositions counting one; or the

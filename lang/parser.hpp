@@ -61,6 +61,10 @@ class Parser {
     void export_statement();
     void end_of_statement();
     // expressions, loosest first
+    Value condition(); // or, and, not, then a comparison (where's condition)
+    Value conjunction();
+    Value negation();
+    Value logical(const Token& op, Value a, const Value* b);
     Value expression(bool allow_comparison);
     Value additive();
     Value term();
@@ -89,6 +93,7 @@ class Parser {
     std::unordered_map<std::string_view, Binding> locals_; // results of the current export
     std::unordered_map<std::string_view, SourceLoc> export_names_;
     int depth_ = 0;
+    int conditions_ = 0; // > 0 while a condition of where is parsed: brackets hold conditions
     std::size_t derivative_nodes_ = 0; // nodes that derivative calls added to the graph
 };
 

@@ -105,8 +105,10 @@ CallArg Parser::argument(const Builtin& fn, ArgKind kind) {
     };
     switch (kind) {
     case ArgKind::expr:
+        a.value = expression(false);
+        return a;
     case ArgKind::condition:
-        a.value = expression(kind == ArgKind::condition);
+        a.value = condition();
         return a;
     case ArgKind::variable: {
         const std::string what = "the variable of " + f + " must be the name of an input";

@@ -4,6 +4,7 @@
 
 #include "core/ops.hpp"
 
+#include <limits>
 #include <numbers>
 
 namespace symdiff::parsing {
@@ -11,8 +12,72 @@ namespace symdiff::parsing {
 // --------------------------------------------------------------------------------
 // Expressions
 
+// `and`, `or` or `not` found outside the condition of where.
+static Error outside_condition(const Token& t) {
+    return Error(in_quotes(t.text) + " combines conditions: it is only allowed in the condition "
+                                     "of where",
+                 t.loc);
+}
+
+// Conditions of where, loosest first: `or`, `and`, `not`, then one comparison (or any
+// expression: a condition holds where it is not 0). The words are the op table's.
+Value Parser::condition() {
+    ++conditions_;
+    Value v = conjunction();
+    while (lex_.peek().kind == Tok::ident && lex_.peek().text == "or") {
+        const Token op = lex_.next();
+        const Value b = conjunction();
+        v = logical(op, std::move(v), &b);
+    }
+    --conditions_;
+    return v;
+}
+
+Value Parser::conjunction() {
+    Value v = negation();
+    while (lex_.peek().kind == Tok::ident && lex_.peek().text == "and") {
+        const Token op = lex_.next();
+        const Value b = negation();
+        v = logical(op, std::move(v), &b);
+    }
+    return v;
+}
+
+Value Parser::negation() {
+    if (lex_.peek().kind == Tok::ident && lex_.peek().text == "not") {
+        const Token op = lex_.next();
+        if (++depth_ > max_depth)
+            throw Error("expression nested more than " + std::to_string(max_depth) + " deep", op.loc);
+        Value v = logical(op, negation(), nullptr);
+        --depth_;
+        return v;
+    }
+    return expression(true);
+}
+
+// `a and b`, `a or b`, `not a` (b null): the entry whose syntax is the word.
+Value Parser::logical(const Token& op, Value a, const Value* b) {
+    for (int k = 0; k < op_count; ++k) {
+        const OpInfo& o = info(static_cast<Op>(k));
+        if (o.syntax.symbol != op.text || o.arity != (b ? 2 : 1))
+            continue;
+        const Expr r = located(op.loc, [&] {
+            return b ? elementwise(static_cast<Op>(k), {a.expr, b->expr})
+                     : elementwise(static_cast<Op>(k), {a.expr});
+        });
+        Value v{as_node(g_, r), std::nullopt, std::move(a.calls)};
+        if (b)
+            add_calls(v.calls, b->calls);
+        return v;
+    }
+    throw Error("internal error: " + describe(op) + " is not a logical operator");
+}
+
 Value Parser::expression(bool allow_comparison) {
     Value v = additive();
+    if (const Token& t = lex_.peek(); !allow_comparison && t.kind == Tok::ident &&
+                                      (t.text == "and" || t.text == "or"))
+        throw outside_condition(t);
     if (!is_comparison(lex_.peek().kind))
         return v;
     const Token op = lex_.next();
@@ -85,8 +150,8 @@ Value Parser::primary() {
     const Token t = lex_.next();
     if (t.kind == Tok::number)
         return Value{constant(g_, number(t)), std::nullopt, {}};
-    if (t.kind == Tok::lparen) {
-        Value v = expression(false);
+    if (t.kind == Tok::lparen) { // inside a condition, brackets group conditions too
+        Value v = conditions_ > 0 ? condition() : expression(false);
         close(Tok::rparen, t, "')'");
         return v;
     }
@@ -101,6 +166,10 @@ Value Parser::primary() {
     python_habit(t, lex_.peek().kind, false);
     if (t.text == "pi")
         return Value{constant(g_, std::numbers::pi), std::nullopt, {}};
+    if (t.text == "inf")
+        return Value{constant(g_, std::numeric_limits<double>::infinity()), std::nullopt, {}};
+    if (t.text == "and" || t.text == "or" || t.text == "not")
+        throw outside_condition(t);
     if (is_language_keyword(t.text))
         throw Error("the keyword " + in_quotes(t.text) + " cannot appear in an expression", t.loc);
     if (find_builtin(t.text))

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cmath>
+#include <numbers>
 #include <functional>
 #include <map>
 #include <span>
@@ -48,6 +49,19 @@ const std::map<std::string_view, Formula>& reference_formulas() {
         {"expm1",    [](auto x) { return std::exp(x[0]) - 1; }},
         {"softplus", [](auto x) { return std::log(1 + std::exp(x[0])); }},
         {"erf",      [](auto x) { return 1 - std::erfc(x[0]); }},
+        {"asin",     [](auto x) { return std::atan(x[0] / std::sqrt(1 - x[0] * x[0])); }},
+        {"acos",     [](auto x) { return std::numbers::pi / 2 - std::asin(x[0]); }},
+        {"atan",     [](auto x) { return std::asin(x[0] / std::sqrt(1 + x[0] * x[0])); }},
+        {"sinh",     [](auto x) { return (std::exp(x[0]) - std::exp(-x[0])) / 2; }},
+        {"cosh",     [](auto x) { return (std::exp(x[0]) + std::exp(-x[0])) / 2; }},
+        {"asinh",    [](auto x) { return std::log(x[0] + std::sqrt(x[0] * x[0] + 1)); }},
+        {"acosh",    [](auto x) { return std::log(x[0] + std::sqrt(x[0] * x[0] - 1)); }},
+        {"atanh",    [](auto x) { return 0.5 * std::log((1 + x[0]) / (1 - x[0])); }},
+        {"erfc",     [](auto x) { return 1 - std::erf(x[0]); }},
+        {"log2",     [](auto x) { return std::log(x[0]) / std::log(2.0); }},
+        {"log10",    [](auto x) { return std::log(x[0]) / std::log(10.0); }},
+        {"cbrt",     [](auto x) { return std::pow(x[0], 1.0 / 3.0); }},
+        {"sign",     [](auto x) { return static_cast<double>((x[0] > 0) - (x[0] < 0)); }},
         {"add",      [](auto x) { return x[0] + x[1]; }},
         {"sub",      [](auto x) { return x[0] - x[1]; }},
         {"mul",      [](auto x) { return x[0] * x[1]; }},
@@ -60,9 +74,14 @@ const std::map<std::string_view, Formula>& reference_formulas() {
         {"le",       [](auto x) { return x[0] <= x[1] ? 1.0 : 0.0; }},
         {"gt",       [](auto x) { return x[0] > x[1] ? 1.0 : 0.0; }},
         {"ge",       [](auto x) { return x[0] >= x[1] ? 1.0 : 0.0; }},
+        {"atan2",    [](auto x) { return 2 * std::atan(x[0] / (std::hypot(x[0], x[1]) + x[1])); }},
+        {"hypot",    [](auto x) { return std::sqrt(x[0] * x[0] + x[1] * x[1]); }},
         {"eq",       [](auto x) { return x[0] == x[1] ? 1.0 : 0.0; }},
         {"ne",       [](auto x) { return x[0] != x[1] ? 1.0 : 0.0; }},
         {"where",    [](auto x) { return x[0] != 0 ? x[1] : x[2]; }},
+        {"logical_and", [](auto x) { return static_cast<double>((x[0] != 0) * (x[1] != 0)); }},
+        {"logical_or",  [](auto x) { return (x[0] != 0) + (x[1] != 0) > 0 ? 1.0 : 0.0; }},
+        {"logical_not", [](auto x) { return 1.0 - (x[0] != 0); }},
     };
     return table;
 }

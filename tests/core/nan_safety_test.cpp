@@ -18,6 +18,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <numbers>
 #include <optional>
 #include <sstream>
 #include <unistd.h>
@@ -178,6 +179,18 @@ std::vector<Case> cases() {
          [](E a) { return abs(sqrt(a[0])); }, 0, {Tensor(0.0)}},
         {"relu_of_sqrt_apart", {scalar("x", 4)}, "relu(sqrt(x))",
          [](E a) { return relu(sqrt(a[0])); }, 2, {Tensor(0.25)}},
+        // --- singular points of the functions: the origin of atan2 and hypot (0 by
+        // convention), cbrt's vertical tangent (inf, the true slope), sign's step
+        {"atan2_at_origin", {scalar("y", 0), scalar("x", 0)}, "atan2(y, x)",
+         [](E a) { return atan2(a[0], a[1]); }, 0, {Tensor(0.0), Tensor(0.0)}},
+        {"atan2_beside_origin", {scalar("y", 0), scalar("x", -2)}, "atan2(y, x)",
+         [](E a) { return atan2(a[0], a[1]); }, std::numbers::pi, {Tensor(-0.5), Tensor(0.0)}},
+        {"hypot_at_origin", {scalar("a", 0), scalar("b", 0)}, "hypot(a, b)",
+         [](E a) { return hypot(a[0], a[1]); }, 0, {Tensor(0.0), Tensor(0.0)}},
+        {"hypot_large", {scalar("a", 3e200), scalar("b", 4e200)}, "hypot(a, b)",
+         [](E a) { return hypot(a[0], a[1]); }, 5e200, {Tensor(0.6), Tensor(0.8)}},
+        {"cbrt_at_0", {scalar("x", 0)}, "cbrt(x)", [](E a) { return cbrt(a[0]); }, 0, {Tensor(inf)}},
+        {"sign_at_0", {scalar("x", 0)}, "sign(x)", [](E a) { return sign(a[0]); }, 0, {Tensor(0.0)}},
         // --- numerically stable forms: values and gradients finite at the extremes
         {"log_sigmoid", {scalar("x", -800)}, "log(sigmoid(x))",
          [](E a) { return log(sigmoid(a[0])); }, -800, {Tensor(1.0)}, simplified_modes},
@@ -584,7 +597,8 @@ TEST_CASE("NaN safety: the table covers every required case in every mode", "[na
           "max_ties_in_vectors", "abs_at_0", "abs_below_0", "abs_above_0", "relu_at_0",
           "relu_above_0", "relu_below_0", "relu_in_vectors", "softplus_large", "softplus_small",
           "logsumexp_equal_large", "logsumexp_minus_infinity", "log_one_plus_x", "sigmoid_large",
-          "sigmoid_small", "tanh_large", "tanh_small"}) {
+          "sigmoid_small", "tanh_large", "tanh_small", "atan2_at_origin", "hypot_at_origin",
+          "cbrt_at_0", "sign_at_0"}) {
         INFO(required);
         REQUIRE(modes.count(required));
         CHECK(modes[required] == all_modes);

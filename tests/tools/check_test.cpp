@@ -126,6 +126,12 @@ std::string table_model() {
         visit(static_cast<Op>(k), [&](auto entry) {
             using E = decltype(entry);
             if constexpr (E::kind == OpKind::elementwise) {
+                if (E::syntax.precedence < 0) { // and, or, not: a condition of where
+                    const std::string sym(E::syntax.symbol);
+                    const std::string c = E::arity == 1 ? sym + " x > y" : "x > y " + sym + " y < 0.5";
+                    terms += std::string(terms.empty() ? "" : " +\n    ") + "where(" + c + ", x, y)";
+                    return;
+                }
                 if (!E::syntax.call)
                     return;
                 std::string call = std::string(E::name) + "(";

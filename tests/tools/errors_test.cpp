@@ -61,6 +61,7 @@
 //   expression nested too deeply (more than 256 levels)
 //   comparisons are only allowed as the condition of where
 //   comparisons cannot be chained
+//   'W' combines conditions: it is only allowed in the condition of where
 //   the keyword 'K' cannot appear in an expression
 //   'F' is a function: call it as F(...)
 //   'NAME' is not a function
@@ -249,8 +250,8 @@ TEST_CASE("error: the name of a function") {
 
 TEST_CASE("error: C++ keyword") {
     require_error("input class\n", "'class' is a C++ keyword", 1, 7);
-    require_error("input x\nand = x\n", "'and' is a C++ keyword", 2, 1);
-    require_error("input x\nexport e(x) -> not = x\n", "'not' is a C++ keyword", 2, 16);
+    require_error("input x\nxor = x\n", "'xor' is a C++ keyword", 2, 1);
+    require_error("input x\nexport e(x) -> bitand = x\n", "'bitand' is a C++ keyword", 2, 16);
     require_error("input x\nexport double(x) -> r = x\n", "'double' is a C++ keyword", 2, 8);
 }
 
@@ -425,6 +426,15 @@ TEST_CASE("error: comparisons outside where") {
 
 TEST_CASE("error: comparisons cannot be chained") {
     require_error("input x\nf = where(0 < x < 1, x, 0)\n", "comparisons cannot be chained", 2, 17);
+}
+
+TEST_CASE("error: and, or, not outside the condition of where") {
+    const std::string tail = " combines conditions: it is only allowed in the condition of where";
+    require_error("input x\nf = x and x\n", "'and'" + tail, 2, 7);
+    require_error("input x\nf = exp(x or x)\n", "'or'" + tail, 2, 11);
+    require_error("input x\nf = not x\n", "'not'" + tail, 2, 5);
+    require_error("input x\nf = where(x > 0, x and x, x)\n", "'and'" + tail, 2, 20);
+    require_error("input x\nand = x\n", "'and' is a keyword of the model language", 2, 1);
 }
 
 TEST_CASE("error: keyword in an expression") {

@@ -227,6 +227,25 @@ TEST_CASE("where with every comparison") {
     CHECK(elements(on_x("where(x, x, 0)")) == std::vector<double>{1, 2, 3}); // any value as a mask
 }
 
+TEST_CASE("where: conditions combined with and, or, not, and the literal inf") {
+    // x = [1, 2, 3]
+    CHECK(elements(on_x("where(x > 1 and x < 3, 1, 0)")) == std::vector<double>{0, 1, 0});
+    CHECK(elements(on_x("where(x < 2 or x > 2, 1, 0)")) == std::vector<double>{1, 0, 1});
+    CHECK(elements(on_x("where(not x == 2, 1, 0)")) == std::vector<double>{1, 0, 1});
+    CHECK(elements(on_x("where(not not x == 2, 1, 0)")) == std::vector<double>{0, 1, 0});
+    // or is looser than and: x == 1 or (x == 2 and x == 3)
+    CHECK(elements(on_x("where(x == 1 or x == 2 and x == 3, 1, 0)")) ==
+          std::vector<double>{1, 0, 0});
+    CHECK(elements(on_x("where((x == 1 or x == 2) and x == 2, 1, 0)")) ==
+          std::vector<double>{0, 1, 0});
+    // not is tighter than and
+    CHECK(elements(on_x("where(not x == 1 and not x == 3, 1, 0)")) ==
+          std::vector<double>{0, 1, 0});
+    CHECK(elements(on_x("where((x + 1) * 2 > 5 and x, 1, 0)")) == std::vector<double>{0, 1, 1});
+    CHECK(elements(on_x("where(x > 2, inf, -inf)")) ==
+          std::vector<double>{-HUGE_VAL, -HUGE_VAL, HUGE_VAL});
+}
+
 TEST_CASE("reductions: sum, mean, logsumexp with and without an axis") {
     CHECK(on_a("sum(A)").item() == 21);
     CHECK(elements(on_a("sum(A, 0)")) == std::vector<double>{5, 7, 9});
