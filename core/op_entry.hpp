@@ -85,7 +85,7 @@ struct LeafOp {
 //   formula<T>(x...)          its definition by other ops, when it has no C++ spelling of
 //                             its own: eval is formula<double>, and emitted code gets a
 //                             helper function printed from the formula (codegen/emit.cpp);
-//   syntax, commutative, cheap, even (see below).
+//   syntax, commutative, cheap, even, kink (see below).
 struct ElementwiseOp {
     static constexpr OpKind kind = OpKind::elementwise;
     static constexpr bool commutative = false;
@@ -94,6 +94,9 @@ struct ElementwiseOp {
     static constexpr bool cheap = false;
     // op(-x) == op(x) exactly, for every double (codegen shares such values).
     static constexpr bool even = false;
+    // Its derivative jumps inside test_domain (relu at 0, a tie of max): the fuzzers keep
+    // such ops out of the models that finite differences check.
+    static constexpr bool kink = false;
 };
 
 // A structural entry gives its shape rule, its index plan (view and reduce kinds: what

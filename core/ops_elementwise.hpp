@@ -121,6 +121,7 @@ struct Sigmoid : ElementwiseOp {                                // d s(x) = s(x)
 
 struct Relu : ElementwiseOp {                                   // d relu(x) = [x > 0]; relu'(0) = 0
     static constexpr std::string_view name = "relu";
+    static constexpr bool kink = true;
     static constexpr int arity = 1;
     static constexpr std::string_view cpp = "({0} > 0.0 ? {0} : 0.0)";
     static constexpr Domain<1> test_domain{{{-3, 3}}};
@@ -132,6 +133,7 @@ struct Relu : ElementwiseOp {                                   // d relu(x) = [
 
 struct Abs : ElementwiseOp {                                    // d |x| = sign(x); abs'(0) = 0
     static constexpr std::string_view name = "abs";
+    static constexpr bool kink = true;
     static constexpr int arity = 1;
     static constexpr std::string_view cpp = "std::fabs({0})";
     static constexpr bool even = true;
@@ -325,6 +327,7 @@ struct Cbrt : ElementwiseOp {                                // d cbrt(x) = 1/(3
 // sign(x): 1, -1, or x itself at ±0 and NaN; zero derivative (a step, as a comparison).
 struct Sign : ElementwiseOp {
     static constexpr std::string_view name = "sign";
+    static constexpr bool kink = true;
     static constexpr int arity = 1;
     static constexpr std::string_view cpp = "({0} > 0.0 ? 1.0 : ({0} < 0.0 ? -1.0 : {0}))";
     static constexpr Domain<1> test_domain{{{-3, 3}}};
@@ -446,6 +449,7 @@ struct Hypot : ElementwiseOp {
 
 struct Max : ElementwiseOp {                                    // a tie sends the gradient to a
     static constexpr std::string_view name = "max";
+    static constexpr bool kink = true;
     static constexpr int arity = 2;
     static constexpr std::string_view cpp = "({0} >= {1} ? {0} : {1})";
     static constexpr Domain<2> test_domain{{{-3, 3}, {-3, 3}}};
@@ -457,6 +461,7 @@ struct Max : ElementwiseOp {                                    // a tie sends t
 
 struct Min : ElementwiseOp {                                    // a tie sends the gradient to a
     static constexpr std::string_view name = "min";
+    static constexpr bool kink = true;
     static constexpr int arity = 2;
     static constexpr std::string_view cpp = "({0} <= {1} ? {0} : {1})";
     static constexpr Domain<2> test_domain{{{-3, 3}, {-3, 3}}};

@@ -6,6 +6,7 @@
 
 #include "tests/support/random.hpp"
 #include "lang/model.hpp"
+#include "core/ops.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -248,43 +249,59 @@ Val Writer::leaf(const Dims& s) {
         rng_.integer(0, static_cast<std::int64_t>(options.size()) - 1))]();
 }
 
+// The language's element-wise functions of `arity` operands, from the op table: each
+// operand is squashed into the domain its entry's tests sample, so values stay finite.
+struct Function {
+    std::string name;
+    std::vector<Interval> domain;
+    bool kink;
+};
+
+std::vector<Function> functions(int arity) {
+    std::vector<Function> out;
+    for (int k = 0; k < op_count; ++k)
+        visit(static_cast<Op>(k), [&](auto entry) {
+            using E = decltype(entry);
+            if constexpr (E::kind == OpKind::elementwise) {
+                if (E::syntax.call && !E::syntax.takes_condition && E::arity == arity)
+                    out.push_back({std::string(E::name),
+                                   std::vector<Interval>(E::test_domain.begin(), E::test_domain.end()),
+                                   E::kink});
+            }
+        });
+    return out;
+}
+
 Val Writer::unary(const Dims& s, int depth) {
+    static const std::vector<Function> fns = functions(1);
     const Val e = expr(s, depth);
-    struct Domain {
-        const char* name;
-        double lo, hi; // hi < lo: total, no squashing
-    };
-    static const Domain ops[] = {
-        {"exp", -3, 3},   {"log", 0.2, 3},    {"sqrt", 0.1, 3},   {"sin", 1, 0},
-        {"cos", 1, 0},    {"tan", -1.2, 1.2}, {"tanh", 1, 0},     {"sigmoid", 1, 0},
-        {"log1p", -0.8, 3}, {"expm1", -3, 3}, {"softplus", 1, 0}, {"relu", 1, 0},
-        {"abs", 1, 0},
-    };
-    const int k = static_cast<int>(rng_.integer(0, 15));
-    if (k == 13)
+    const auto n = static_cast<std::int64_t>(fns.size());
+    const std::int64_t k = rng_.integer(0, n + 2);
+    if (k == n)
         return {"-" + paren(e), e.deps};
-    if (k == 14)
+    if (k == n + 1)
         return {paren(e) + " ^ " + (rng_.chance(0.5) ? "2" : "3"), e.deps};
-    if (k == 15) {
+    if (k == n + 2) {
         const Val b = squash(e, 0.2, 2.5);
         return rng_.chance(0.5) ? Val{b.text + " ^ -1", e.deps}
                                 : Val{"pow(" + b.text + ", " + fmt(rng_.real(-2, 2)) + ")", e.deps,
                                       true};
     }
-    const Domain& d = ops[k];
-    if ((!o_.kinks && (std::string(d.name) == "relu" || std::string(d.name) == "abs")))
-        return {std::string("tanh(") + e.text + ")", e.deps, true};
-    const Val arg = d.hi < d.lo ? e : squash(e, d.lo, d.hi);
-    return {std::string(d.name) + "(" + arg.text + ")", arg.deps, true};
+    const Function& f = fns[static_cast<std::size_t>(k)];
+    if (f.kink && !o_.kinks)
+        return {"tanh(" + e.text + ")", e.deps, true};
+    const Val arg = squash(e, f.domain[0].lo, f.domain[0].hi);
+    return {f.name + "(" + arg.text + ")", arg.deps, true};
 }
 
 Val Writer::binary(const Dims& s, int depth) {
+    static const std::vector<Function> fns = functions(2);
     Val a = expr(s, depth), b = expr(sub_shape(s), depth);
     if (rng_.chance(0.5))
         std::swap(a, b);
     const Deps deps = merge(a.deps, b.deps);
-    const int k = static_cast<int>(rng_.integer(0, o_.kinks ? 6 : 4));
-    switch (k) {
+    const auto n = static_cast<std::int64_t>(fns.size());
+    switch (const std::int64_t k = rng_.integer(0, n + 3); k) {
     case 0:
         return {paren(a) + op_space("+") + paren(b), deps};
     case 1:
@@ -293,12 +310,14 @@ Val Writer::binary(const Dims& s, int depth) {
         return {paren(a) + op_space("*") + paren(b), deps};
     case 3:
         return {paren(a) + op_space("/") + squash(b, 0.5, 2.5).text, deps};
-    case 4:
-        return {"pow(" + squash(a, 0.2, 2.5).text + ", " + squash(b, -2, 2).text + ")", deps, true};
-    case 5:
-        return {"max(" + a.text + ", " + b.text + ")", deps, true};
-    default:
-        return {"min(" + a.text + ", " + b.text + ")", deps, true};
+    default: {
+        const Function& f = fns[static_cast<std::size_t>(k - 4)];
+        if (f.kink && !o_.kinks)
+            return {paren(a) + op_space("+") + paren(b), deps};
+        return {f.name + "(" + squash(a, f.domain[0].lo, f.domain[0].hi).text + ", " +
+                    squash(b, f.domain[1].lo, f.domain[1].hi).text + ")",
+                deps, true};
+    }
     }
 }
 

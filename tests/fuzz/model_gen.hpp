@@ -16,7 +16,7 @@ struct ModelGenOptions {
     int depth = 3;           // expression nesting (operators and calls)
     int max_rank = 2;        // of inputs; intermediates may have one more axis
     int max_dim = 3;         // of every dimension
-    bool kinks = true;       // relu, abs, max, min, where
+    bool kinks = true;       // ops whose entry has a kink (relu, abs, max, min, sign), where
     bool derivatives_inside = true; // grad / jvp / diff inside definitions (second order)
     bool layout = true;      // random spacing, comments, ';', CRLF and line continuations
 };
