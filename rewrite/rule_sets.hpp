@@ -1,5 +1,5 @@
-// The rule files, one function each, gathered by rule_table.cpp in this order. Internal
-// to rewrite/: callers use all_rules() and rules_for() from rule.hpp.
+// The rule files, one function each, gathered by rule_table.cpp. Each root op's rules are
+// in one file. Internal to rewrite/: callers use all_rules() and rules_for() from rule.hpp.
 #pragma once
 
 #include "rewrite/rule.hpp"
@@ -8,11 +8,13 @@
 
 namespace symdiff::rewrite {
 
-std::vector<Rule> stable_rules(); // rules_stable.cpp: numerically stable forms
-std::vector<Rule> add_rules();    // rules_add.cpp: add, sub, neg
-std::vector<Rule> mul_rules();    // rules_mul.cpp: mul, div
-std::vector<Rule> pow_rules();    // rules_pow.cpp: pow, sqrt, exp/log inverses, abs, relu, max, min
-std::vector<Rule> where_rules();  // rules_where.cpp: where and masks (NaN safety lives here)
-std::vector<Rule> structural_rules(); // rules_structural.cpp: tensor ops and broadcasts
+std::vector<Rule> add_rules();      // rules_add.cpp: add, sub, neg
+std::vector<Rule> mul_rules();      // rules_mul.cpp: mul, strong_mul, div
+std::vector<Rule> function_rules(); // rules_functions.cpp: pow, sqrt, log, log1p, exp, abs,
+                                    // relu, max, min
+std::vector<Rule> where_rules();    // rules_where.cpp: where
+// rules_structural.cpp: the structural ops, and the broadcast hoisting family of every
+// element-wise op (priority last)
+std::vector<Rule> structural_rules();
 
 } // namespace symdiff::rewrite

@@ -1,7 +1,7 @@
 // The rule table: gathers the rule files once, validates every rule (a malformed rule is
 // an internal error at first use, not a silent no-op), and indexes rules by root op.
-// Order: stable forms first (so log(1 + exp x) becomes softplus before log1p takes it),
-// then the files by root op.
+// Each root op's rules are sorted by their explicit priority (stably: within a priority,
+// the order of the op's list), so the order of the files does not matter.
 #include "rewrite/rule.hpp"
 
 #include "core/error.hpp"
@@ -142,8 +142,7 @@ struct Table {
 const Table& table() {
     static const Table t = [] {
         Table out;
-        for (auto* file :
-             {stable_rules, add_rules, mul_rules, pow_rules, where_rules, structural_rules})
+        for (auto* file : {add_rules, mul_rules, function_rules, where_rules, structural_rules})
             for (Rule& r : file())
                 out.rules.push_back(std::move(r));
         std::set<std::string> names;
@@ -153,6 +152,10 @@ const Table& table() {
                 fail(r, "duplicate name");
             out.by_op[static_cast<std::size_t>(r.root_op())].push_back(&r);
         }
+        for (auto& rules : out.by_op)
+            std::stable_sort(rules.begin(), rules.end(), [](const Rule* a, const Rule* b) {
+                return a->priority() < b->priority();
+            });
         return out;
     }();
     return t;

@@ -1,5 +1,6 @@
-// Rules rooted at add, sub and neg: identities, sign hygiene (derivative graphs are full
-// of negations), constant reassociation and common factors. Commutative ops match in
+// Rules rooted at add, sub and neg: the expm1 stable forms (first), identities, sign
+// hygiene (derivative graphs are full of negations), constant reassociation, common
+// factors, and masks that merge (where(c, a, b) + where(c, d, e)). Commutative ops match in
 // either operand order, so `x + (-y)` also covers `(-y) + x`.
 #include "rewrite/rule_sets.hpp"
 
@@ -10,6 +11,8 @@ using namespace dsl;
 std::vector<Rule> add_rules() {
     return {
         // clang-format off
+        // e^x + (-1) = expm1(x): no cancellation near x = 0 (a stable form: first)
+        {"expm1-def-add",   exp(x) + (-1),      expm1(x),           stable | first},
         // x + 0 = x (exact but for -0 + 0 = +0)
         {"add-zero",        x + 0,              x},
         // x + x = 2x: both are the rounding of the same real number, overflow included
@@ -30,7 +33,11 @@ std::vector<Rule> add_rules() {
         {"add-factor",      x * y + x * z,      x * (y + z),        real_algebra},
         // x + cx = (c + 1)x
         {"add-factor-self", x + x * c0,         fold(c0 + 1) * x,   real_algebra},
+        // where(c, x, y) + where(c, z, u) = where(c, x + z, y + u): masks merge, stay outside
+        {"add-where-where", where(w, x, y) + where(w, z, u), where(w, x + z, y + u)},
 
+        // e^x - 1 = expm1(x): no cancellation near x = 0 (a stable form: first)
+        {"expm1-def",       exp(x) - 1,         expm1(x),           stable | first},
         // x - 0 = x (exact but for x - (-0) = x + 0)
         {"sub-zero",        x - 0,              x},
         // 0 - x = -x (exact but for 0 - 0 = +0 against -0)
@@ -59,6 +66,8 @@ std::vector<Rule> add_rules() {
         {"sub-factor-self", x * c0 - x,         fold(c0 - 1) * x,   real_algebra},
         // x - cx = (1 - c)x
         {"self-sub-factor", x - x * c0,         fold(1 - c0) * x,   real_algebra},
+        // where(c, x, y) - where(c, z, u) = where(c, x - z, y - u)
+        {"sub-where-where", where(w, x, y) - where(w, z, u), where(w, x - z, y - u)},
 
         // -(-x) = x
         {"neg-neg",         -(-x),              x},
@@ -68,6 +77,9 @@ std::vector<Rule> add_rules() {
         {"neg-mul-const",   -(x * c0),          x * fold(-c0)},
         // -(c / x) = (-c) / x
         {"neg-div-const",   -(c0 / x),          fold(-c0) / x},
+        // -where(c, x, y) = where(c, -x, -y) when one branch is a constant (no growth)
+        {"neg-where-const", -where(w, x, c0),   where(w, -x, fold(-c0))},
+        {"neg-const-where", -where(w, c0, x),   where(w, fold(-c0), -x)},
         // clang-format on
     };
 }

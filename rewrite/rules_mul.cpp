@@ -1,4 +1,5 @@
-// Rules rooted at mul and div: identities, signs, constant reassociation, cancellation.
+// Rules rooted at mul, strong_mul and div: the sigmoid stable forms (first), identities,
+// signs, constant reassociation, cancellation, and products moved into masks.
 // x * x stays a product (never a pow): it is exact, cheap, and what pow-two produces.
 #include "rewrite/rule_sets.hpp"
 
@@ -9,6 +10,9 @@ using namespace dsl;
 std::vector<Rule> mul_rules() {
     return {
         // clang-format off
+        // e^-x s(x) = s(-x), and with a third factor (reassociated): stable forms, first
+        {"exp-neg-sigmoid", exp(-x) * sigmoid(x), sigmoid(-x),      stable | first},
+        {"exp-neg-sigmoid-mul", exp(-x) * (sigmoid(x) * y), sigmoid(-x) * y, real_algebra | first},
         // x 1 = x
         {"mul-one",         x * 1,              x},
         // x (-1) = -x
@@ -37,12 +41,23 @@ std::vector<Rule> mul_rules() {
         // x (c / y) = c (x / y): the constant out of the way, so that x / y can cancel
         // (s(1 - s) (-1 / (1 - s)), the derivative of log(1 - s), becomes -s)
         {"mul-const-over",  x * (c0 / y),       c0 * (x / y),       real_algebra},
+        // where(c, x, 0) y = where(c, x y, 0): the product moves INTO the mask (the safe
+        // direction: the left side is NaN where y is infinite and c false, the right 0)
+        {"mul-mask-then",   where(w, x, 0) * y, where(w, x * y, 0), real_algebra},
+        {"mul-mask-else",   where(w, 0, x) * y, where(w, 0, x * y), real_algebra},
 
         // strong_mul(x, 1) = x (0 wins only where x is 0 anyway: up to the sign of zero)
         {"strong-mul-one",  strong_mul(x, 1),   x},
         // strong_mul(x, 0) = 0: an exact zero wins over inf and NaN by definition
         {"strong-mul-zero", strong_mul(x, 0),   lit(0)},
 
+        // 1 / (1 + e^-x) = s(x): no overflow of e^-x for x << 0 (stable forms: first)
+        {"sigmoid-def",     1 / (1 + exp(-x)),  sigmoid(x),         stable | first},
+        // e^x / (1 + e^x) = s(x): no inf/inf for x >> 0
+        {"sigmoid-def-exp", exp(x) / (1 + exp(x)), sigmoid(x),      stable | first},
+        // y / (1 + e^-x) = y s(x): what d(1/u) = -1/u^2 leaves in the derivative of an
+        // explicit sigmoid
+        {"div-sigmoid-def", y / (1 + exp(-x)),  y * sigmoid(x),     stable | first},
         // x / 1 = x
         {"div-one",         x / 1,              x},
         // x / (-1) = -x

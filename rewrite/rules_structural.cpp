@@ -72,15 +72,15 @@ void add_hoisting_rules(std::vector<Rule>& rules) {
             continue;
         if (oi.arity == 1) {
             rules.emplace_back("hoist-broadcast-" + n, apply(op, {broadcast(x)}),
-                               broadcast(apply(op, {x})));
+                               broadcast(apply(op, {x})), last);
         } else if (oi.arity == 2) {
             rules.emplace_back("hoist-broadcast-" + n, apply(op, {broadcast(x), broadcast(y)}),
-                               broadcast(apply(op, {x, y})), when(same_shape(x, y)));
+                               broadcast(apply(op, {x, y})), when(same_shape(x, y)), last);
             rules.emplace_back("hoist-broadcast-" + n + "-const", apply(op, {broadcast(x), c0}),
-                               broadcast(apply(op, {x, c0})));
+                               broadcast(apply(op, {x, c0})), last);
             if (!oi.commutative)
                 rules.emplace_back("hoist-broadcast-const-" + n, apply(op, {c0, broadcast(x)}),
-                                   broadcast(apply(op, {c0, x})));
+                                   broadcast(apply(op, {c0, x})), last);
         }
     }
 }

@@ -493,6 +493,27 @@ TEST_CASE("rule names are unique and every rule is indexed under its root op") {
     CHECK(indexed == all_rules().size());
 }
 
+TEST_CASE("rules rooted at one op are tried by their explicit priority") {
+    for (int k = 0; k < op_count; ++k) {
+        const auto list = rules_for(static_cast<Op>(k));
+        for (std::size_t i = 1; i < list.size(); ++i) {
+            INFO(list[i - 1]->name << " before " << list[i]->name);
+            CHECK(list[i - 1]->priority() <= list[i]->priority());
+        }
+    }
+    // log(1 + exp(x)) is softplus before log1p-def takes log(1 + _), whatever the files' order
+    const auto logs = rules_for(Op::Log);
+    auto at = [&](std::string_view name) {
+        return std::find_if(logs.begin(), logs.end(), [&](const Rule* r) { return r->name == name; });
+    };
+    REQUIRE(at("softplus-def") != logs.end());
+    CHECK(at("softplus-def") < at("log1p-def"));
+    CHECK((*at("softplus-def"))->priority() == Priority::first);
+    // the hoisting family comes after an op's own rules
+    const auto adds = rules_for(Op::Add);
+    CHECK(adds.back()->priority() == Priority::last);
+}
+
 TEST_CASE("every rule preserves values and shapes, and grows only when marked") {
     std::uint64_t seed = 20261122;
     int total_samples = 0;

@@ -1,5 +1,6 @@
-// Rules rooted at pow, sqrt, exp, log, abs, relu, max and min: powers with constant
-// exponents, inverse pairs, and idempotent ops. pow(x, 1) = x and pow(x, 0) = 1 are exact
+// Rules rooted at the functions: pow, sqrt, log, log1p, exp, abs, relu, max and min.
+// Stable forms of log first (softplus, log1p), then powers with constant exponents,
+// inverse pairs, and idempotent ops. pow(x, 1) = x and pow(x, 0) = 1 are exact
 // with any pow whose error is below half an ulp when the result is a double (glibc's).
 #include "rewrite/rule_sets.hpp"
 
@@ -7,7 +8,7 @@ namespace symdiff::rewrite {
 
 using namespace dsl;
 
-std::vector<Rule> pow_rules() {
+std::vector<Rule> function_rules() {
     return {
         // clang-format off
         // x^0 = 1 (IEEE: even for x = NaN)
@@ -22,6 +23,16 @@ std::vector<Rule> pow_rules() {
         {"pow-half",     pow(x, 0.5),   sqrt(x),      real_algebra},
         // sqrt(x x) = |x|: exact unless x x overflows or underflows, where |x| is right
         {"sqrt-square",  sqrt(x * x),   abs(x),       stable},
+        // Stable forms of log, first: log s(x) = -log(1 + e^-x) = -softplus(-x), finite
+        // where s(x) underflows to 0
+        {"log-sigmoid",  log(sigmoid(x)), -softplus(-x), stable | grows | first},
+        // log(1 - s(x)) = log s(-x) = -softplus(x): no cancellation in 1 - s(x)
+        {"log-one-minus-sigmoid", log(1 - sigmoid(x)), -softplus(x), stable | first},
+        // log(1 + e^x) = softplus(x): no overflow of e^x (before log1p-def takes log(1 + _))
+        {"softplus-def", log(1 + exp(x)), softplus(x),  stable | first},
+        // log(1 + x) = log1p(x): no rounding of 1 + x (by commutativity also log(x + 1))
+        {"log1p-def",    log(1 + x),    log1p(x),     stable | first},
+        {"log1p-exp",    log1p(exp(x)), softplus(x),  stable | first},
         // log(e^x) = x (e^x overflows for x > 709)
         {"log-exp",      log(exp(x)),   x,            real_algebra},
         // e^(log x) = x (NaN for x < 0)
