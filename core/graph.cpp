@@ -225,9 +225,9 @@ NodeId Graph::intern(const Node& node) {
     if (size_ >= std::numeric_limits<NodeId>::max() - 1)
         throw Error("graph has too many nodes");
     const NodeId id = size_;
-    if ((id & chunk_mask) == 0) { // a new chunk; earlier ones never move
-        chunks_.emplace_back();
-        chunks_.back().reserve(chunk_mask + 1);
+    if (chunks_.empty() || chunks_.back().size() == chunks_.back().capacity()) {
+        chunks_.emplace_back(); // a new chunk; earlier ones never move
+        chunks_.back().reserve(chunk_capacity(id));
     }
     Node& n = chunks_.back().emplace_back(node);
     ++size_;
@@ -306,9 +306,18 @@ bool Graph::is_const(NodeId id, double value) const {
     return n.is_const() && n.value() == value;
 }
 
+NodeId Graph::chunk_capacity(NodeId first_id) {
+    if (first_id >= full_chunk)
+        return full_chunk;
+    return first_id == 0 ? NodeId{1} << first_chunk_bits : first_id; // doubles the arena
+}
+
 std::size_t Graph::memory_bytes() const {
-    return chunks_.size() * (chunk_mask + 1) * sizeof(Node) + table_.capacity() * sizeof(Slot) +
-           slices_.size() * sizeof(SliceSpec) + loops_.size() * sizeof(LoopSpec);
+    std::size_t arena = 0;
+    for (const std::vector<Node>& c : chunks_)
+        arena += c.capacity() * sizeof(Node);
+    return arena + table_.capacity() * sizeof(Slot) + slices_.size() * sizeof(SliceSpec) +
+           loops_.size() * sizeof(LoopSpec);
 }
 
 } // namespace symdiff

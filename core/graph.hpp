@@ -15,6 +15,7 @@
 #include "core/shape.hpp"
 
 #include <array>
+#include <bit>
 #include <deque>
 #include <initializer_list>
 #include <memory>
@@ -54,7 +55,12 @@ class Graph {
         return make(op, std::span<const NodeId>(args.begin(), args.size()), payload, target);
     }
 
-    const Node& operator[](NodeId id) const { return chunks_[id >> chunk_bits][id & chunk_mask]; }
+    const Node& operator[](NodeId id) const {
+        if (id >= full_chunk) // after the doubling chunks, chunks of 2^16
+            return chunks_[small_chunks + (id >> chunk_bits) - 1][id & (full_chunk - 1)];
+        const int c = std::bit_width(id >> first_chunk_bits); // 0 for the first chunk
+        return chunks_[static_cast<std::size_t>(c)][c == 0 ? id : id - (NodeId{1} << (first_chunk_bits + c - 1))];
+    }
     NodeId size() const { return size_; }
 
     const std::vector<InputInfo>& inputs() const { return inputs_; }
@@ -77,11 +83,16 @@ class Graph {
     NodeId intern(const Node& n);
     void grow_table();
 
-    // The arena: chunks of 2^16 nodes that never move, so growing it copies nothing and
-    // never holds two copies (a doubling vector peaks at twice its size while growing).
-    static constexpr unsigned chunk_bits = 16;
-    static constexpr NodeId chunk_mask = (NodeId{1} << chunk_bits) - 1;
-    std::vector<std::vector<Node>> chunks_; // each reserved to a full chunk
+    // The arena: chunks of nodes that never move, so growing it copies nothing and never
+    // holds two copies (a doubling vector peaks at twice its size while growing). The
+    // first chunk holds 2^8 nodes and each next one doubles the arena, up to chunks of
+    // 2^16: a small graph (a rule's instance, a test's) costs kilobytes, not the 6 MB of
+    // a full chunk, which the sanitizers' allocator made a rule test take ten minutes.
+    static constexpr unsigned first_chunk_bits = 8, chunk_bits = 16;
+    static constexpr NodeId full_chunk = NodeId{1} << chunk_bits;
+    static constexpr std::size_t small_chunks = chunk_bits - first_chunk_bits + 1; // 2^8 .. 2^15
+    static NodeId chunk_capacity(NodeId first_id); // of the chunk that starts at first_id
+    std::vector<std::vector<Node>> chunks_; // each reserved to its full capacity
     NodeId size_ = 0;
     std::deque<SliceSpec> slices_; // the specs slice and loop nodes point to (stable)
     std::deque<LoopSpec> loops_;
