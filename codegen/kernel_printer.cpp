@@ -405,9 +405,9 @@ void KernelPrinter::print(const Kernel& k) {
     // inside the kept loops or a block, so kernels never clash.
     const std::string acc = local ? names_[u(k.out.buffer)] : "acc_";
     const bool block = plan.kept == 0 && !(local && plan.mode == Mode::reduce_in_register);
-    const std::string start = plan.mode != Mode::fold          ? "0.0"
-                              : k.combine == Combine::max ? "(-std::numeric_limits<double>::infinity())"
-                              : k.combine == Combine::min ? "std::numeric_limits<double>::infinity()"
+    const std::string start = plan.mode != Mode::fold          ? "0.0" // what is combined first
+                              : k.combine == Combine::max ? literal(-HUGE_VAL)
+                              : k.combine == Combine::min ? literal(HUGE_VAL)
                                                           : "1.0";
     if (local)
         w_.line("double " + acc + " = " + start + ";");
@@ -453,8 +453,8 @@ void KernelPrinter::print(const Kernel& k) {
             w_.line(acc + " *= " + root() + ";");
         } else {
             w_.line("const double v_ = " + root() + ";");
-            w_.line(cat("if (v_ ", k.combine == Combine::max ? ">" : "<", " ", acc, " || v_ != v_) ",
-                        acc, " = v_;"));
+            const char* beats = k.combine == Combine::max ? " > " : " < ";
+            w_.line(cat("if (v_", beats, acc, " || v_ != v_) ", acc, " = v_;"));
         }
         close_loops(depth - plan.kept);
     } else { // logsumexp: shift by the maximum (NaN wins), then sum exp(v - max)
