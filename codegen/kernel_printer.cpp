@@ -18,6 +18,7 @@ enum class Mode {
     reduce_in_register, // reduced axes innermost, summed into a local accumulator
     reduce_in_memory,   // a kept axis innermost: the output is zeroed, then accumulated
     logsumexp,          // reduced axes innermost, two passes (max, then sum of exp)
+    fold,               // reduced axes innermost, max/min/prod into a local accumulator
 };
 
 struct LoopPlan {
@@ -92,6 +93,11 @@ LoopPlan plan_loops(const Kernel& k) {
         break;
     case Combine::logsumexp:
         p.mode = Mode::logsumexp;
+        break;
+    case Combine::max:
+    case Combine::min:
+    case Combine::prod:
+        p.mode = reduced.empty() ? Mode::assign : Mode::fold; // one term: the term itself
         break;
     case Combine::sum:
         p.mode = reduced.empty() ? Mode::assign : Mode::reduce_in_register; // a sum of one term
@@ -391,6 +397,7 @@ void KernelPrinter::print(const Kernel& k) {
     }
     case Mode::reduce_in_register:
     case Mode::logsumexp:
+    case Mode::fold:
         break;
     }
     // Reductions with a register accumulator: kept loops, accumulate, store. A scalar
@@ -398,8 +405,12 @@ void KernelPrinter::print(const Kernel& k) {
     // inside the kept loops or a block, so kernels never clash.
     const std::string acc = local ? names_[u(k.out.buffer)] : "acc_";
     const bool block = plan.kept == 0 && !(local && plan.mode == Mode::reduce_in_register);
+    const std::string start = plan.mode != Mode::fold          ? "0.0" // what is combined first
+                              : k.combine == Combine::max ? literal(-HUGE_VAL)
+                              : k.combine == Combine::min ? literal(HUGE_VAL)
+                                                          : "1.0";
     if (local)
-        w_.line("double " + acc + " = 0.0;");
+        w_.line("double " + acc + " = " + start + ";");
     if (block)
         w_.open("");
     emit_level(pass, 0);
@@ -434,6 +445,18 @@ void KernelPrinter::print(const Kernel& k) {
             close_loops(depth - 1 - plan.kept);
             w_.line(cat(acc, " += ", pairwise(part, 0, lanes), ";"));
         }
+    } else if (plan.mode == Mode::fold) { // max/min: a NaN wins (nothing compares past it)
+        if (!local)
+            w_.line("double " + acc + " = " + start + ";");
+        open_loops(pass, plan.kept, depth);
+        if (k.combine == Combine::prod) {
+            w_.line(acc + " *= " + root() + ";");
+        } else {
+            w_.line("const double v_ = " + root() + ";");
+            const char* beats = k.combine == Combine::max ? " > " : " < ";
+            w_.line(cat("if (v_", beats, acc, " || v_ != v_) ", acc, " = v_;"));
+        }
+        close_loops(depth - plan.kept);
     } else { // logsumexp: shift by the maximum (NaN wins), then sum exp(v - max)
         w_.line("double max_ = -std::numeric_limits<double>::infinity();");
         open_loops(pass, plan.kept, depth);

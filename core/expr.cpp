@@ -73,6 +73,12 @@ Expr elementwise(Op op, std::initializer_list<Expr> args) {
     return Expr(g, g.make(op, std::span<const NodeId>(ids.data(), args.size())));
 }
 
+Expr OpValue<Expr>::constant(double v, const Shape& shape, const Expr& like) {
+    if (like.is_literal())
+        throw Error("internal error: a constant like a plain number");
+    return Expr(like.graph(), like.graph().constant(v, shape));
+}
+
 // A literal operand is a scalar constant of the other operands' graph; an op of
 // literals alone is the literal where the op leaves a scalar unchanged (transpose).
 Expr OpValue<Expr>::structural(Op op, std::span<const Expr* const> args, const Payload& payload,
@@ -121,6 +127,29 @@ Expr logsumexp(const Expr& x) { return x.is_literal() ? x : logsumexp_to(x, Shap
 Expr logsumexp(const Expr& x, int axis) {
     const int a = normalize_axis(axis, x.shape());
     return reshape(logsumexp_to(x, x.shape().with(a, 1)), x.shape().without(a));
+}
+
+// The maximum, minimum and product over all elements or along one axis (which
+// disappears), as logsumexp.
+Expr amax(const Expr& x) { return x.is_literal() ? x : max_to(x, Shape{}); }
+
+Expr amax(const Expr& x, int axis) {
+    const int a = normalize_axis(axis, x.shape());
+    return reshape(max_to(x, x.shape().with(a, 1)), x.shape().without(a));
+}
+
+Expr amin(const Expr& x) { return x.is_literal() ? x : min_to(x, Shape{}); }
+
+Expr amin(const Expr& x, int axis) {
+    const int a = normalize_axis(axis, x.shape());
+    return reshape(min_to(x, x.shape().with(a, 1)), x.shape().without(a));
+}
+
+Expr prod(const Expr& x) { return x.is_literal() ? x : prod_to(x, Shape{}); }
+
+Expr prod(const Expr& x, int axis) {
+    const int a = normalize_axis(axis, x.shape());
+    return reshape(prod_to(x, x.shape().with(a, 1)), x.shape().without(a));
 }
 
 // softmax = exp(x - logsumexp(x)): stable, and its derivative flows through lse.

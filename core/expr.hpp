@@ -61,6 +61,9 @@ template <> struct OpValue<Expr> {
     static constexpr bool is_op_value = true;
     template <Op op, class... A> static Expr apply(const A&... args) { return elementwise(op, {args...}); }
     static Expr literal(double v, const Expr&) { return Expr(v); }
+    // A constant of `shape` in the graph of `like` (a rule's constant that is not a
+    // literal: core/ops_structural.hpp, reduce_rules::splat_like).
+    static Expr constant(double v, const Shape& shape, const Expr& like);
     static Expr structural(Op op, std::span<const Expr* const> args, const Payload& payload,
                            const Shape& target);
 };
@@ -73,6 +76,12 @@ Expr mean(const Expr& x);
 Expr mean(const Expr& x, int axis);
 Expr logsumexp(const Expr& x);
 Expr logsumexp(const Expr& x, int axis);
+Expr amax(const Expr& x);
+Expr amax(const Expr& x, int axis);
+Expr amin(const Expr& x);
+Expr amin(const Expr& x, int axis);
+Expr prod(const Expr& x);
+Expr prod(const Expr& x, int axis);
 Expr softmax(const Expr& x);
 Expr softmax(const Expr& x, int axis);
 Expr dot(const Expr& a, const Expr& b);

@@ -32,6 +32,9 @@ enum class Combine : std::uint8_t {
     assign,    // every output element is written by exactly one loop iteration
     sum,       // loop axes missing from the output map are summed over
     logsumexp, // ... combined by log(sum(exp(.))), evaluated with a max shift
+    max,       // ... by their maximum (from -inf; a NaN wins)
+    min,       // ... by their minimum (from +inf; a NaN wins)
+    prod,      // ... multiplied (from 1)
 };
 
 enum class Body : std::uint8_t {

@@ -175,6 +175,15 @@ template <StructuralValue T> T sum_to(const T& x, const Shape& shape) {
 template <StructuralValue T> T logsumexp_to(const T& x, const Shape& shape) {
     return detail::structural<T>(Op::LogSumExpTo, {}, shape, x);
 }
+template <StructuralValue T> T max_to(const T& x, const Shape& shape) {
+    return detail::structural<T>(Op::MaxTo, {}, shape, x);
+}
+template <StructuralValue T> T min_to(const T& x, const Shape& shape) {
+    return detail::structural<T>(Op::MinTo, {}, shape, x);
+}
+template <StructuralValue T> T prod_to(const T& x, const Shape& shape) {
+    return detail::structural<T>(Op::ProdTo, {}, shape, x);
+}
 template <StructuralValue T> T reshape(const T& x, const Shape& shape) {
     return detail::structural<T>(Op::Reshape, {}, shape, x);
 }

@@ -94,6 +94,29 @@ IndexPlan LogSumExpTo::plan(const Shape& out, const Payload&, std::span<const Sh
     return reduce_to_plan(out, a[0], Combine::logsumexp);
 }
 
+// --- MaxTo, MinTo, ProdTo
+Shape MaxTo::shape(std::span<const Shape> a, const Payload&, const Shape& target) {
+    check_reducible("amax", a[0], target);
+    return target;
+}
+IndexPlan MaxTo::plan(const Shape& out, const Payload&, std::span<const Shape> a) {
+    return reduce_to_plan(out, a[0], Combine::max);
+}
+Shape MinTo::shape(std::span<const Shape> a, const Payload&, const Shape& target) {
+    check_reducible("amin", a[0], target);
+    return target;
+}
+IndexPlan MinTo::plan(const Shape& out, const Payload&, std::span<const Shape> a) {
+    return reduce_to_plan(out, a[0], Combine::min);
+}
+Shape ProdTo::shape(std::span<const Shape> a, const Payload&, const Shape& target) {
+    check_reducible("prod", a[0], target);
+    return target;
+}
+IndexPlan ProdTo::plan(const Shape& out, const Payload&, std::span<const Shape> a) {
+    return reduce_to_plan(out, a[0], Combine::prod);
+}
+
 // --- Reshape
 Shape Reshape::shape(std::span<const Shape> a, const Payload&, const Shape& target) {
     if (a[0].size() != target.size())

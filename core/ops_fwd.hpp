@@ -28,6 +28,7 @@
 
 #define SYMDIFF_STRUCTURAL_OPS(X)                                                          \
     X(Broadcast, broadcast) X(SumTo, sum_to) X(LogSumExpTo, logsumexp_to)                  \
+    X(MaxTo, max_to) X(MinTo, min_to) X(ProdTo, prod_to)                                   \
     X(Reshape, reshape) X(Transpose, transpose) X(MatMul, matmul) X(Slice, slice)          \
     X(Embed, embed) X(Diag, diag) X(DiagPart, diag_part) X(Tril, tril)                     \
     X(SeedLoop, seed_loop)

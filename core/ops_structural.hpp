@@ -8,6 +8,8 @@
 
 #include "core/op_entry.hpp"
 
+#include <limits>
+
 namespace symdiff::ops {
 
 // clang-format off
@@ -26,7 +28,7 @@ struct Seed : LeafOp { static constexpr std::string_view name = "seed"; }; // se
 
 // Shape rules throw Error with a message that names the shapes; `target` is the
 // requested result shape for the ops whose result is not implied by their operands
-// (Broadcast, SumTo, LogSumExpTo, Reshape, Embed).
+// (Broadcast, SumTo, LogSumExpTo, MaxTo, MinTo, ProdTo, Reshape, Embed).
 
 struct Broadcast : StructuralOp { // NumPy broadcast of x to `target`; adjoint: SumTo
     static constexpr std::string_view name = "broadcast";
@@ -73,6 +75,149 @@ struct LogSumExpTo : StructuralOp { // log(sum(exp x)) down to `target`, max-shi
     template <class T> static T jvp(std::span<const T> x, const T& f, Tangents<T> t, const Payload&) {
         const Shape s = x[0].shape();
         return sum_to(*t[0] * exp(x[0] - broadcast(f, s)), f.shape());
+    }
+};
+
+// --- The rules of max_to, min_to and prod_to share these (one graph call per statement).
+namespace reduce_rules {
+
+// A T of `shape` whose elements all equal v, in the context of `like` (a graph handle
+// needs its graph: OpValue<T>::constant, where the type has one).
+template <class T> T splat_like(double v, const Shape& shape, const T& like) {
+    if constexpr (requires { OpValue<T>::constant(v, shape, like); })
+        return OpValue<T>::constant(v, shape, like);
+    else
+        return broadcast(OpValue<T>::literal(v, like), shape);
+}
+
+// Each element's row-major position in x, 0 ... size - 1 (exact integers), shaped as x.
+// Constants are splats, so it is built by doubling: [0, m) next to [0, m) + m, log2(size)
+// steps of embeds and adds, O(size) work.
+template <class T> T flat_positions(const T& x) {
+    const std::int64_t n = x.shape().size();
+    T v = splat_like(0.0, Shape{1}, x);
+    std::int64_t m = 1;
+    while (m < n) {
+        SliceSpec low, high;
+        low.stop[0] = static_cast<std::int32_t>(m);
+        high.start[0] = static_cast<std::int32_t>(m);
+        high.stop[0] = static_cast<std::int32_t>(2 * m);
+        const T lower = embed(v, low, Shape{2 * m});
+        const T shifted = v + static_cast<double>(m);
+        const T upper = embed(shifted, high, Shape{2 * m});
+        v = lower + upper;
+        m *= 2;
+    }
+    if (m > n) {
+        SliceSpec first;
+        first.stop[0] = static_cast<std::int32_t>(n);
+        v = slice(v, first);
+    }
+    return reshape(v, x.shape());
+}
+
+// 1 at the element of each group that max_to/min_to picked, 0 elsewhere: the first (in
+// row-major order, as the group's positions in x are) of those equal to the result f, or
+// the first NaN where a NaN won. So a tie sends the whole derivative to its first element.
+template <class T> T first_pick(const T& x, const T& f) {
+    const Shape s = x.shape();
+    const T fb = broadcast(f, s);
+    const T hit = eq(x, fb);
+    const T nan = ne(x, x);
+    const T picked = logical_or(hit, nan);
+    const T pos = flat_positions(x);
+    const T candidates = where(picked, pos, std::numeric_limits<double>::infinity());
+    const T first = min_to(candidates, f.shape());
+    const T first_b = broadcast(first, s);
+    return eq(pos, first_b);
+}
+
+// d prod / d x_i: the product of the other elements of x_i's group. With Z the group's
+// zero elements, z = |Z|, P the product of its other elements and S the sum of x over Z
+// (0, with derivative 1 on Z):
+//   x_i != 0: f / x_i (0 too where another element is 0);
+//   x_i == 0: P if z = 1, P (S - x_i) if z = 2 (0, yet its derivative is exact), 0 if z > 2.
+// Exact to the second derivative everywhere; a third derivative at three zeros is 0 where
+// it is the product of the rest (docs/language.md).
+template <class T> T prod_others(const T& x, const T& f) {
+    const Shape s = x.shape(), r = f.shape();
+    const T zero = eq(x, 0.0);
+    const T count = where(zero, 1.0, 0.0);
+    const T z = sum_to(count, r);
+    const T nonzero = where(zero, 1.0, x);
+    const T p = prod_to(nonzero, r);
+    const T zero_x = where(zero, x, 0.0);
+    const T sz = sum_to(zero_x, r);
+    const T pb = broadcast(p, s);
+    const T zb = broadcast(z, s);
+    const T szb = broadcast(sz, s);
+    const T other_zero = szb - x;
+    const T pair = pb * other_zero;
+    const T two = eq(zb, 2.0);
+    const T beyond = where(two, pair, 0.0);
+    const T one = eq(zb, 1.0);
+    const T at_zero = where(one, pb, beyond);
+    const T fb = broadcast(f, s);
+    const T quotient = fb / x;
+    return where(zero, at_zero, quotient);
+}
+
+} // namespace reduce_rules
+
+struct MaxTo : StructuralOp { // the maximum of x down to `target`; a NaN wins
+    static constexpr std::string_view name = "max_to";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::reduce;
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    // d max = the cotangent, to the first element of the group that is the maximum
+    template <class T> static T vjp(int, std::span<const T> x, const T& f, const T& g, const Payload&) {
+        const T mask = reduce_rules::first_pick(x[0], f);
+        const T gb = broadcast(g, x[0].shape());
+        return where(mask, gb, 0.0);
+    }
+    template <class T> static T jvp(std::span<const T> x, const T& f, Tangents<T> t, const Payload&) {
+        const T mask = reduce_rules::first_pick(x[0], f);
+        const T picked = where(mask, *t[0], 0.0);
+        return sum_to(picked, f.shape());
+    }
+};
+
+struct MinTo : StructuralOp { // the minimum of x down to `target`; a NaN wins
+    static constexpr std::string_view name = "min_to";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::reduce;
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    // d min = the cotangent, to the first element of the group that is the minimum
+    template <class T> static T vjp(int, std::span<const T> x, const T& f, const T& g, const Payload&) {
+        const T mask = reduce_rules::first_pick(x[0], f);
+        const T gb = broadcast(g, x[0].shape());
+        return where(mask, gb, 0.0);
+    }
+    template <class T> static T jvp(std::span<const T> x, const T& f, Tangents<T> t, const Payload&) {
+        const T mask = reduce_rules::first_pick(x[0], f);
+        const T picked = where(mask, *t[0], 0.0);
+        return sum_to(picked, f.shape());
+    }
+};
+
+struct ProdTo : StructuralOp { // the product of x down to `target`
+    static constexpr std::string_view name = "prod_to";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::reduce;
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+    // d prod / d x_i = the product of the others (reduce_rules::prod_others)
+    template <class T> static T vjp(int, std::span<const T> x, const T& f, const T& g, const Payload&) {
+        const T others = reduce_rules::prod_others(x[0], f);
+        const T gb = broadcast(g, x[0].shape());
+        return gb * others;
+    }
+    template <class T> static T jvp(std::span<const T> x, const T& f, Tangents<T> t, const Payload&) {
+        const T others = reduce_rules::prod_others(x[0], f);
+        const T terms = *t[0] * others;
+        return sum_to(terms, f.shape());
     }
 };
 

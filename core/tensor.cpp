@@ -87,11 +87,29 @@ void run_plan_fast(const IndexPlan& p, const std::array<LinearMap, 3>& lin, std:
     });
 }
 
+// The value a reduction starts from: nothing combined yet.
+double initial(Combine c) {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    switch (c) {
+    case Combine::logsumexp:
+    case Combine::max:
+        return -inf;
+    case Combine::min:
+        return inf;
+    case Combine::prod:
+        return 1.0;
+    case Combine::assign:
+    case Combine::sum:
+        break;
+    }
+    return 0.0;
+}
+
 Tensor run_plan(const IndexPlan& p, const Shape& out_shape, std::span<const Tensor* const> args) {
-    Tensor out(out_shape, p.combine == Combine::logsumexp ? -std::numeric_limits<double>::infinity() : 0.0);
+    Tensor out(out_shape, initial(p.combine));
     const std::array<LinearMap, 3> lin = {linearize(p.out, out_shape), linearize(p.in[0], args[0]->shape()),
                                        p.operands > 1 ? linearize(p.in[1], args[1]->shape()) : LinearMap{}};
-    if (p.guard_count == 0 && p.combine != Combine::logsumexp) {
+    if (p.guard_count == 0 && (p.combine == Combine::assign || p.combine == Combine::sum)) {
         run_plan_fast(p, lin, args[0]->data(), p.operands > 1 ? args[1]->data() : args[0]->data(),
                       out.data());
         return out;
@@ -115,6 +133,20 @@ Tensor run_plan(const IndexPlan& p, const Shape& out_shape, std::span<const Tens
                 o[static_cast<std::size_t>(off[0])] += value(off);
         });
         break;
+    case Combine::max: // a NaN wins: once there, nothing compares greater
+    case Combine::min:
+    case Combine::prod: {
+        const Combine c = p.combine;
+        for_each_index(p.domain, lin, [&](const auto& off, const auto& idx) {
+            double& a = o[static_cast<std::size_t>(off[0])];
+            const double v = guards_hold(p, idx) ? value(off) : 0.0;
+            if (c == Combine::prod)
+                a *= v;
+            else if ((c == Combine::max ? v > a : v < a) || std::isnan(v))
+                a = v;
+        });
+        break;
+    }
     case Combine::logsumexp: { // max pass, then sum of exp(v - max), then max + log(sum)
         Tensor shift = out;    // running maxima, -inf initially
         auto m = shift.data();

@@ -59,6 +59,15 @@ Value build_mean(Graph&, const Builtin&, std::span<const CallArg> a, const Build
 Value build_logsumexp(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(a.size() == 1 ? logsumexp(x0(a)) : logsumexp(x0(a), axis1(a)));
 }
+Value build_amax(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
+    return plain(a.size() == 1 ? amax(x0(a)) : amax(x0(a), axis1(a)));
+}
+Value build_amin(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
+    return plain(a.size() == 1 ? amin(x0(a)) : amin(x0(a), axis1(a)));
+}
+Value build_prod(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
+    return plain(a.size() == 1 ? prod(x0(a)) : prod(x0(a), axis1(a)));
+}
 Value build_softmax(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(a.size() == 1 ? softmax(x0(a)) : softmax(x0(a), axis1(a)));
 }
@@ -160,6 +169,9 @@ std::vector<Builtin> make_table() {
         {"sum",       {A::expr, A::axis},      A::expr, 1, 2,  build_sum},
         {"mean",      {A::expr, A::axis},      A::expr, 1, 2,  build_mean},
         {"logsumexp", {A::expr, A::axis},      A::expr, 1, 2,  build_logsumexp},
+        {"amax",      {A::expr, A::axis},      A::expr, 1, 2,  build_amax},
+        {"amin",      {A::expr, A::axis},      A::expr, 1, 2,  build_amin},
+        {"prod",      {A::expr, A::axis},      A::expr, 1, 2,  build_prod},
         {"softmax",   {A::expr, A::axis},      A::expr, 1, 2,  build_softmax},
         {"dot",       {A::expr, A::expr},      A::expr, 2, 2,  build_dot},
         {"zeros",     {},                      A::dim,  1, 4,  build_zeros},

@@ -543,6 +543,39 @@ Model reductions() {
     return b.done();
 }
 
+// amax, amin, prod over everything, over (negative) axes and to kept axes, with their
+// gradients (the first of tied elements: positions made by embeds), a jvp and the
+// Hessian of a product (the product of the others, at zeros too).
+Model extrema() {
+    ModelBuilder b("extrema");
+    const Expr X = b.in("X", {3, 4, 5}), M = b.in("M", {4, 6}), v = b.in("v", {5});
+    const Expr r_max = amax(X), r_max0 = amax(X, 0), r_max_m1 = amax(M, -1);
+    const Expr r_min = amin(v), r_min1 = amin(X, 1), r_min_m2 = amin(M, -2);
+    const Expr r_prod = prod(v), r_prod2 = prod(X, 2) * 0.01, r_prod_m2 = prod(M, -2);
+    const Expr r_max_to = max_to(X, {3, 1, 5}), r_min_to = min_to(X, {4, 1});
+    const Expr r_prod_to = prod_to(M, {1, 6});
+    const Expr total = sin_total({r_max,  r_max0,   r_max_m1,  r_min,    r_min1,   r_min_m2,
+                                  r_prod, r_prod2,  r_prod_m2, r_max_to, r_min_to, r_prod_to});
+    const auto d = grad(total, std::vector<Expr>{X, M, v});
+    b.fn("values", {X, M, v},
+         {{"r_max", r_max},
+          {"r_max0", r_max0},
+          {"r_max_m1", r_max_m1},
+          {"r_min", r_min},
+          {"r_min1", r_min1},
+          {"r_min_m2", r_min_m2},
+          {"r_prod", r_prod},
+          {"r_prod2", r_prod2},
+          {"r_prod_m2", r_prod_m2},
+          {"r_max_to", r_max_to},
+          {"r_min_to", r_min_to},
+          {"r_prod_to", r_prod_to}});
+    b.fn("grads", {X, M, v}, {{"total", total}, {"dX", d[0]}, {"dM", d[1]}, {"dv", d[2]}});
+    const Expr f = prod(v) + amax(v * v) - amin(v);
+    b.fn("second", {v}, {{"f", f}, {"t", jvp(f, v, v)}, {"H", hessian(f, v)}});
+    return b.done();
+}
+
 // transpose of ranks 0 to 4 (rank 0 and 1 are the identity).
 Model transposes() {
     ModelBuilder b("transposes");
@@ -1027,6 +1060,7 @@ const std::vector<ZooEntry>& zoo() {
         {"compare_where", compare_where},
         {"broadcasts", broadcasts},
         {"reductions", reductions},
+        {"extrema", extrema},
         {"transposes", transposes},
         {"matmuls", matmuls},
         {"indexing", indexing},

@@ -81,6 +81,10 @@ std::vector<OpCase> op_cases() {
     cases.push_back(made(Op::SumTo, {{2, 3}}, {}, {1, 3}));
     cases.push_back(made(Op::LogSumExpTo, {{2, 3}}, {}, {2, 1}));
     cases.push_back(made(Op::LogSumExpTo, {{4}}, {}, {}));
+    cases.push_back(made(Op::MaxTo, {{2, 3}}, {}, {2, 1}));
+    cases.push_back(made(Op::MinTo, {{4}}, {}, {}));
+    cases.push_back(made(Op::ProdTo, {{2, 3}}, {}, {1, 3}));
+    cases.push_back(made(Op::ProdTo, {{4}}, {}, {}));
     cases.push_back(made(Op::Reshape, {{2, 3}}, {}, {3, 2}));
     cases.push_back(made(Op::Transpose, {{2, 3}}));
     cases.push_back(made(Op::MatMul, {{2, 3}, {3, 2}}));

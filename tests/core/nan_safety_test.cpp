@@ -212,6 +212,18 @@ std::vector<Case> cases() {
          [](E a) { return logsumexp(a[0]); }, 1000 + std::log(2.0), {vec({0.5, 0.5})}},
         {"logsumexp_minus_infinity", {vector("v", {-inf, 0})}, "logsumexp(v)",
          [](E a) { return logsumexp(a[0]); }, 0, {vec({0, 1})}},
+        // amax, amin: a tie sends the derivative to the first tied element
+        {"amax_tie", {vector("v", {2, 5, 5, 1})}, "amax(v)",
+         [](E a) { return amax(a[0]); }, 5, {vec({0, 1, 0, 0})}},
+        {"amin_tie", {vector("v", {3, -1, 2, -1})}, "amin(v)",
+         [](E a) { return amin(a[0]); }, -1, {vec({0, 1, 0, 0})}},
+        {"amax_tie_at_infinity", {vector("v", {inf, 1, inf})}, "amax(v)",
+         [](E a) { return amax(a[0]); }, inf, {vec({1, 0, 0})}},
+        // prod: the product of the others, where f / x_i is 0 / 0
+        {"prod_with_one_zero", {vector("v", {2, 0, 3})}, "prod(v)",
+         [](E a) { return prod(a[0]); }, 0, {vec({0, 6, 0})}},
+        {"prod_with_two_zeros", {vector("v", {0, 2, 0})}, "prod(v)",
+         [](E a) { return prod(a[0]); }, 0, {vec({0, 0, 0})}},
         {"log_one_plus_x", {scalar("x", 1e-20)}, "log(1 + x)",
          [](E a) { return log(1.0 + a[0]); }, 1e-20, {Tensor(1.0)}, all_modes, simplified_modes},
         {"sigmoid_large", {scalar("x", 1000)}, "sigmoid(x)",
@@ -598,7 +610,8 @@ TEST_CASE("NaN safety: the table covers every required case in every mode", "[na
           "relu_above_0", "relu_below_0", "relu_in_vectors", "softplus_large", "softplus_small",
           "logsumexp_equal_large", "logsumexp_minus_infinity", "log_one_plus_x", "sigmoid_large",
           "sigmoid_small", "tanh_large", "tanh_small", "atan2_at_origin", "hypot_at_origin",
-          "cbrt_at_0", "sign_at_0"}) {
+          "cbrt_at_0", "sign_at_0", "amax_tie", "amin_tie", "amax_tie_at_infinity",
+          "prod_with_one_zero", "prod_with_two_zeros"}) {
         INFO(required);
         REQUIRE(modes.count(required));
         CHECK(modes[required] == all_modes);

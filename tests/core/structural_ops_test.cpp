@@ -310,3 +310,27 @@ TEST_CASE("diag, diag_part and tril", "[structural]") {
     CHECK_THAT(run(Op::Tril, {iota({2, 3})}), IsExactly(tensor({2, 3}, {1, 0, 0, 4, 5, 0})));
     CHECK_THAT(run(Op::Tril, {iota({3, 2})}), IsExactly(tensor({3, 2}, {1, 0, 3, 4, 5, 6})));
 }
+
+TEST_CASE("max_to, min_to and prod_to combine the axes a broadcast would repeat", "[structural]") {
+    const Tensor x = iota({2, 3}); // 1 2 3 / 4 5 6
+    CHECK_THAT(run(Op::MaxTo, {x}, {}, {}), IsExactly(Tensor(6.0)));
+    CHECK_THAT(run(Op::MaxTo, {x}, {}, {3}), IsExactly(tensor({3}, {4, 5, 6})));
+    CHECK_THAT(run(Op::MaxTo, {x}, {}, {2, 1}), IsExactly(tensor({2, 1}, {3, 6})));
+    CHECK_THAT(run(Op::MinTo, {x}, {}, {}), IsExactly(Tensor(1.0)));
+    CHECK_THAT(run(Op::MinTo, {x}, {}, {1, 3}), IsExactly(tensor({1, 3}, {1, 2, 3})));
+    CHECK_THAT(run(Op::MinTo, {x}, {}, {2, 1}), IsExactly(tensor({2, 1}, {1, 4})));
+    CHECK_THAT(run(Op::ProdTo, {x}, {}, {}), IsExactly(Tensor(720.0)));
+    CHECK_THAT(run(Op::ProdTo, {x}, {}, {3}), IsExactly(tensor({3}, {4, 10, 18})));
+    CHECK_THAT(run(Op::ProdTo, {x}, {}, {2, 1}), IsExactly(tensor({2, 1}, {6, 120})));
+    SECTION("a NaN wins wherever it is; infinities are values") {
+        const double nan = std::nan("");
+        for (const Tensor& v : {tensor({3}, {nan, 1, 2}), tensor({3}, {1, nan, 2}),
+                                tensor({3}, {1, 2, nan})}) {
+            CHECK(std::isnan(run(Op::MaxTo, {v}, {}, {})[0]));
+            CHECK(std::isnan(run(Op::MinTo, {v}, {}, {})[0]));
+        }
+        CHECK_THAT(run(Op::MaxTo, {tensor({2}, {-inf, -inf})}, {}, {}), IsExactly(Tensor(-inf)));
+        CHECK_THAT(run(Op::MinTo, {tensor({2}, {inf, 3})}, {}, {}), IsExactly(Tensor(3.0)));
+        CHECK_THAT(run(Op::ProdTo, {tensor({2}, {inf, -2})}, {}, {}), IsExactly(Tensor(-inf)));
+    }
+}

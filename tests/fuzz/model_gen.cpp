@@ -197,15 +197,15 @@ Val Writer::leaf(const Dims& s) {
                 return Val{v.text + "[" + std::to_string(i) + "]", v.deps, true};
             });
             options.push_back([this, v] {
-                static const char* f[] = {"sum", "mean", "logsumexp"};
-                return Val{std::string(f[rng_.integer(0, 2)]) + "(" + v.text + ", 0)", v.deps, true};
+                static const char* f[] = {"sum", "mean", "logsumexp", "amax", "amin", "prod"};
+                return Val{std::string(f[rng_.integer(0, 5)]) + "(" + v.text + ", 0)", v.deps, true};
             });
         }
         if (s.empty() && !n.shape.empty()) {
             options.push_back([this, v, n] {
-                const int k = static_cast<int>(rng_.integer(0, 3));
-                if (k < 3) {
-                    static const char* f[] = {"sum", "mean", "logsumexp"};
+                const int k = static_cast<int>(rng_.integer(0, 6));
+                if (k < 6) {
+                    static const char* f[] = {"sum", "mean", "logsumexp", "amax", "amin", "prod"};
                     return Val{std::string(f[k]) + "(" + v.text + ")", v.deps, true};
                 }
                 std::string idx;
@@ -341,11 +341,11 @@ std::optional<Val> Writer::structural(const Dims& s, int depth) {
     };
     if (s.empty()) {
         options.push_back([&] {
-            static const char* f[] = {"sum", "mean", "logsumexp"};
+            static const char* f[] = {"sum", "mean", "logsumexp", "amax", "amin", "prod"};
             Dims e = random_shape(2);
             if (e.empty())
                 e = {rng_.integer(1, o_.max_dim)};
-            return call(f[rng_.integer(0, 2)], expr(e, depth));
+            return call(f[rng_.integer(0, 5)], expr(e, depth));
         });
         options.push_back([&] {
             const Dims v{rng_.integer(1, o_.max_dim)};
@@ -357,12 +357,12 @@ std::optional<Val> Writer::structural(const Dims& s, int depth) {
     }
     if (rank < inner_rank()) { // a reduction over an axis that s lacks
         options.push_back([&] {
-            static const char* f[] = {"sum", "mean", "logsumexp"};
+            static const char* f[] = {"sum", "mean", "logsumexp", "amax", "amin", "prod"};
             const auto ax = rng_.integer(0, rank);
             Dims e = s;
             e.insert(e.begin() + ax, rng_.integer(1, o_.max_dim));
             const auto shown = rng_.chance(0.3) ? ax - (rank + 1) : ax; // negative axes too
-            return call(f[rng_.integer(0, 2)], expr(e, depth), ", " + std::to_string(shown));
+            return call(f[rng_.integer(0, 5)], expr(e, depth), ", " + std::to_string(shown));
         });
     }
     if (rank >= 1) {

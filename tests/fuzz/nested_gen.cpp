@@ -229,6 +229,10 @@ Value Writer::objective() {
         [&] { return reads_y("sum(" + y.text + " ^ 2)"); },
         [&] { return reads_y(y.text + " @ sin(" + y.text + ")", false); },
         [&] { return reads_y("logsumexp(" + y.text + ")"); },
+        [&] {
+            return reads_y("prod(cos(" + y.text + ")) + amax(" + y.text + ") * amin(" + y.text + ")",
+                           false);
+        },
         [&] { return reads_y("sum(sin(" + y.text + ")) * " + q + "[" + index(n_) + "]", false); },
         [&] { // one rng call per statement: operands of + are evaluated in either order
             const std::string i = index(n_), j = index(n_);

@@ -291,16 +291,22 @@ class RandomExprGenerator {
 
     int maybe_negative(int axis, int rank) { return rng_.chance(0.5) ? axis - rank : axis; }
 
-    Expr reduce_axis(const Shape& s, int depth) { // sum / mean / logsumexp over a new axis
+    Expr reduce_axis(const Shape& s, int depth) { // sum / mean / logsumexp / ... over a new axis
         const int axis = static_cast<int>(rng_.integer(0, s.rank()));
         const Expr x =
             make(s.inserted(axis, rng_.integer(2, std::max<std::int64_t>(2, opt_.max_dim))), depth);
         const int a = maybe_negative(axis, s.rank() + 1);
-        switch (rng_.integer(0, 2)) {
+        switch (rng_.integer(0, 5)) {
         case 0:
             return sum(x, a);
         case 1:
             return mean(x, a);
+        case 2:
+            return amax(x, a);
+        case 3:
+            return amin(x, a);
+        case 4:
+            return prod(x, a);
         default:
             return logsumexp(x, a);
         }
@@ -310,7 +316,19 @@ class RandomExprGenerator {
         const Expr x = make(*super_shape(s), depth);
         if (s.is_scalar() && rng_.chance(0.5))
             return rng_.chance(0.5) ? mean(x) : logsumexp(x);
-        return rng_.chance(0.6) ? sum_to(x, s) : logsumexp_to(x, s);
+        switch (rng_.integer(0, 5)) {
+        case 0:
+        case 1:
+            return sum_to(x, s);
+        case 2:
+            return max_to(x, s);
+        case 3:
+            return min_to(x, s);
+        case 4:
+            return prod_to(x, s);
+        default:
+            return logsumexp_to(x, s);
+        }
     }
 
     Expr softmax_of(const Shape& s, int depth) {

@@ -97,10 +97,11 @@ m2 = x @ y + dot(x, y)
 s = sum(x) + sum(A) + sum(sum(A, 0) * sum(A, 1)) + mean(x) + mean(mean(A, 1))
 t = transpose(A) @ x + transpose(B) @ B[:, 1]
 p = softmax(x, 0) + softmax(A, 1)[2] + logsumexp(A, 0) + logsumexp(x) * ones(3)
+r = amax(A, 0) + amin(A, -1) * amax(x) + prod(A, 1) / 10 + prod(x) * amin(y) * ones(3)
 z = zeros(3) + ones(3, 3)[1] + eye(3)[2] + reshape(A, 9)[0:3] + reshape(x, 1, 3)[0]
 st = stack(x, y)[1] + concat(x, y)[2:5] + diag(x)[1] + tril(A)[2]
 ix = x[0] * A[1, 2] + A[1] + A[:, 1] + sum(A[0:2, 1:3]) + x[1:3][0]
-v = m1 * t + p * z + st * ix
+v = m1 * t + p * z + st * ix + r
 f = sum(v * v) / 10 + m2 * s
 export structural(x, y, A, B) -> f, dx = grad(f, x), dA = grad(f, A), dB = grad(f, B)
 export jacobians(x, y, A, B) -> Jx = jacobian(v, x), Jw = jacobian(m2 * v[0:2], A)

@@ -544,6 +544,8 @@ TEST_CASE("error: axis must be an integer literal") {
                   "the axis of 'sum' must be an integer literal", 2, 12);
     require_error("input x[2, 2]\nf = softmax(x, 1 + 0)\n",
                   "the axis of 'softmax' must be an integer literal", 2, 16);
+    require_error("input x[2, 2]\nf = prod(x, -0.5)\n",
+                  "the axis of 'prod' must be an integer literal", 2, 13);
 }
 
 TEST_CASE("error: dimensions of a function must be integer literals") {
@@ -690,6 +692,10 @@ TEST_CASE("error from core: grad of a non-scalar, at the call") {
 
 TEST_CASE("error from core: axis out of range, at the call") {
     require_error("input A[2, 3]\nf = sum(A, 2)\n", "axis 2 is out of range for shape [2,3]", 2, 5);
+    require_error("input A[2, 3]\nf = 1 + amax(A, -3)\n", "axis -3 is out of range for shape [2,3]",
+                  2, 9);
+    require_error("input x[3]\nf = amin(x, 1)\n", "axis 1 is out of range for shape [3]", 2, 5);
+    require_error("input x\nf = prod(x, 0)\n", "axis 0 is out of range for shape []", 2, 5);
 }
 
 TEST_CASE("error from core: diff needs scalars, at the call") {

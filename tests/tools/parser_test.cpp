@@ -260,6 +260,50 @@ TEST_CASE("reductions: sum, mean, logsumexp with and without an axis") {
     CHECK(l[1] == Approx(std::log(std::exp(4.0) + std::exp(5.0) + std::exp(6.0))));
 }
 
+TEST_CASE("reductions: amax, amin, prod with and without an axis, ties, zeros and NaN") {
+    CHECK(on_a("amax(A)").item() == 6);
+    CHECK(on_a("amin(A)").item() == 1);
+    CHECK(on_a("prod(A)").item() == 720);
+    CHECK(elements(on_a("amax(A, 0)")) == std::vector<double>{4, 5, 6});
+    CHECK(elements(on_a("amax(A, -1)")) == std::vector<double>{3, 6});
+    CHECK(elements(on_a("amin(A, 1)")) == std::vector<double>{1, 4});
+    CHECK(elements(on_a("amin(A, -2)")) == std::vector<double>{1, 2, 3});
+    CHECK(elements(on_a("prod(A, 0)")) == std::vector<double>{4, 10, 18});
+    CHECK(elements(on_a("prod(A, -1)")) == std::vector<double>{6, 120});
+    CHECK(on_a("amax(A, 0)").shape() == Shape{3});
+    // A tie sends the whole gradient to the first of the tied elements.
+    const Tensor tie{Shape{4}, {2, -1, 2, -1}};
+    CHECK(on_x("amax(x)", tie).item() == 2);
+    CHECK(on_x("amin(x)", tie).item() == -1);
+    CHECK(elements(on_x("grad(amax(x), x)", tie)) == std::vector<double>{1, 0, 0, 0});
+    CHECK(elements(on_x("grad(amin(x), x)", tie)) == std::vector<double>{0, 1, 0, 0});
+    CHECK(elements(on_x("jvp(amin(x), x, x)", tie)) == std::vector<double>{-1});
+    const Tensor rows{Shape{2, 3}, {5, 1, 5, 7, 7, 7}};
+    CHECK(elements(eval_expr("input A[2, 3]", "A", "grad(sum(amax(A, 1)), A)", {{"A", rows}})) ==
+          std::vector<double>{1, 0, 0, 1, 0, 0});
+    CHECK(elements(eval_expr("input A[2, 3]", "A", "grad(sum(amax(A, 0)), A)", {{"A", rows}})) ==
+          std::vector<double>{0, 0, 0, 1, 1, 1});
+    CHECK(elements(eval_expr("input A[2, 3]", "A", "grad(sum(amin(A, -2)), A)", {{"A", rows}})) ==
+          std::vector<double>{1, 1, 1, 0, 0, 0});
+    // A NaN wins; infinities are ordinary values.
+    const double nan = std::nan("");
+    CHECK(std::isnan(on_x("amax(x)", Tensor{Shape{3}, {1, nan, 3}}).item()));
+    CHECK(std::isnan(on_x("amin(x)", Tensor{Shape{3}, {nan, 1, 3}}).item()));
+    CHECK(std::isnan(on_x("prod(x)", Tensor{Shape{3}, {1, nan, 0}}).item()));
+    CHECK(on_x("amax(x)", Tensor{Shape{2}, {-HUGE_VAL, -HUGE_VAL}}).item() == -HUGE_VAL);
+    CHECK(on_x("amin(x)", Tensor{Shape{2}, {HUGE_VAL, 1}}).item() == 1);
+    // prod's gradient is the product of the others, also at zeros.
+    CHECK(elements(on_x("grad(prod(x), x)")) == std::vector<double>{6, 3, 2});
+    CHECK(elements(on_x("grad(prod(x), x)", Tensor{Shape{3}, {2, 0, 3}})) ==
+          std::vector<double>{0, 6, 0});
+    CHECK(elements(on_x("grad(prod(x), x)", Tensor{Shape{3}, {0, 0, 3}})) ==
+          std::vector<double>{0, 0, 0});
+    CHECK(elements(on_x("hessian(prod(x), x)", Tensor{Shape{3}, {0, 0, 3}})) ==
+          std::vector<double>{0, 3, 0, 3, 0, 0, 0, 0, 0});
+    CHECK(elements(on_x("hessian(prod(x), x)", Tensor{Shape{3}, {2, 0, 3}})) ==
+          std::vector<double>{0, 3, 0, 3, 0, 2, 0, 2, 0});
+}
+
 TEST_CASE("softmax over an axis and over everything") {
     const double z = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
     const Tensor s = on_x("softmax(x, 0)");
