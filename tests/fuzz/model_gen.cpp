@@ -113,6 +113,11 @@ class Writer {
             return std::string(" ") + op + " # continued\n    ";
         return std::string(" ") + op + "\n\t";
     }
+    // A reduction of the language; amax and amin (kinks at ties) only where kinks are allowed.
+    std::string reduction() {
+        static const char* f[] = {"sum", "mean", "logsumexp", "prod", "amax", "amin"};
+        return f[rng_.integer(0, o_.kinks ? 5 : 3)];
+    }
     Val squash(const Val& e, double lo, double hi) {
         // lo + (hi - lo) sigmoid(e): inside [lo, hi] whatever e is
         return {"(" + fmt(lo) + " + " + fmt(hi - lo) + " * sigmoid(" + e.text + "))", e.deps,
@@ -197,17 +202,13 @@ Val Writer::leaf(const Dims& s) {
                 return Val{v.text + "[" + std::to_string(i) + "]", v.deps, true};
             });
             options.push_back([this, v] {
-                static const char* f[] = {"sum", "mean", "logsumexp", "amax", "amin", "prod"};
-                return Val{std::string(f[rng_.integer(0, 5)]) + "(" + v.text + ", 0)", v.deps, true};
+                return Val{reduction() + "(" + v.text + ", 0)", v.deps, true};
             });
         }
         if (s.empty() && !n.shape.empty()) {
             options.push_back([this, v, n] {
-                const int k = static_cast<int>(rng_.integer(0, 6));
-                if (k < 6) {
-                    static const char* f[] = {"sum", "mean", "logsumexp", "amax", "amin", "prod"};
-                    return Val{std::string(f[k]) + "(" + v.text + ")", v.deps, true};
-                }
+                if (rng_.integer(0, 6) < 6)
+                    return Val{reduction() + "(" + v.text + ")", v.deps, true};
                 std::string idx;
                 for (std::size_t a = 0; a < n.shape.size(); ++a)
                     idx += (a ? ", " : "") + std::to_string(rng_.integer(0, n.shape[a] - 1));
@@ -341,11 +342,10 @@ std::optional<Val> Writer::structural(const Dims& s, int depth) {
     };
     if (s.empty()) {
         options.push_back([&] {
-            static const char* f[] = {"sum", "mean", "logsumexp", "amax", "amin", "prod"};
             Dims e = random_shape(2);
             if (e.empty())
                 e = {rng_.integer(1, o_.max_dim)};
-            return call(f[rng_.integer(0, 5)], expr(e, depth));
+            return call(reduction(), expr(e, depth));
         });
         options.push_back([&] {
             const Dims v{rng_.integer(1, o_.max_dim)};
@@ -357,12 +357,11 @@ std::optional<Val> Writer::structural(const Dims& s, int depth) {
     }
     if (rank < inner_rank()) { // a reduction over an axis that s lacks
         options.push_back([&] {
-            static const char* f[] = {"sum", "mean", "logsumexp", "amax", "amin", "prod"};
             const auto ax = rng_.integer(0, rank);
             Dims e = s;
             e.insert(e.begin() + ax, rng_.integer(1, o_.max_dim));
             const auto shown = rng_.chance(0.3) ? ax - (rank + 1) : ax; // negative axes too
-            return call(f[rng_.integer(0, 5)], expr(e, depth), ", " + std::to_string(shown));
+            return call(reduction(), expr(e, depth), ", " + std::to_string(shown));
         });
     }
     if (rank >= 1) {
