@@ -108,12 +108,17 @@ int normalize_axis(int axis, const Shape& shape) {
     return axis < 0 ? axis + r : axis;
 }
 
+namespace {
+// A reduction over one axis, which disappears: `To` down to the shape with that axis 1.
+template <Expr (*To)(const Expr&, const Shape&)> Expr along(const Expr& x, int axis) {
+    const int a = normalize_axis(axis, x.shape());
+    return reshape(To(x, x.shape().with(a, 1)), x.shape().without(a));
+}
+} // namespace
+
 Expr sum(const Expr& x) { return x.is_literal() ? x : sum_to(x, Shape{}); }
 
-Expr sum(const Expr& x, int axis) {
-    const int a = normalize_axis(axis, x.shape());
-    return reshape(sum_to(x, x.shape().with(a, 1)), x.shape().without(a));
-}
+Expr sum(const Expr& x, int axis) { return along<sum_to<Expr>>(x, axis); }
 
 Expr mean(const Expr& x) { return sum(x) / static_cast<double>(x.shape().size()); }
 
@@ -124,33 +129,21 @@ Expr mean(const Expr& x, int axis) {
 
 Expr logsumexp(const Expr& x) { return x.is_literal() ? x : logsumexp_to(x, Shape{}); }
 
-Expr logsumexp(const Expr& x, int axis) {
-    const int a = normalize_axis(axis, x.shape());
-    return reshape(logsumexp_to(x, x.shape().with(a, 1)), x.shape().without(a));
-}
+Expr logsumexp(const Expr& x, int axis) { return along<logsumexp_to<Expr>>(x, axis); }
 
 // The maximum, minimum and product over all elements or along one axis (which
 // disappears), as logsumexp.
 Expr amax(const Expr& x) { return x.is_literal() ? x : max_to(x, Shape{}); }
 
-Expr amax(const Expr& x, int axis) {
-    const int a = normalize_axis(axis, x.shape());
-    return reshape(max_to(x, x.shape().with(a, 1)), x.shape().without(a));
-}
+Expr amax(const Expr& x, int axis) { return along<max_to<Expr>>(x, axis); }
 
 Expr amin(const Expr& x) { return x.is_literal() ? x : min_to(x, Shape{}); }
 
-Expr amin(const Expr& x, int axis) {
-    const int a = normalize_axis(axis, x.shape());
-    return reshape(min_to(x, x.shape().with(a, 1)), x.shape().without(a));
-}
+Expr amin(const Expr& x, int axis) { return along<min_to<Expr>>(x, axis); }
 
 Expr prod(const Expr& x) { return x.is_literal() ? x : prod_to(x, Shape{}); }
 
-Expr prod(const Expr& x, int axis) {
-    const int a = normalize_axis(axis, x.shape());
-    return reshape(prod_to(x, x.shape().with(a, 1)), x.shape().without(a));
-}
+Expr prod(const Expr& x, int axis) { return along<prod_to<Expr>>(x, axis); }
 
 // softmax = exp(x - logsumexp(x)): stable, and its derivative flows through lse.
 Expr softmax(const Expr& x) {

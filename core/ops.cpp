@@ -76,45 +76,13 @@ IndexPlan Broadcast::plan(const Shape& out, const Payload&, std::span<const Shap
     return p;
 }
 
-// --- SumTo
-Shape SumTo::shape(std::span<const Shape> a, const Payload&, const Shape& target) {
-    check_reducible("sum", a[0], target);
+// --- SumTo, LogSumExpTo, MaxTo, MinTo, ProdTo
+Shape reduced_shape(std::string_view word, const Shape& x, const Shape& target) {
+    check_reducible(word, x, target);
     return target;
 }
-IndexPlan SumTo::plan(const Shape& out, const Payload&, std::span<const Shape> a) {
-    return reduce_to_plan(out, a[0], Combine::sum);
-}
-
-// --- LogSumExpTo
-Shape LogSumExpTo::shape(std::span<const Shape> a, const Payload&, const Shape& target) {
-    check_reducible("logsumexp", a[0], target);
-    return target;
-}
-IndexPlan LogSumExpTo::plan(const Shape& out, const Payload&, std::span<const Shape> a) {
-    return reduce_to_plan(out, a[0], Combine::logsumexp);
-}
-
-// --- MaxTo, MinTo, ProdTo
-Shape MaxTo::shape(std::span<const Shape> a, const Payload&, const Shape& target) {
-    check_reducible("amax", a[0], target);
-    return target;
-}
-IndexPlan MaxTo::plan(const Shape& out, const Payload&, std::span<const Shape> a) {
-    return reduce_to_plan(out, a[0], Combine::max);
-}
-Shape MinTo::shape(std::span<const Shape> a, const Payload&, const Shape& target) {
-    check_reducible("amin", a[0], target);
-    return target;
-}
-IndexPlan MinTo::plan(const Shape& out, const Payload&, std::span<const Shape> a) {
-    return reduce_to_plan(out, a[0], Combine::min);
-}
-Shape ProdTo::shape(std::span<const Shape> a, const Payload&, const Shape& target) {
-    check_reducible("prod", a[0], target);
-    return target;
-}
-IndexPlan ProdTo::plan(const Shape& out, const Payload&, std::span<const Shape> a) {
-    return reduce_to_plan(out, a[0], Combine::prod);
+IndexPlan reduced_plan(const Shape& out, const Shape& x, Combine combine) {
+    return reduce_to_plan(out, x, combine);
 }
 
 // --- Reshape

@@ -30,6 +30,22 @@ struct Seed : LeafOp { static constexpr std::string_view name = "seed"; }; // se
 // requested result shape for the ops whose result is not implied by their operands
 // (Broadcast, SumTo, LogSumExpTo, MaxTo, MinTo, ProdTo, Reshape, Embed).
 
+// The reductions of x to a `target` that broadcasts to x: one Combine each, and the same
+// shape rule (its error names the language's function, Self::word) and index plan.
+Shape reduced_shape(std::string_view word, const Shape& x, const Shape& target);
+IndexPlan reduced_plan(const Shape& out, const Shape& x, Combine combine);
+
+template <class Self, Combine C> struct ReduceTo : StructuralOp {
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::reduce;
+    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target) {
+        return reduced_shape(Self::word, a[0], target);
+    }
+    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a) {
+        return reduced_plan(out, a[0], C);
+    }
+};
+
 struct Broadcast : StructuralOp { // NumPy broadcast of x to `target`; adjoint: SumTo
     static constexpr std::string_view name = "broadcast";
     static constexpr int arity = 1;
@@ -46,12 +62,8 @@ struct Broadcast : StructuralOp { // NumPy broadcast of x to `target`; adjoint: 
     }
 };
 
-struct SumTo : StructuralOp { // sum x down to `target` (which broadcasts to x); adjoint: Broadcast
-    static constexpr std::string_view name = "sum_to";
-    static constexpr int arity = 1;
-    static constexpr OpKind kind = OpKind::reduce;
-    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
-    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+struct SumTo : ReduceTo<SumTo, Combine::sum> { // sum x down to `target`; adjoint: Broadcast
+    static constexpr std::string_view name = "sum_to", word = "sum";
     template <class T> static T vjp(int, std::span<const T> x, const T&, const T& g, const Payload&) {
         return broadcast(g, x[0].shape());
     }
@@ -60,12 +72,8 @@ struct SumTo : StructuralOp { // sum x down to `target` (which broadcasts to x);
     }
 };
 
-struct LogSumExpTo : StructuralOp { // log(sum(exp x)) down to `target`, max-shifted
-    static constexpr std::string_view name = "logsumexp_to";
-    static constexpr int arity = 1;
-    static constexpr OpKind kind = OpKind::reduce;
-    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
-    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+struct LogSumExpTo : ReduceTo<LogSumExpTo, Combine::logsumexp> { // log(sum(exp x)), max-shifted
+    static constexpr std::string_view name = "logsumexp_to", word = "logsumexp";
     // d lse(x) = softmax(x) = exp(x - lse(x))
     template <class T> static T vjp(int, std::span<const T> x, const T& f, const T& g, const Payload&) {
         const Shape s = x[0].shape();
@@ -164,13 +172,8 @@ template <class T> T prod_others(const T& x, const T& f) {
 
 } // namespace reduce_rules
 
-struct MaxTo : StructuralOp { // the maximum of x down to `target`; a NaN wins
-    static constexpr std::string_view name = "max_to";
-    static constexpr int arity = 1;
-    static constexpr OpKind kind = OpKind::reduce;
-    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
-    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
-    // d max = the cotangent, to the first element of the group that is the maximum
+// amax and amin: d = the cotangent, to the first element of the group that was picked
+template <class Self, Combine C> struct PickTo : ReduceTo<Self, C> {
     template <class T> static T vjp(int, std::span<const T> x, const T& f, const T& g, const Payload&) {
         const T mask = reduce_rules::first_pick(x[0], f);
         const T gb = broadcast(g, x[0].shape());
@@ -183,31 +186,16 @@ struct MaxTo : StructuralOp { // the maximum of x down to `target`; a NaN wins
     }
 };
 
-struct MinTo : StructuralOp { // the minimum of x down to `target`; a NaN wins
-    static constexpr std::string_view name = "min_to";
-    static constexpr int arity = 1;
-    static constexpr OpKind kind = OpKind::reduce;
-    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
-    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
-    // d min = the cotangent, to the first element of the group that is the minimum
-    template <class T> static T vjp(int, std::span<const T> x, const T& f, const T& g, const Payload&) {
-        const T mask = reduce_rules::first_pick(x[0], f);
-        const T gb = broadcast(g, x[0].shape());
-        return where(mask, gb, 0.0);
-    }
-    template <class T> static T jvp(std::span<const T> x, const T& f, Tangents<T> t, const Payload&) {
-        const T mask = reduce_rules::first_pick(x[0], f);
-        const T picked = where(mask, *t[0], 0.0);
-        return sum_to(picked, f.shape());
-    }
+struct MaxTo : PickTo<MaxTo, Combine::max> { // the maximum of x down to `target`; a NaN wins
+    static constexpr std::string_view name = "max_to", word = "amax";
 };
 
-struct ProdTo : StructuralOp { // the product of x down to `target`
-    static constexpr std::string_view name = "prod_to";
-    static constexpr int arity = 1;
-    static constexpr OpKind kind = OpKind::reduce;
-    static Shape shape(std::span<const Shape> a, const Payload&, const Shape& target);
-    static IndexPlan plan(const Shape& out, const Payload&, std::span<const Shape> a);
+struct MinTo : PickTo<MinTo, Combine::min> { // the minimum of x down to `target`; a NaN wins
+    static constexpr std::string_view name = "min_to", word = "amin";
+};
+
+struct ProdTo : ReduceTo<ProdTo, Combine::prod> { // the product of x down to `target`
+    static constexpr std::string_view name = "prod_to", word = "prod";
     // d prod / d x_i = the product of the others (reduce_rules::prod_others)
     template <class T> static T vjp(int, std::span<const T> x, const T& f, const T& g, const Payload&) {
         const T others = reduce_rules::prod_others(x[0], f);

@@ -50,26 +50,10 @@ Value build_op(Graph&, const Builtin& fn, std::span<const CallArg> a, const Buil
     return plain(OpValue<Expr>::structural(op, std::span<const Expr* const>(args.data(), a.size()), {}, {}));
 }
 
-Value build_sum(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
-    return plain(a.size() == 1 ? sum(x0(a)) : sum(x0(a), axis1(a)));
-}
-Value build_mean(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
-    return plain(a.size() == 1 ? mean(x0(a)) : mean(x0(a), axis1(a)));
-}
-Value build_logsumexp(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
-    return plain(a.size() == 1 ? logsumexp(x0(a)) : logsumexp(x0(a), axis1(a)));
-}
-Value build_amax(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
-    return plain(a.size() == 1 ? amax(x0(a)) : amax(x0(a), axis1(a)));
-}
-Value build_amin(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
-    return plain(a.size() == 1 ? amin(x0(a)) : amin(x0(a), axis1(a)));
-}
-Value build_prod(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
-    return plain(a.size() == 1 ? prod(x0(a)) : prod(x0(a), axis1(a)));
-}
-Value build_softmax(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
-    return plain(a.size() == 1 ? softmax(x0(a)) : softmax(x0(a), axis1(a)));
+// A reduction (or softmax) over everything, or over the axis its second argument names.
+template <Expr (*All)(const Expr&), Expr (*Along)(const Expr&, int)>
+Value build_reduction(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
+    return plain(a.size() == 1 ? All(x0(a)) : Along(x0(a), axis1(a)));
 }
 Value build_dot(Graph&, const Builtin&, std::span<const CallArg> a, const BuildLimits&) {
     return plain(dot(x0(a), a[1].value.expr));
@@ -166,13 +150,13 @@ std::vector<Builtin> make_table() {
     }
     // clang-format off
     const std::vector<Builtin> rest = {
-        {"sum",       {A::expr, A::axis},      A::expr, 1, 2,  build_sum},
-        {"mean",      {A::expr, A::axis},      A::expr, 1, 2,  build_mean},
-        {"logsumexp", {A::expr, A::axis},      A::expr, 1, 2,  build_logsumexp},
-        {"amax",      {A::expr, A::axis},      A::expr, 1, 2,  build_amax},
-        {"amin",      {A::expr, A::axis},      A::expr, 1, 2,  build_amin},
-        {"prod",      {A::expr, A::axis},      A::expr, 1, 2,  build_prod},
-        {"softmax",   {A::expr, A::axis},      A::expr, 1, 2,  build_softmax},
+        {"sum",       {A::expr, A::axis},      A::expr, 1, 2,  build_reduction<sum, sum>},
+        {"mean",      {A::expr, A::axis},      A::expr, 1, 2,  build_reduction<mean, mean>},
+        {"logsumexp", {A::expr, A::axis},      A::expr, 1, 2,  build_reduction<logsumexp, logsumexp>},
+        {"amax",      {A::expr, A::axis},      A::expr, 1, 2,  build_reduction<amax, amax>},
+        {"amin",      {A::expr, A::axis},      A::expr, 1, 2,  build_reduction<amin, amin>},
+        {"prod",      {A::expr, A::axis},      A::expr, 1, 2,  build_reduction<prod, prod>},
+        {"softmax",   {A::expr, A::axis},      A::expr, 1, 2,  build_reduction<softmax, softmax>},
         {"dot",       {A::expr, A::expr},      A::expr, 2, 2,  build_dot},
         {"zeros",     {},                      A::dim,  1, 4,  build_zeros},
         {"ones",      {},                      A::dim,  1, 4,  build_ones},
