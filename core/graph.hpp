@@ -86,7 +86,7 @@ class Graph {
     // The arena: chunks of nodes that never move, so growing it copies nothing and never
     // holds two copies (a doubling vector peaks at twice its size while growing). The
     // first chunk holds 2^8 nodes and each next one doubles the arena, up to chunks of
-    // 2^16: a small graph (a rule's instance, a test's) costs kilobytes, not the 6 MB of
+    // 2^16: a small graph (a rule's instance, a test's) costs kilobytes, not the 2.6 MB of
     // a full chunk, which the sanitizers' allocator made a rule test take ten minutes.
     static constexpr unsigned first_chunk_bits = 8, chunk_bits = 16;
     static constexpr NodeId full_chunk = NodeId{1} << chunk_bits;
