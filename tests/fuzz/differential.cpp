@@ -659,4 +659,24 @@ void DifferentialChecker::run_compiled() { impl_->run_compiled(); }
 const std::vector<Finding>& DifferentialChecker::findings() const { return impl_->findings; }
 const DifferentialStats& DifferentialChecker::stats() const { return impl_->stats; }
 
+double check_seeds(DifferentialChecker& checker, std::uint64_t first, std::uint64_t count,
+                   std::uint64_t batch, const std::function<std::string(std::uint64_t)>& make,
+                   std::vector<std::string>& unwritten) {
+    const auto start = std::chrono::steady_clock::now();
+    for (std::uint64_t k = 0; k < count; ++k) {
+        std::string text;
+        try {
+            text = make(first + k);
+        } catch (const std::exception& e) {
+            unwritten.push_back("seed " + std::to_string(first + k) + ": " + e.what());
+            continue;
+        }
+        checker.check(text, first + k);
+        if ((k + 1) % batch == 0)
+            checker.run_compiled();
+    }
+    checker.run_compiled();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 } // namespace symdiff::fuzz

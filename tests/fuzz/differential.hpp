@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,5 +67,12 @@ class DifferentialChecker {
   private:
     std::unique_ptr<Impl> impl_;
 };
+
+// Checks the models make(seed) writes for seeds first .. first + count - 1, compiling
+// them `batch` at a time; returns the seconds it took. A seed whose model cannot be
+// written is skipped and named in `unwritten` ("seed N: why").
+double check_seeds(DifferentialChecker& checker, std::uint64_t first, std::uint64_t count,
+                   std::uint64_t batch, const std::function<std::string(std::uint64_t)>& make,
+                   std::vector<std::string>& unwritten);
 
 } // namespace symdiff::fuzz

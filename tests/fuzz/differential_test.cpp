@@ -9,7 +9,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -68,22 +67,11 @@ TEST_CASE("fuzz: random models agree in every mode", "[differential]") {
     const auto first = env_number("SYMDIFF_FUZZ_SEED", 20240601);
     const auto batch = std::max<std::uint64_t>(1, env_number("SYMDIFF_FUZZ_BATCH", 24));
     DifferentialChecker checker(options());
-    const auto start = std::chrono::steady_clock::now();
-    for (std::uint64_t k = 0; k < count; ++k) {
-        std::string text;
-        try {
-            text = random_model(first + k);
-        } catch (const std::exception& e) {
-            FAIL_CHECK("seed " << first + k << ": " << e.what());
-            continue;
-        }
-        checker.check(text, first + k);
-        if ((k + 1) % batch == 0)
-            checker.run_compiled();
-    }
-    checker.run_compiled();
-    const auto seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::vector<std::string> unwritten;
+    const double seconds = check_seeds(checker, first, count, batch,
+                                       [&](std::uint64_t seed) { return random_model(seed); }, unwritten);
+    for (const std::string& e : unwritten)
+        FAIL_CHECK(e);
     const DifferentialStats& s = checker.stats();
     WARN(s.models << " models (seeds " << first << ".." << first + count - 1 << "), " << s.exports
                   << " exports, " << s.points << " points (" << s.skipped_points

@@ -11,7 +11,6 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -242,22 +241,11 @@ TEST_CASE("fuzz: random nested-derivative models agree in every mode", "[differe
     const auto batch = std::max<std::uint64_t>(1, env_number("SYMDIFF_FUZZ_BATCH", 24));
     const NestedGenOptions o = generator_options();
     DifferentialChecker checker(options());
-    const auto start = std::chrono::steady_clock::now();
-    for (std::uint64_t k = 0; k < count; ++k) {
-        std::string text;
-        try {
-            text = random_nested_model(first + k, o).text;
-        } catch (const std::exception& e) {
-            FAIL_CHECK("seed " << first + k << ": " << e.what());
-            continue;
-        }
-        checker.check(text, first + k);
-        if ((k + 1) % batch == 0)
-            checker.run_compiled();
-    }
-    checker.run_compiled();
-    const auto seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::vector<std::string> unwritten;
+    const double seconds = check_seeds(checker, first, count, batch,
+                                       [&](std::uint64_t seed) { return random_nested_model(seed, o).text; }, unwritten);
+    for (const std::string& e : unwritten)
+        FAIL_CHECK(e);
     const DifferentialStats& s = checker.stats();
     WARN(s.models << " nested models (seeds " << first << ".." << first + count - 1 << "), "
                   << s.exports << " exports, " << s.points << " points (" << s.skipped_points
