@@ -322,15 +322,35 @@ Val Writer::binary(const Dims& s, int depth) {
     }
 }
 
+// The words that combine conditions (and, or, not), from the op table, by operand count.
+std::vector<std::string> condition_words(int arity) {
+    std::vector<std::string> out;
+    for (int k = 0; k < op_count; ++k) {
+        const OpInfo& o = info(static_cast<Op>(k));
+        if (o.kind == OpKind::elementwise && o.syntax.precedence < 0 && o.arity == arity)
+            out.emplace_back(o.syntax.symbol);
+    }
+    return out;
+}
+
 Val Writer::branch(const Dims& s, int depth) {
     static const char* cmp[] = {"<", "<=", ">", ">=", "==", "!="};
+    static const std::vector<std::string> unary_words = condition_words(1),
+                                          binary_words = condition_words(2);
     const Val l = expr(sub_shape(s), depth);
     const Val r = rng_.chance(0.5) ? expr(sub_shape(s), depth) : Val{number(), {}, true};
     Val a = expr(s, depth), b = expr(sub_shape(s), depth);
     if (rng_.chance(0.5))
         std::swap(a, b);
-    return {"where(" + l.text + " " + cmp[rng_.integer(0, 5)] + " " + r.text + ", " + a.text +
-                ", " + b.text + ")",
+    std::string cond = l.text + " " + cmp[rng_.integer(0, 5)] + " " + r.text;
+    if (rng_.chance(0.25)) { // a second comparison of l, combined by and / or
+        const std::string& w = binary_words[static_cast<std::size_t>(
+            rng_.integer(0, static_cast<std::int64_t>(binary_words.size()) - 1))];
+        cond += " " + w + " " + l.text + " " + cmp[rng_.integer(0, 5)] + " " + number();
+    }
+    if (rng_.chance(0.15)) // not, around the whole condition
+        cond = unary_words.front() + " (" + cond + ")";
+    return {"where(" + cond + ", " + a.text + ", " + b.text + ")",
             merge(merge(l.deps, r.deps), merge(a.deps, b.deps)), true};
 }
 
