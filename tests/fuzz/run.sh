@@ -1,14 +1,15 @@
 #!/bin/sh
 # The fuzz section of CI (called by tests/run-all.sh after the Release build and suite in
-# build/, before the sanitizer run): the libFuzzer target fuzz_parse, built with clang (and
-# ASan and UBSan) in build-fuzz, about 70 s on 2 cores from scratch, runs for
+# build/ and the sanitized clang++ build): the libFuzzer target fuzz_parse, built with clang
+# (and ASan and UBSan) in FUZZ_BUILD (build-fuzz; run-all.sh passes build-asan), runs for
 # FUZZ_SECONDS (60) with a fixed seed on a temporary copy of the committed corpus; then the
 # differential fuzzer checks FUZZ_MODELS (300) random models, emitted code compiled by clang
 # (about 30 s of CPU), then FUZZ_NESTED_MODELS (300) models of nested derivatives
 # (tests/fuzz/nested_gen: jacobians and jvps of hessians and jacobians, up to third order;
 # about 55 s of CPU, 80 s on a busy machine). Any finding fails the script; libFuzzer's
 # input is kept in build-fuzz/findings/.
-# SYMDIFF_BUILD (build) and FUZZ_BUILD (build-fuzz) name other build folders.
+# SYMDIFF_BUILD (build) and FUZZ_BUILD (build-fuzz) name other build folders; FUZZ_BUILD
+# must be configured with -DSYMDIFF_FUZZ=ON if it exists.
 set -eu
 cd "$(dirname "$0")/../.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -19,8 +20,10 @@ build=${SYMDIFF_BUILD:-build}
 fuzz=${FUZZ_BUILD:-build-fuzz}
 start=$(date +%s)
 
-cmake -S . -B "$fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_COMPILER=clang++ -DSYMDIFF_FUZZ=ON
+# A build folder that exists is used as it is (tests/run-all.sh passes its sanitized
+# clang++ build, configured with -DSYMDIFF_FUZZ=ON).
+[ -f "$fuzz/CMakeCache.txt" ] || cmake -S . -B "$fuzz" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DSYMDIFF_FUZZ=ON
 cmake --build "$fuzz" -j "$jobs" --target fuzz_parse
 echo "fuzz_parse built in $(($(date +%s) - start)) s"
 
