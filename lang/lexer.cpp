@@ -82,6 +82,10 @@ Lexer::Lexer(std::string_view source) : src_(source) {
         pos_ = line_start_ = utf8_bom.size();
 }
 
+Lexer::Lexer(std::string_view source, const Token& from)
+    : src_(source), pos_(static_cast<std::size_t>(from.text.data() - source.data())),
+      line_(from.loc.line), line_start_(pos_ - static_cast<std::size_t>(from.loc.col - 1)) {}
+
 const Token& Lexer::peek(std::size_t ahead) {
     while (ahead_.size() <= ahead)
         ahead_.push_back(lex());

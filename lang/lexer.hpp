@@ -59,6 +59,9 @@ std::string describe(const Token& t);
 class Lexer {
   public:
     explicit Lexer(std::string_view source);
+    // Lexes `source` again from token `from` (one it produced before, at the start of a
+    // statement or expression): how a function's body is read at each call.
+    Lexer(std::string_view source, const Token& from);
 
     const Token& peek(std::size_t ahead = 0); // ahead < 2
     Token next();

@@ -5,7 +5,6 @@
 // without a location are re-thrown at the operator or call (parser.hpp: the Parser).
 #include "lang/parser.hpp"
 
-
 #include <algorithm>
 
 namespace symdiff::parsing {
@@ -61,12 +60,15 @@ void Parser::parse_file() {
 void Parser::statement() {
     const Token& t = lex_.peek();
     if (t.kind != Tok::ident)
-        throw Error("expected a statement ('input', 'export' or NAME = EXPR), got " + describe(t),
+        throw Error("expected a statement ('input', 'def', 'export' or NAME = EXPR), got " +
+                        describe(t),
                     t.loc);
     if (lex_.peek(1).kind == Tok::assign)
         return definition(); // also "input = 1", refused as a keyword by the name check
     if (t.text == "input")
         return input_statement();
+    if (t.text == "def" && lex_.peek(1).kind == Tok::ident)
+        return def_statement();
     if (t.text == "export")
         return export_statement();
     python_habit(t, lex_.peek(1).kind, true);
@@ -79,8 +81,6 @@ void Parser::statement() {
 void Parser::python_habit(const Token& t, Tok next, bool statement) {
     if (t.kind != Tok::ident)
         return;
-    if (statement && t.text == "def" && next == Tok::ident)
-        throw Error("functions (def) are not supported yet", t.loc);
     if (statement && (t.text == "for" || t.text == "while"))
         throw Error("loops (" + std::string(t.text) + ") are not supported yet", t.loc);
     if (statement && (t.text == "import" || t.text == "from") && next == Tok::ident)
@@ -107,7 +107,17 @@ void Parser::end_of_statement() {
     throw Error("expected the end of the statement, got " + describe(t), t.loc);
 }
 
+// A function's body sees its parameters and local definitions, then the model's names
+// defined before the function; elsewhere, the current export's results, then the model's.
 const Binding* Parser::lookup(std::string_view name) const {
+    if (!frames_.empty()) {
+        const Frame& f = frames_.back();
+        if (auto it = f.names.find(name); it != f.names.end())
+            return &it->second;
+        if (auto it = names_.find(name); it != names_.end() && it->second.order < f.fn->order)
+            return &it->second;
+        return nullptr;
+    }
     if (auto it = locals_.find(name); it != locals_.end())
         return &it->second;
     if (auto it = names_.find(name); it != names_.end())
@@ -115,12 +125,42 @@ const Binding* Parser::lookup(std::string_view name) const {
     return nullptr;
 }
 
+// The error for a name that lookup() does not find.
+Error Parser::not_defined(const Token& name) const {
+    if (functions_.contains(name.text))
+        return Error(in_quotes(name.text) + " is a function: call it as " + std::string(name.text) +
+                         "(...)",
+                     name.loc);
+    if (!frames_.empty()) {
+        const Binding* later = nullptr;
+        if (auto it = names_.find(name.text); it != names_.end())
+            later = &it->second;
+        else if (auto local = locals_.find(name.text); local != locals_.end())
+            later = &local->second;
+        if (later)
+            return Error(in_quotes(name.text) + " is defined after function " +
+                             in_quotes(frames_.back().fn->name.text) + " (on line " +
+                             std::to_string(later->loc.line) +
+                             "): a function sees only what is defined before it",
+                         name.loc);
+    }
+    return Error(in_quotes(name.text) + " is not defined", name.loc);
+}
+
+// A new name of the model, or of the function being read: not a word of the language,
+// not a name of its scope, never a function's name.
 void Parser::check_new_name(const Token& name) const {
     if (auto problem = model_name_problem(name.text))
         throw Error(*problem, name.loc);
-    if (auto it = names_.find(name.text); it != names_.end())
+    const auto& scope = frames_.empty() ? names_ : frames_.back().names;
+    std::optional<SourceLoc> before;
+    if (auto it = scope.find(name.text); it != scope.end())
+        before = it->second.loc;
+    else if (auto fn = functions_.find(name.text); fn != functions_.end())
+        before = fn->second.name.loc;
+    if (before)
         throw Error(in_quotes(name.text) + " is already defined on line " +
-                        std::to_string(it->second.loc.line),
+                        std::to_string(before->line),
                     name.loc);
 }
 
@@ -173,7 +213,8 @@ void Parser::input_statement() {
         const NodeId id = located(name.loc, [&] {
             return g_.input(name.text, Shape(std::span<const std::int64_t>(dims)));
         });
-        names_[name.text] = Binding{Value{Expr(g_, id), std::nullopt, {}}, name.loc, true};
+        names_[name.text] =
+            Binding{Value{Expr(g_, id), std::nullopt, {}}, name.loc, true, order_++};
         if (lex_.peek().kind != Tok::comma)
             return;
         lex_.next();
@@ -185,7 +226,8 @@ void Parser::definition() {
     check_new_name(name);
     lex_.next(); // =
     Value v = expression(false);
-    names_[name.text] = Binding{std::move(v), name.loc, false};
+    auto& scope = frames_.empty() ? names_ : frames_.back().names;
+    scope[name.text] = Binding{std::move(v), name.loc, false, order_++};
 }
 
 void Parser::export_statement() {
@@ -253,6 +295,10 @@ void Parser::export_statement() {
                         [&](const Function::Result& r) { return r.name == rname.text; }))
             throw Error("result " + in_quotes(rname.text) + " is listed twice", rname.loc);
         if (defines) {
+            if (auto fn = functions_.find(rname.text); fn != functions_.end())
+                throw Error(in_quotes(rname.text) + " is already defined on line " +
+                                std::to_string(fn->second.name.loc.line),
+                            rname.loc);
             if (existing)
                 throw Error("result " + in_quotes(rname.text) + " would hide " +
                                 in_quotes(rname.text) + " defined on line " +

@@ -10,6 +10,7 @@
 #include "lang/model.hpp"
 #include "lang/names.hpp"
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,12 +41,42 @@ std::string call_text(std::string_view text);
 
 // Literal results of core (numbers combined with numbers) become constant nodes, so
 // every Value is a node.
-inline Expr as_node(Graph& g, const Expr& e) { return e.is_literal() ? constant(g, e.literal()) : e; }
+inline Expr as_node(Graph& g, const Expr& e) {
+    return e.is_literal() ? constant(g, e.literal()) : e;
+}
 
 struct Binding {
     Value value;
     SourceLoc loc;
     bool is_input = false;
+    int order = 0; // the model's names in the order they were defined (a function sees
+                   // those defined before it)
+};
+
+// A function of the model (def): its body is read again at each call, with its
+// parameters bound to the call's arguments, so every call builds nodes of its own shapes
+// (calls with the same arguments are one node, by hash-consing).
+struct UserFunction {
+    Token name;
+    std::vector<Token> params;
+    Token body;         // its first token: of the expression, or of the block's first line
+    bool block = false; // def NAME(...): definitions, then `return EXPR`
+    int order = 0;      // as Binding::order
+};
+
+// A call of a model function being read: the function, where it was called, and its
+// parameters and local definitions.
+struct Frame {
+    const UserFunction* fn = nullptr;
+    SourceLoc call;
+    std::unordered_map<std::string_view, Binding> names;
+};
+
+// A call by the function and the nodes of its arguments: what its value depends on.
+struct CallKey {
+    const UserFunction* fn = nullptr;
+    std::vector<NodeId> args;
+    auto operator<=>(const CallKey&) const = default;
 };
 
 class Parser {
@@ -58,6 +89,9 @@ class Parser {
     void statement();
     void input_statement();
     void definition();
+    void def_statement();
+    void skip_def_body(const UserFunction& fn, const Token& def);
+    void skip_expression(const std::string& what);
     void export_statement();
     void end_of_statement();
     // expressions, loosest first
@@ -73,6 +107,9 @@ class Parser {
     Value postfix();
     Value primary();
     Value call(const Token& name);
+    Value call_function(const UserFunction& fn, const Token& name);
+    Value function_body(const UserFunction& fn);
+    const UserFunction* find_function(const Token& name) const;
     Value tensor_literal(const Token& open);
     void python_habit(const Token& t, Tok next, bool statement);
     CallArg argument(const Builtin& fn, ArgKind kind);
@@ -84,6 +121,7 @@ class Parser {
     Token expect_name(const std::string& what);
     void close(Tok kind, const Token& open, const std::string& context);
     const Binding* lookup(std::string_view name) const;
+    Error not_defined(const Token& name) const;
     void check_new_name(const Token& name) const;
 
     Model& m_;
@@ -91,6 +129,11 @@ class Parser {
     Lexer lex_;
     std::unordered_map<std::string_view, Binding> names_;  // inputs and definitions
     std::unordered_map<std::string_view, Binding> locals_; // results of the current export
+    std::unordered_map<std::string_view, UserFunction> functions_;
+    std::vector<Frame> frames_;      // the calls of model functions being read, innermost last
+    int order_ = 0;                  // the next Binding::order
+    std::map<CallKey, Value> calls_; // calls of model functions read so far
+    std::size_t function_calls_ = 0;
     std::unordered_map<std::string_view, SourceLoc> export_names_;
     int depth_ = 0;
     int conditions_ = 0; // > 0 while a condition of where is parsed: brackets hold conditions

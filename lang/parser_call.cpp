@@ -2,7 +2,6 @@
 // derivatives and their growth cap), tensor literals, and integer and number literals.
 #include "lang/parser.hpp"
 
-
 #include <algorithm>
 #include <charconv>
 #include <limits>
@@ -25,6 +24,8 @@ std::string arity_text(const Builtin& fn) {
 }
 
 Value Parser::call(const Token& name) {
+    if (const UserFunction* user = find_function(name))
+        return call_function(*user, name);
     const Builtin* fn = find_builtin(name.text);
     if (!fn) {
         if (lookup(name.text) || is_language_keyword(name.text))
@@ -119,7 +120,7 @@ CallArg Parser::argument(const Builtin& fn, ArgKind kind) {
             throw Error(what, first.loc);
         const Binding* b = lookup(first.text);
         if (!b)
-            throw Error(in_quotes(first.text) + " is not defined", first.loc);
+            throw not_defined(first);
         if (!b->is_input)
             throw Error(in_quotes(first.text) + " is not an input (" + f +
                             " differentiates by inputs)",
@@ -183,6 +184,5 @@ double Parser::number(const Token& t) const {
         throw Error("number " + in_quotes(t.text) + " does not fit in a double", t.loc);
     return v;
 }
-
 
 } // namespace symdiff::parsing

@@ -47,7 +47,8 @@ Value Parser::negation() {
     if (lex_.peek().kind == Tok::ident && lex_.peek().text == "not") {
         const Token op = lex_.next();
         if (++depth_ > max_depth)
-            throw Error("expression nested more than " + std::to_string(max_depth) + " deep", op.loc);
+            throw Error("expression nested more than " + std::to_string(max_depth) + " deep",
+                        op.loc);
         Value v = logical(op, negation(), nullptr);
         --depth_;
         return v;
@@ -75,8 +76,8 @@ Value Parser::logical(const Token& op, Value a, const Value* b) {
 
 Value Parser::expression(bool allow_comparison) {
     Value v = additive();
-    if (const Token& t = lex_.peek(); !allow_comparison && t.kind == Tok::ident &&
-                                      (t.text == "and" || t.text == "or"))
+    if (const Token& t = lex_.peek();
+        !allow_comparison && t.kind == Tok::ident && (t.text == "and" || t.text == "or"))
         throw outside_condition(t);
     if (!is_comparison(lex_.peek().kind))
         return v;
@@ -176,7 +177,7 @@ Value Parser::primary() {
         throw Error(in_quotes(t.text) + " is a function: call it as " + std::string(t.text) +
                         "(...)",
                     t.loc);
-    throw Error(in_quotes(t.text) + " is not defined", t.loc);
+    throw not_defined(t);
 }
 
 // `a` is taken by value: a long sum moves its derivative calls along, never copies them.

@@ -14,13 +14,27 @@
 //   '**' is not an operator: use ^ for powers
 //   unexpected character '.': the language has no modules or attributes (write exp(x) for np.exp(x), transpose(A) for A.T)
 // statements
-//   expected a statement ('input', 'export' or NAME = EXPR), got T
+//   expected a statement ('input', 'def', 'export' or NAME = EXPR), got T
 //   expected '=' after 'NAME'
 //   expected the end of the statement, got T
 //   model defines no export
 //   'NAME' is not defined
 //   'NAME' is already defined on line L
-//   functions (def) are not supported yet
+//   expected '(' after the function name, got T
+//   expected '=' or ':' after the parameters of 'NAME', got T
+//   expected the expression of 'NAME', got T
+//   function 'NAME' has no 'return': its block ends with 'return EXPR'
+//   this line is indented to column N, the block of 'NAME' to column M
+//   'return' ends the block of 'NAME': this line comes after it
+//   functions are defined at the top level, not in the block of 'NAME'
+//   expected NAME = EXPR or 'return EXPR' in the block of 'NAME', got T
+//   expected an expression after 'return', got T
+//   expected an expression after '=', got T
+//   function 'NAME' takes N arguments (NAMES), got M
+//   function 'NAME' calls itself: recursion is not supported (in 'NAME', called on line L)
+//   'NAME' is defined after function 'F' (on line L): a function sees only what is defined before it
+//   model functions were called more than N times while reading the model (each call builds its body anew)
+//   MESSAGE (in 'NAME', called on line L)
 //   loops (for) are not supported yet
 //   'import' is not needed: the functions of the language are built in
 //   conditions (if) are not supported: use where(COND, A, B)
@@ -172,9 +186,9 @@ TEST_CASE("error: a dot after a name (np.exp, A.T)") {
 
 TEST_CASE("error: expected a statement") {
     require_error("input x\n3 = x\n",
-                  "expected a statement ('input', 'export' or NAME = EXPR), got '3'", 2, 1);
+                  "expected a statement ('input', 'def', 'export' or NAME = EXPR), got '3'", 2, 1);
     require_error("input x\n(x)\n",
-                  "expected a statement ('input', 'export' or NAME = EXPR), got '('", 2, 1);
+                  "expected a statement ('input', 'def', 'export' or NAME = EXPR), got '('", 2, 1);
 }
 
 TEST_CASE("error: expected '=' after a name") {
@@ -207,11 +221,83 @@ TEST_CASE("error: name is already defined") {
     require_error("input x, y, x\n", "'x' is already defined on line 1", 1, 13);
 }
 
-TEST_CASE("error: functions (def) are not supported yet") {
-    require_error("input x\ndef f(y): return y * 2\n", "functions (def) are not supported yet", 2,
-                  1);
-    require_error("input x\ndef f(y) = y * 2\n", "functions (def) are not supported yet", 2, 1);
-    CHECK_NOTHROW(parse_model("input x\ndef = 2 * x\nexport e(x) -> r = def\n", "m.sd"));
+TEST_CASE("error: a function's definition") {
+    require_error("input x\ndef f y = y\n", "expected '(' after the function name, got 'y'", 2, 7);
+    require_error("input x\ndef f(y) y\n",
+                  "expected '=' or ':' after the parameters of 'f', got 'y'", 2, 10);
+    require_error("input x\ndef f(y, y) = y\n", "parameter 'y' is listed twice", 2, 10);
+    require_error("input x\ndef f(exp) = 1\n", "'exp' is the name of a function", 2, 7);
+    require_error("input x\ndef f(f) = 1\n", "'f' is already defined on line 2", 2, 7);
+    require_error("input x\ndef g(y) = y\ndef f(g) = 1\n", "'g' is already defined on line 2", 3,
+                  7);
+    require_error("input x\ndef x(y) = y\n", "'x' is already defined on line 1", 2, 5);
+    require_error("input x\ndef f(y) = y\nf = 2\n", "'f' is already defined on line 2", 3, 1);
+    require_error("input x\ndef f(y) = y\nexport e(x) -> f = x\n",
+                  "'f' is already defined on line 2", 3, 16);
+    require_error("input x\ndef f(y) =\n",
+                  "expected the expression of 'f', got the end of the file", 2, 11);
+    require_error("input x\ndef f(y) = ; export e(x) -> r = x\n",
+                  "expected the expression of 'f', got ';'", 2, 12);
+}
+
+TEST_CASE("error: a function's block") {
+    require_error("input x\ndef f(y):\n    a = y * 2\nexport e(x) -> r = f(x)\n",
+                  "function 'f' has no 'return': its block ends with 'return EXPR'", 2, 5);
+    require_error("input x\ndef f(y):\n    a = y * 2\n",
+                  "function 'f' has no 'return': its block ends with 'return EXPR'", 2, 5);
+    require_error("input x\ndef f(y):\n    a = y * 2\n      b = a\n    return b\n",
+                  "this line is indented to column 7, the block of 'f' to column 5", 4, 7);
+    require_error("input x\ndef f(y):\n    a = y * 2\n    return a\n    b = 3\n",
+                  "'return' ends the block of 'f': this line comes after it", 5, 5);
+    require_error("input x\ndef f(y):\n    def g(z) = z\n    return y\n",
+                  "functions are defined at the top level, not in the block of 'f'", 3, 5);
+    require_error("input x\ndef f(y):\n    y + 1\n    return y\n",
+                  "expected NAME = EXPR or 'return EXPR' in the block of 'f', got 'y'", 3, 5);
+    require_error("input x\ndef f(y):\n    return\nexport e(x) -> r = f(x)\n",
+                  "expected an expression after 'return', got the end of the line", 3, 11);
+    require_error("input x\ndef f(y):\n    a =; return a\n",
+                  "expected an expression after '=', got ';'", 3, 8);
+}
+
+TEST_CASE("error: a function's call") {
+    require_error("input x\ndef f(y, z) = y + z\nexport e(x) -> r = f(x)\n",
+                  "function 'f' takes 2 arguments (y, z), got 1", 3, 20);
+    require_error("input x\ndef f(y) = y\nexport e(x) -> r = f(x, x)\n",
+                  "function 'f' takes 1 argument (y), got 2", 3, 20);
+    require_error(
+        "input x\ndef f(y) = f(y)\nexport e(x) -> r = f(x)\n",
+        "function 'f' calls itself: recursion is not supported (in 'f', called on line 3)", 2, 12);
+    require_error("input x\ndef f(y) = g(y)\ndef g(y) = y\nexport e(x) -> r = f(x)\n",
+                  "'g' is defined after function 'f' (on line 3): a function sees only what is "
+                  "defined before it (in 'f', called on line 4)",
+                  2, 12);
+    require_error("input x\ndef f(y) = y + z\nz = 3\nexport e(x) -> r = f(x)\n",
+                  "'z' is defined after function 'f' (on line 3): a function sees only what is "
+                  "defined before it (in 'f', called on line 4)",
+                  2, 16);
+    require_error("input x\ndef f(y) = y + r\nexport e(x) -> r = x, s = f(x)\n",
+                  "'r' is defined after function 'f' (on line 3): a function sees only what is "
+                  "defined before it (in 'f', called on line 3)",
+                  2, 16);
+    require_error("input x\ndef f(y) = y\nexport e(x) -> r = f\n",
+                  "'f' is a function: call it as f(...)", 3, 20);
+    // An error in the body is shown there, with each call that led to it.
+    require_error("input x[2]\ndef f(y, z) = y + z\ndef g(y) = f(y, [1, 2, 3])\n"
+                  "export e(x) -> r = g(x)\n",
+                  "shapes [2] and [3] do not broadcast (in 'f', called on line 3) (in 'g', "
+                  "called on line 4)",
+                  2, 17);
+    // Functions that call each other twice, 20 deep, would read 2^20 bodies: the error is
+    // shown at the outermost call.
+    std::string deep = "input x\ndef f0(y) = y\n";
+    for (int k = 1; k <= 20; ++k)
+        deep += "def f" + std::to_string(k) + "(y) = f" + std::to_string(k - 1) + "(sin(y)) + f" +
+                std::to_string(k - 1) + "(cos(y))\n";
+    deep += "export e(x) -> r = f20(x)\n";
+    require_error(deep,
+                  "model functions were called more than 20000 times while reading the model (each "
+                  "call builds its body anew)",
+                  23, 20);
 }
 
 TEST_CASE("error: loops (for, while) are not supported yet") {
@@ -466,8 +552,8 @@ TEST_CASE("error: unknown function, with the closest function of the language") 
     require_error("input x\nf = Exp(x)\n", "unknown function 'Exp' (did you mean 'exp'?)", 2, 5);
     require_error("input x\nf = hesian(x, x)\n",
                   "unknown function 'hesian' (did you mean 'hessian'?)", 2, 5);
-    require_error("input x\nf = maximum(x, 0)\n", "unknown function 'maximum' (did you mean 'max'?)",
-                  2, 5);
+    require_error("input x\nf = maximum(x, 0)\n",
+                  "unknown function 'maximum' (did you mean 'max'?)", 2, 5);
     require_error("input x[2]\nf = concatenate(x, x)\n",
                   "unknown function 'concatenate' (did you mean 'concat'?)", 2, 5);
 }

@@ -581,3 +581,20 @@ TEST_CASE("the function table: every op the language calls is a function of its 
     CHECK(from_ops >= 20); // exp ... softplus, pow, max, min, where, transpose, diag, tril
     CHECK(find_builtin("nope") == nullptr);
 }
+
+TEST_CASE("docs/language.md: every example model in it parses") {
+    const std::string doc = read_file(std::string(SYMDIFF_SOURCE_DIR) + "/docs/language.md");
+    int models = 0;
+    for (std::size_t at = doc.find("```sd\n"); at != std::string::npos;
+         at = doc.find("```sd\n", at)) {
+        at += 6;
+        const std::size_t end = doc.find("```", at);
+        REQUIRE(end != std::string::npos);
+        const std::string model = doc.substr(at, end - at);
+        INFO(model);
+        CHECK_NOTHROW(parse_model(model, "docs.sd"));
+        ++models;
+        at = end + 3;
+    }
+    CHECK(models >= 10);
+}
