@@ -117,13 +117,15 @@ void Parser::skip_def_body(const UserFunction& fn, const Token& def) {
         skip_expression("an expression after '='");
     }
     // The newline after `return EXPR` stays for end_of_statement(); what follows it must
-    // not look like more of the block.
-    if (lex_.peek().kind == Tok::newline) {
-        const Token& after = lex_.peek(1);
-        if (after.kind != Tok::end && after.loc.col > def.loc.col)
-            throw Error("'return' ends the block of " + f + ": this line comes after it",
-                        after.loc);
-    }
+    // not look like more of the block: a statement after a semicolon, or an indented line.
+    const Token& after = lex_.peek(1);
+    const bool more = lex_.peek().kind == Tok::semicolon
+                          ? after.kind != Tok::newline && after.kind != Tok::end
+                          : lex_.peek().kind == Tok::newline && after.kind != Tok::end &&
+                                after.loc.col > def.loc.col;
+    if (more)
+        throw Error("'return' ends the block of " + f + ": this statement comes after it",
+                    after.loc);
 }
 
 const UserFunction* Parser::find_function(const Token& name) const {

@@ -42,19 +42,30 @@ TEST_CASE("fuzz: the model generator is deterministic and every model it writes 
           "[differential]") {
     CHECK(random_model(42) == random_model(42));
     CHECK(random_model(42) != random_model(43));
-    int exports = 0;
+    int exports = 0, one_line = 0, blocks = 0, conditions = 0;
     std::map<DerivativeSpec::Kind, int> kinds;
     for (std::uint64_t seed = 1000; seed < 1300; ++seed) {
         std::string text;
         REQUIRE_NOTHROW(text = random_model(seed)); // throws with the text when it does not parse
         const Model m = parse_model(text, "random.sd");
         exports += static_cast<int>(m.exports.size());
+        // functions of both forms, and conditions combined by words
+        one_line += text.find(") = ") != std::string::npos;
+        blocks += text.find("):") != std::string::npos;
+        conditions += text.find(" and ") != std::string::npos ||
+                      text.find(" or ") != std::string::npos || text.find("not ") != std::string::npos;
         for (const auto& specs : m.result_specs)
             for (const auto& s : specs)
                 if (s)
                     ++kinds[s->kind];
     }
     CHECK(exports >= 600);
+    CHECK(one_line >= 50);
+    CHECK(blocks >= 50);
+    CHECK(conditions >= 50);
+    UNSCOPED_INFO("of 300 models, " << one_line << " define a function by one expression, "
+                                     << blocks << " by a block, " << conditions
+                                     << " combine conditions");
     using K = DerivativeSpec::Kind;
     for (const K k : {K::grad, K::jvp, K::diff, K::jacobian, K::hessian}) {
         INFO("derivative kind " << static_cast<int>(k));

@@ -4,9 +4,9 @@
 // to use - a derivative that no longer reads it - is dropped after a trial parse).
 #include "tests/fuzz/model_gen.hpp"
 
-#include "tests/support/random.hpp"
-#include "lang/model.hpp"
 #include "core/ops.hpp"
+#include "lang/model.hpp"
+#include "tests/support/random.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -32,6 +32,15 @@ struct Named {
     std::string name;
     Dims shape;
     bool input = false;
+    Deps deps;
+};
+
+// A function of the model: its parameters' shapes (its calls pass arguments of those
+// shapes), its result's, and the inputs its body reads besides its parameters.
+struct Fn {
+    std::string name;
+    std::vector<Dims> params;
+    Dims result;
     Deps deps;
 };
 
@@ -100,8 +109,8 @@ class Writer {
 
     // --- text pieces
     std::string number() {
-        static const char* forms[] = {"2",   "3",    "0.5",  "1.5",  ".75", "1e-1",
-                                      "2.5", "0.25", "1E0",  "4",    "0.1", "1.25e+0"};
+        static const char* forms[] = {"2",   "3",    "0.5", "1.5", ".75", "1e-1",
+                                      "2.5", "0.25", "1E0", "4",   "0.1", "1.25e+0"};
         return forms[rng_.integer(0, 11)];
     }
     std::string op_space(const char* op) {
@@ -120,8 +129,7 @@ class Writer {
     }
     Val squash(const Val& e, double lo, double hi) {
         // lo + (hi - lo) sigmoid(e): inside [lo, hi] whatever e is
-        return {"(" + fmt(lo) + " + " + fmt(hi - lo) + " * sigmoid(" + e.text + "))", e.deps,
-                true};
+        return {"(" + fmt(lo) + " + " + fmt(hi - lo) + " * sigmoid(" + e.text + "))", e.deps, true};
     }
     static std::string fmt(double v) {
         std::string s = std::to_string(v);
@@ -141,6 +149,8 @@ class Writer {
     std::optional<Val> structural(const Dims& s, int depth);
     std::optional<Val> derivative(const Dims& s, int depth);
     Val objective(int depth);
+    std::string function_def();
+    Val call(const Fn& fn);
 
     std::string fresh_name(const std::string& stem) {
         for (int k = 0;; ++k) {
@@ -163,6 +173,8 @@ class Writer {
     symdiff::test::Rng rng_;
     ModelGenOptions o_;
     std::vector<Named> names_;
+    std::vector<Fn> fns_;
+    int calls_open_ = 0; // calls whose arguments are being written
     std::set<std::string> used_;
 };
 
@@ -190,8 +202,9 @@ Val Writer::leaf(const Dims& s) {
         }
         if (!s.empty() && broadcasts_to(n.shape, s)) {
             options.push_back([this, v, s] {
-                return rng_.chance(0.5) ? Val{"(" + v.text + " * ones(" + dims_text(s) + "))", v.deps}
-                                        : Val{"(zeros(" + dims_text(s) + ") + " + v.text + ")", v.deps};
+                return rng_.chance(0.5)
+                           ? Val{"(" + v.text + " * ones(" + dims_text(s) + "))", v.deps}
+                           : Val{"(zeros(" + dims_text(s) + ") + " + v.text + ")", v.deps};
             });
         }
         // (d, s...) -> s: an index of the first axis, or a reduction over it
@@ -241,6 +254,9 @@ Val Writer::leaf(const Dims& s) {
             });
         }
     }
+    for (const Fn& fn : fns_)
+        if (fn.result == s && calls_open_ < 2)
+            options.insert(options.end(), 2, [this, &fn] { return call(fn); });
     if (options.empty() || rng_.chance(0.1)) {
         if (s.empty())
             return rng_.chance(0.15) ? Val{"pi", {}, true} : Val{number(), {}, true};
@@ -265,9 +281,10 @@ std::vector<Function> functions(int arity) {
             using E = decltype(entry);
             if constexpr (E::kind == OpKind::elementwise) {
                 if (E::syntax.call && !E::syntax.takes_condition && E::arity == arity)
-                    out.push_back({std::string(E::name),
-                                   std::vector<Interval>(E::test_domain.begin(), E::test_domain.end()),
-                                   E::kink});
+                    out.push_back(
+                        {std::string(E::name),
+                         std::vector<Interval>(E::test_domain.begin(), E::test_domain.end()),
+                         E::kink});
             }
         });
     return out;
@@ -284,9 +301,9 @@ Val Writer::unary(const Dims& s, int depth) {
         return {paren(e) + " ^ " + (rng_.chance(0.5) ? "2" : "3"), e.deps};
     if (k == n + 2) {
         const Val b = squash(e, 0.2, 2.5);
-        return rng_.chance(0.5) ? Val{b.text + " ^ -1", e.deps}
-                                : Val{"pow(" + b.text + ", " + fmt(rng_.real(-2, 2)) + ")", e.deps,
-                                      true};
+        return rng_.chance(0.5)
+                   ? Val{b.text + " ^ -1", e.deps}
+                   : Val{"pow(" + b.text + ", " + fmt(rng_.real(-2, 2)) + ")", e.deps, true};
     }
     const Function& f = fns[static_cast<std::size_t>(k)];
     if (f.kink && !o_.kinks)
@@ -447,7 +464,8 @@ std::optional<Val> Writer::structural(const Dims& s, int depth) {
         });
     }
     if (rank >= 2)
-        options.push_back([&] { return call("transpose", expr(Dims(s.rbegin(), s.rend()), depth)); });
+        options.push_back(
+            [&] { return call("transpose", expr(Dims(s.rbegin(), s.rend()), depth)); });
     if (rank == 2) {
         options.push_back([&] {
             const std::int64_t k = rng_.integer(1, o_.max_dim);
@@ -523,6 +541,59 @@ Val Writer::objective(int depth) {
     return f;
 }
 
+// def NAME(P, ...) = EXPR, or a block of one or two definitions and a return; the body
+// reads its parameters, the inputs and (through derivatives) nothing else.
+std::string Writer::function_def() {
+    Fn fn{fresh_name("g"), {}, random_shape(o_.max_rank), {}};
+    const std::size_t outer = names_.size();
+    std::vector<std::string> params;
+    for (std::int64_t k = rng_.integer(1, 3); k > 0; --k) {
+        params.push_back(fresh_name("p"));
+        fn.params.push_back(rng_.chance(0.6) ? fn.result : random_shape(o_.max_rank));
+        names_.push_back({params.back(), fn.params.back(), false, {}});
+    }
+    std::string head = "def " + fn.name + "(";
+    for (std::size_t k = 0; k < params.size(); ++k)
+        head += (k ? ", " : "") + params[k];
+    head += ")";
+    std::string text;
+    if (rng_.chance(0.5)) {
+        const Val v = expr(fn.result, o_.depth - 1);
+        fn.deps = v.deps;
+        text = head + " = " + v.text;
+    } else {
+        const std::string indent(static_cast<std::size_t>(rng_.integer(1, 4)), ' ');
+        text = head + ":";
+        for (std::int64_t k = rng_.integer(1, 2); k > 0; --k) {
+            const Dims s = random_shape(o_.max_rank);
+            const Val v = expr(s, o_.depth - 1);
+            const std::string local = fresh_name("a");
+            names_.push_back({local, s, false, v.deps});
+            fn.deps = merge(fn.deps, v.deps);
+            text += "\n" + indent + local + " = " + v.text;
+        }
+        const Val r = expr(fn.result, o_.depth - 1);
+        fn.deps = merge(fn.deps, r.deps);
+        text += "\n" + indent + "return " + r.text;
+    }
+    names_.resize(outer); // parameters and locals are the body's only
+    fns_.push_back(std::move(fn));
+    return text;
+}
+
+Val Writer::call(const Fn& fn) {
+    ++calls_open_;
+    Val v{fn.name + "(", fn.deps, true};
+    for (std::size_t k = 0; k < fn.params.size(); ++k) {
+        const Val a = rng_.chance(0.5) ? leaf(fn.params[k]) : expr(fn.params[k], 1);
+        v.text += (k ? ", " : "") + a.text;
+        v.deps = merge(v.deps, a.deps);
+    }
+    --calls_open_;
+    v.text += ")";
+    return v;
+}
+
 std::string Writer::model() {
     static const char* input_names[] = {"x", "y", "z", "w", "W", "b", "A", "theta", "v", "h2"};
     for (const char* n : {"f", "e0", "e1", "e2", "e3"})
@@ -546,6 +617,9 @@ std::string Writer::model() {
         }
         statements.push_back(decl);
     }
+    if (o_.functions)
+        for (std::int64_t k = rng_.chance(0.5) ? rng_.integer(1, 2) : 0; k > 0; --k)
+            statements.push_back(function_def());
     const int n_defs = static_cast<int>(rng_.integer(0, o_.max_definitions));
     for (int k = 0; k < n_defs; ++k) {
         const Dims s = random_shape(o_.max_rank);
@@ -589,10 +663,9 @@ std::string Writer::model() {
             if (!f.deps.count(x->name))
                 continue;
             if (x->shape.empty() && rng_.chance(0.7))
-                e2.results.push_back(fresh_name("d" + std::to_string(rng_.integer(1, 3)) + "_" +
-                                                x->name) +
-                                     " = diff(f, " + x->name + ", " +
-                                     std::to_string(rng_.integer(1, 3)) + ")");
+                e2.results.push_back(
+                    fresh_name("d" + std::to_string(rng_.integer(1, 3)) + "_" + x->name) +
+                    " = diff(f, " + x->name + ", " + std::to_string(rng_.integer(1, 3)) + ")");
             else if (numel(x->shape) <= 6 && rng_.chance(0.7))
                 e2.results.push_back(fresh_name("H_" + x->name) + " = hessian(f, " + x->name + ")");
         }
@@ -609,20 +682,24 @@ std::string Writer::model() {
                     uses = uses || f.deps.count(x->name);
                     continue;
                 }
-                // a whole-word occurrence of the input's name, or of a definition reading it
-                for (const Named& n : names_) {
-                    if (!n.deps.count(x->name))
-                        continue;
-                    for (std::size_t p = r.find(n.name); p != std::string::npos;
-                         p = r.find(n.name, p + 1)) {
-                        const auto word = [](char c) {
-                            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-                        };
-                        const std::size_t end = p + n.name.size();
+                // a whole-word occurrence of the input's name, or of a definition or a
+                // function reading it
+                const auto mentions = [&r](const std::string& name) {
+                    const auto word = [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                    };
+                    for (std::size_t p = r.find(name); p != std::string::npos;
+                         p = r.find(name, p + 1)) {
+                        const std::size_t end = p + name.size();
                         if ((p == 0 || !word(r[p - 1])) && (end >= r.size() || !word(r[end])))
-                            uses = true;
+                            return true;
                     }
-                }
+                    return false;
+                };
+                for (const Named& n : names_)
+                    uses = uses || (n.deps.count(x->name) && mentions(n.name));
+                for (const Fn& fn : fns_)
+                    uses = uses || (fn.deps.count(x->name) && mentions(fn.name));
             }
             if (uses)
                 e.params.push_back(x->name);
@@ -650,8 +727,15 @@ std::string Writer::model() {
             all.push_back(s);
         }
         for (std::size_t k = 0; k < all.size(); ++k) {
-            text += all[k];
-            if (k + 1 < all.size() && o_.layout && lay.chance(0.1))
+            // a function's block: its lines end as the others; it starts its line (its
+            // lines are indented from there), and nothing follows its return
+            const auto is_block = [&](std::size_t i) {
+                return i < all.size() && all[i].find('\n') != std::string::npos;
+            };
+            const bool block = is_block(k) || is_block(k + 1);
+            for (char c : all[k])
+                text += c == '\n' ? nl : std::string(1, c);
+            if (k + 1 < all.size() && o_.layout && !block && lay.chance(0.1))
                 text += "; ";
             else
                 text += (o_.layout && lay.chance(0.1) ? "  # note" : "") + nl;

@@ -1,7 +1,7 @@
 // A seeded generator of random well-typed model files (*.sd text), for the differential
 // fuzzer: inputs of random shapes, definitions built from every construct of the language
 // (NumPy broadcasting, reductions, matmul, indexing, slices, stack, concat, nested grad and
-// jvp), a scalar objective, and exports whose results are derivatives of every kind. Ops
+// jvp, functions of the model called with any arguments), a scalar objective, and exports whose results are derivatives of every kind. Ops
 // with a restricted domain get their operand squashed into it, so values stay finite.
 #pragma once
 
@@ -18,6 +18,7 @@ struct ModelGenOptions {
     int max_dim = 3;         // of every dimension
     bool kinks = true;       // ops whose entry has a kink (relu, abs, max, min, sign), where
     bool derivatives_inside = true; // grad / jvp / diff inside definitions (second order)
+    bool functions = true;   // def functions (one expression or a block), called anywhere
     bool layout = true;      // random spacing, comments, ';', CRLF and line continuations
 };
 

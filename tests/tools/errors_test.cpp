@@ -25,7 +25,7 @@
 //   expected the expression of 'NAME', got T
 //   function 'NAME' has no 'return': its block ends with 'return EXPR'
 //   this line is indented to column N, the block of 'NAME' to column M
-//   'return' ends the block of 'NAME': this line comes after it
+//   'return' ends the block of 'NAME': this statement comes after it
 //   functions are defined at the top level, not in the block of 'NAME'
 //   expected NAME = EXPR or 'return EXPR' in the block of 'NAME', got T
 //   expected an expression after 'return', got T
@@ -248,7 +248,9 @@ TEST_CASE("error: a function's block") {
     require_error("input x\ndef f(y):\n    a = y * 2\n      b = a\n    return b\n",
                   "this line is indented to column 7, the block of 'f' to column 5", 4, 7);
     require_error("input x\ndef f(y):\n    a = y * 2\n    return a\n    b = 3\n",
-                  "'return' ends the block of 'f': this line comes after it", 5, 5);
+                  "'return' ends the block of 'f': this statement comes after it", 5, 5);
+    require_error("input x\ndef f(y):\n    return y; b = 3\n",
+                  "'return' ends the block of 'f': this statement comes after it", 3, 15);
     require_error("input x\ndef f(y):\n    def g(z) = z\n    return y\n",
                   "functions are defined at the top level, not in the block of 'f'", 3, 5);
     require_error("input x\ndef f(y):\n    y + 1\n    return y\n",
