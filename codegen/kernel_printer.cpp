@@ -1,7 +1,7 @@
 // Kernel -> C++ loops: loop order by memory strides, values hoisted to the loop level
 // they depend on, reductions in a register or into the zeroed output.
 #include "codegen/kernel_printer.hpp"
-#include "core/number_text.hpp"
+#include "codegen/loop_plan.hpp"
 
 #include "core/ops.hpp"
 
@@ -12,26 +12,6 @@ namespace symdiff::codegen {
 namespace {
 
 std::size_t u(std::int64_t k) { return static_cast<std::size_t>(k); }
-
-enum class Mode {
-    assign,             // each iteration writes its own output element
-    reduce_in_register, // reduced axes innermost, summed into a local accumulator
-    reduce_in_memory,   // a kept axis innermost: the output is zeroed, then accumulated
-    logsumexp,          // reduced axes innermost, two passes (max, then sum of exp)
-    fold,               // reduced axes innermost, max/min/prod into a local accumulator
-};
-
-struct LoopPlan {
-    Mode mode = Mode::assign;
-    std::vector<int> loops; // domain axes with extent > 1, outermost first
-    std::size_t kept = 0;   // the first `kept` loops run over kept (not reduced) axes
-};
-
-// Partial sums of a reduction whose innermost loop is long enough: two AVX2 vectors.
-constexpr int lanes = 8;
-
-// Partial sums pay from two rounds of them on.
-bool lanes_pay(std::int64_t extent) { return extent >= 2 * lanes; }
 
 // Indices per block of a fused loop (print_fused): a multiple of `lanes`.
 constexpr int fused_block = 32 * lanes;
@@ -44,77 +24,9 @@ std::string pairwise(const std::string& p, int from, int to) {
     return cat("(", pairwise(p, from, mid), " + ", pairwise(p, mid, to), ")");
 }
 
-bool reduced_axis(const Kernel& k, int j) { return (k.reduced >> j) & 1u; }
-
 // The C++ operator of a comparison op, or nullptr.
 const char* comparison_symbol(Op op) {
     return info(op).syntax.comparison ? info(op).syntax.symbol.data() : nullptr;
-}
-
-// How well axis j suits the innermost loop: contiguous accesses count 2, accesses that
-// do not move count 1 (they are hoisted or kept in registers), strided ones 0.
-int contiguity(const Kernel& k, int j) {
-    auto points = [j](const Access& a) {
-        const std::int64_t s = a.step[u(j)];
-        return s == 0 ? 1 : (s == 1 || s == -1) ? 2 : 0;
-    };
-    int score = points(k.out);
-    for (const Value& v : k.body)
-        if (v.kind == Value::Kind::load)
-            score += points(v.at);
-    return score;
-}
-
-LoopPlan plan_loops(const Kernel& k) {
-    LoopPlan p;
-    std::vector<int> kept, reduced;
-    for (int j = 0; j < k.domain.rank(); ++j)
-        if (k.domain[j] > 1)
-            (reduced_axis(k, j) ? reduced : kept).push_back(j);
-    // The innermost kept axis: the most contiguous one (the last on ties).
-    auto best_last = [&](std::vector<int>& axes) {
-        if (axes.size() < 2)
-            return;
-        std::size_t best = axes.size() - 1;
-        for (std::size_t i = 0; i < axes.size(); ++i)
-            if (contiguity(k, axes[i]) > contiguity(k, axes[best]))
-                best = i;
-        std::rotate(axes.begin() + static_cast<std::ptrdiff_t>(best),
-                    axes.begin() + static_cast<std::ptrdiff_t>(best) + 1, axes.end());
-    };
-    best_last(kept);
-    best_last(reduced);
-    p.kept = kept.size();
-    p.loops = kept;
-    p.loops.insert(p.loops.end(), reduced.begin(), reduced.end());
-    switch (k.combine) {
-    case Combine::assign:
-        p.mode = Mode::assign;
-        break;
-    case Combine::logsumexp:
-        p.mode = Mode::logsumexp;
-        break;
-    case Combine::max:
-    case Combine::min:
-    case Combine::prod:
-        p.mode = reduced.empty() ? Mode::assign : Mode::fold; // one term: the term itself
-        break;
-    case Combine::sum:
-        p.mode = reduced.empty() ? Mode::assign : Mode::reduce_in_register; // a sum of one term
-        if (reduced.empty())
-            break;
-        // Accumulating into memory pays when a kept axis is more contiguous than the
-        // best reduced one (matrix products: i-k-j instead of i-j-k).
-        if (!kept.empty() && !reduced.empty() && k.guards.empty() &&
-            contiguity(k, kept.back()) > contiguity(k, reduced.back())) {
-            p.mode = Mode::reduce_in_memory;
-            p.loops.erase(p.loops.begin() + static_cast<std::ptrdiff_t>(p.kept) - 1);
-            p.loops.push_back(kept.back());
-            p.kept = 0; // no register accumulator: every loop is "inside"
-        }
-        break;
-    }
-    return p;
 }
 
 } // namespace
@@ -277,7 +189,8 @@ void KernelPrinter::emit_level(Pass& p, int level) {
     const Kernel& k = p.k;
     for (std::size_t i = 0; i < k.body.size(); ++i) {
         const Value& v = k.body[i];
-        if (p.body.level(i) != level && !(level == static_cast<int>(p.depth) && p.body.level(i) > level))
+        if (p.body.level(i) != level &&
+            !(level == static_cast<int>(p.depth) && p.body.level(i) > level))
             continue;
         std::string e;
         switch (v.kind) {
@@ -292,12 +205,12 @@ void KernelPrinter::emit_level(Pass& p, int level) {
             for (int a = 0; a < info(v.op).arity; ++a)
                 args[u(a)] = p.text[u(v.args[u(a)])];
             const Value& c = k.body[u(v.args[0])];
-            if (const char* cmp = v.op == Op::Where && c.kind == Value::Kind::apply &&
-                                          !p.body.named(u(v.args[0]))
-                                      ? comparison_symbol(c.op)
-                                      : nullptr) // (a >= b ? p : q), not ((a >= b ? 1.0 : 0.0) != 0.0 ? p : q)
-                e = cat("(", p.text[u(c.args[0])], " ", cmp, " ", p.text[u(c.args[1])], " ? ", args[1], " : ",
-                        args[2], ")");
+            if (const char* cmp =
+                    v.op == Op::Where && c.kind == Value::Kind::apply && !p.body.named(u(v.args[0]))
+                        ? comparison_symbol(c.op)
+                        : nullptr) // (a >= b ? p : q), not ((a >= b ? 1.0 : 0.0) != 0.0 ? p : q)
+                e = cat("(", p.text[u(c.args[0])], " ", cmp, " ", p.text[u(c.args[1])], " ? ",
+                        args[1], " : ", args[2], ")");
             else
                 e = spell_op(v.op, args);
             break;
@@ -311,8 +224,9 @@ void KernelPrinter::emit_level(Pass& p, int level) {
             break;
         }
         case Value::Kind::seed: // 1 at the current direction (or colour) of its loop
-            e = v.colours ? cat("((", index(v.at), ") % ", v.colours, " == k", v.depth, "_ ? 1.0 : 0.0)")
-                          : cat("(", index(v.at), " == k", v.depth, "_ ? 1.0 : 0.0)");
+            e = v.colours
+                    ? cat("((", index(v.at), ") % ", v.colours, " == k", v.depth, "_ ? 1.0 : 0.0)")
+                    : cat("(", index(v.at), " == k", v.depth, "_ ? 1.0 : 0.0)");
             break;
         }
         if (p.body.named(i)) {
@@ -325,8 +239,10 @@ void KernelPrinter::emit_level(Pass& p, int level) {
 }
 
 // "for (std::ptrdiff_t var = from; var < to; ++var) {"
-void KernelPrinter::open_for(const std::string& var, const std::string& from, const std::string& to) {
-    w_.open("for (std::ptrdiff_t " + var + " = " + from + "; " + var + " < " + to + "; ++" + var + ")");
+void KernelPrinter::open_for(const std::string& var, const std::string& from,
+                             const std::string& to) {
+    w_.open("for (std::ptrdiff_t " + var + " = " + from + "; " + var + " < " + to + "; ++" + var +
+            ")");
 }
 
 // The loop over `axis` from `from` to `to` (a multiple of `lanes` apart) as blocks of
@@ -334,7 +250,8 @@ void KernelPrinter::open_for(const std::string& var, const std::string& from, co
 // inside, the axis' index is defined. Opens two blocks.
 void KernelPrinter::open_lanes(int axis, const std::string& from, const std::string& to) {
     const std::string start = cat("j", axis, "_");
-    w_.open(cat("for (std::ptrdiff_t ", start, " = ", from, "; ", start, " < ", to, "; ", start, " += ", lanes, ")"));
+    w_.open(cat("for (std::ptrdiff_t ", start, " = ", from, "; ", start, " < ", to, "; ", start,
+                " += ", lanes, ")"));
     w_.line(cat("#pragma GCC unroll ", lanes));
     w_.open(cat("for (std::ptrdiff_t l_ = 0; l_ < ", lanes, "; ++l_)"));
     w_.line(cat("const std::ptrdiff_t ", loop_var(axis), " = ", start, " + l_;"));
@@ -387,8 +304,8 @@ void KernelPrinter::print(const Kernel& k) {
     }
     case Mode::reduce_in_memory: {
         const std::string& name = names_[u(k.out.buffer)];
-        w_.line("for (std::ptrdiff_t i_ = 0; i_ < " + std::to_string(buffers_[u(k.out.buffer)].size) +
-                "; ++i_) " + name + "[i_] = 0.0;");
+        w_.line("for (std::ptrdiff_t i_ = 0; i_ < " +
+                std::to_string(buffers_[u(k.out.buffer)].size) + "; ++i_) " + name + "[i_] = 0.0;");
         emit_level(pass, 0);
         open_loops(pass, 0, depth);
         w_.line(out + " += " + root() + ";");
@@ -405,7 +322,7 @@ void KernelPrinter::print(const Kernel& k) {
     // inside the kept loops or a block, so kernels never clash.
     const std::string acc = local ? names_[u(k.out.buffer)] : "acc_";
     const bool block = plan.kept == 0 && !(local && plan.mode == Mode::reduce_in_register);
-    const std::string start = plan.mode != Mode::fold          ? "0.0" // what is combined first
+    const std::string start = plan.mode != Mode::fold     ? "0.0" // what is combined first
                               : k.combine == Combine::max ? literal(-HUGE_VAL)
                               : k.combine == Combine::min ? literal(HUGE_VAL)
                                                           : "1.0";
@@ -554,9 +471,10 @@ void KernelPrinter::print_fused(const Kernel& sum, const Kernel& each) {
     // elements of the same indices, as a loop of its own (so that it vectorises too),
     // while their operands are in the nearest cache.
     const std::string from = cat("b", axis, "_"), to = cat("e", axis, "_");
-    w_.open(cat("for (std::ptrdiff_t ", from, " = 0; ", from, " < ", whole, "; ", from, " += ", fused_block, ")"));
-    w_.line(cat("const std::ptrdiff_t ", to, " = ", from, " + ", fused_block, " < ", whole, " ? ", from, " + ", fused_block,
-                " : ", whole, ";"));
+    w_.open(cat("for (std::ptrdiff_t ", from, " = 0; ", from, " < ", whole, "; ", from,
+                " += ", fused_block, ")"));
+    w_.line(cat("const std::ptrdiff_t ", to, " = ", from, " + ", fused_block, " < ", whole, " ? ",
+                from, " + ", fused_block, " : ", whole, ";"));
     open_lanes(axis, from, to);
     summand("l_");
     w_.close();
@@ -576,41 +494,5 @@ void KernelPrinter::print_fused(const Kernel& sum, const Kernel& each) {
         w_.line(access(sum.out) + " = " + acc + ";");
     w_.close();
 }
-
-std::string literal(double v) {
-    if (std::isnan(v))
-        return "std::numeric_limits<double>::quiet_NaN()";
-    if (std::isinf(v))
-        return v > 0 ? "std::numeric_limits<double>::infinity()"
-                     : "(-std::numeric_limits<double>::infinity())";
-    std::string s = shortest_text(v);
-    if (s.find_first_of(".eEn") == std::string::npos)
-        s += ".0";
-    return std::signbit(v) ? "(" + s + ")" : s;
-}
-
-std::string spell(std::string_view pattern, const std::array<std::string, 3>& operands) {
-    std::string out;
-    for (std::size_t i = 0; i < pattern.size(); ++i) {
-        if (pattern[i] == '{' && i + 2 < pattern.size() && pattern[i + 2] == '}') {
-            out += operands[static_cast<std::size_t>(pattern[i + 1] - '0')];
-            i += 2;
-        } else {
-            out += pattern[i];
-        }
-    }
-    return out;
-}
-
-std::string spell_op(Op op, const std::array<std::string, 3>& operands) {
-    if (!info(op).formula)
-        return spell(info(op).cpp, operands);
-    std::string call = helper_name(op) + "(";
-    for (int a = 0; a < info(op).arity; ++a)
-        call += (a ? ", " : "") + operands[static_cast<std::size_t>(a)];
-    return call + ")";
-}
-
-std::string helper_name(Op op) { return "::symdiff_rt::" + std::string(name(op)); }
 
 } // namespace symdiff::codegen
