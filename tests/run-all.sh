@@ -9,9 +9,10 @@
 #  4. the fuzz section (tests/fuzz/run.sh: a minute of libFuzzer on the parser and type
 #     checker, then random models and models of nested derivatives through every mode);
 #  5. the whole suite but the package tests again, sanitized.
-# One sanitized clang++ build, at -O0, serves steps 2-5: a separate clang++ build, a g++
-# sanitizer build at -O1 (g++ compiles sanitized code twice as slowly as clang++ at -O0,
-# and six times at -O1) and a separate fuzzer build took CI past 30 minutes on 2 cores.
+# One sanitized clang++ build serves steps 2-5 (libraries at -O1, test programs at -O0):
+# a separate clang++ build, a g++ sanitizer build at -O1 (g++ compiles a sanitized test
+# file at -O1 six times slower than at -O0, clang++ three and a half) and a separate
+# fuzzer build took CI past 30 minutes on 2 cores.
 set -eu
 cd "$(dirname "$0")/.."
 ./tests/install-deps.sh

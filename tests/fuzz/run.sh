@@ -3,8 +3,8 @@
 # build/ and the sanitized clang++ build): the libFuzzer target fuzz_parse, built with clang
 # (and ASan and UBSan) in FUZZ_BUILD (build-fuzz; run-all.sh passes build-asan), runs for
 # FUZZ_SECONDS (60) with a fixed seed on a temporary copy of the committed corpus; then the
-# differential fuzzer checks FUZZ_MODELS (300) random models, emitted code compiled by clang
-# (about 30 s of CPU), then FUZZ_NESTED_MODELS (300) models of nested derivatives
+# differential fuzzer checks FUZZ_MODELS (200) random models, emitted code compiled by clang
+# (about 30 s of CPU), then FUZZ_NESTED_MODELS (200) models of nested derivatives
 # (tests/fuzz/nested_gen: jacobians and jvps of hessians and jacobians, up to third order;
 # about 55 s of CPU, 80 s on a busy machine). Any finding fails the script; libFuzzer's
 # input is kept in build-fuzz/findings/.
@@ -14,8 +14,8 @@ set -eu
 cd "$(dirname "$0")/../.."
 jobs=$(nproc 2>/dev/null || echo 2)
 seconds=${FUZZ_SECONDS:-60}
-models=${FUZZ_MODELS:-300}
-nested=${FUZZ_NESTED_MODELS:-300}
+models=${FUZZ_MODELS:-200}
+nested=${FUZZ_NESTED_MODELS:-200}
 build=${SYMDIFF_BUILD:-build}
 fuzz=${FUZZ_BUILD:-build-fuzz}
 start=$(date +%s)
@@ -34,7 +34,7 @@ cp tests/fuzz/corpus/* tests/fuzz/regressions/* tests/fuzz/nested_regressions/* 
 echo "fuzz_parse: ${seconds} s from $(ls "$work/corpus" | wc -l) seed inputs"
 SYMDIFF_FUZZ_DICT="$work/sd.dict" "$build/tests/fuzz/fuzz_tests" "[.dictionary]" >/dev/null
 "$fuzz/tests/fuzz/fuzz_parse" "$work/corpus" -dict="$work/sd.dict" -seed=20240601 \
-    -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -max_total_time="$seconds" -max_len=4096 -timeout=30 -rss_limit_mb=2048 \
     -artifact_prefix="$fuzz/findings/" -print_final_stats=1 2>"$work/fuzz.log" || {
     tail -n 60 "$work/fuzz.log"
     echo "fuzz_parse found a problem: see $fuzz/findings/ (add it to tests/fuzz/regressions)"
