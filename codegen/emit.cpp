@@ -271,6 +271,7 @@ void check_names(const Graph& g, std::span<const Function> fns, const EmitOption
                             "' collides with another generated name; rename the function", fn.loc);
         std::set<std::string> local;
         for (NodeId p : fn.params) {
+            g.check_node(p, "emit_header: a parameter of '" + fn.name + "'");
             if (g[p].op != Op::Input)
                 throw Error("parameter of '" + fn.name + "' is not an input", fn.loc);
             const std::string& n = g.inputs()[u(g[p].input_index())].name;
@@ -279,6 +280,7 @@ void check_names(const Graph& g, std::span<const Function> fns, const EmitOption
                 throw Error("'" + fn.name + "' has two parameters named '" + n + "'", fn.loc);
         }
         for (const auto& r : fn.results) {
+            g.check_node(r.node, "emit_header: result '" + r.name + "' of '" + fn.name + "'");
             require_emittable_name(r.name, "result");
             if (!local.insert(r.name).second)
                 throw Error("'" + fn.name + "' has two parameters or results named '" + r.name + "'",

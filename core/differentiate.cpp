@@ -346,10 +346,19 @@ Region region(const Graph& g, NodeId out, std::span<const Expr> vars) {
     return r;
 }
 
-void require_variables(std::span<const Expr> xs, const Graph& g, const char* what) {
-    for (const Expr& x : xs)
-        if (x.is_literal() || &x.graph() != &g)
+// Derivatives are by inputs: a constant is one node wherever its value is used
+// (hash-consing), and any other node stands for the inputs it is made of.
+void require_variables(std::span<const Expr> xs, const Graph& g, const char* what,
+                       bool inputs_only = true) {
+    for (const Expr& x : xs) {
+        if (x.is_literal())
+            throw Error(std::string(what) + ": the variable is a number, not an input");
+        if (&x.graph() != &g)
             throw Error(std::string(what) + ": the variable is not a node of the function's graph");
+        if (inputs_only && x.node().op != Op::Input)
+            throw Error(std::string(what) + ": the variable must be an input, made by input(); got a '" +
+                        std::string(name(x.node().op)) + "' node");
+    }
 }
 
 // `root` with node `from` replaced by `to`: the nodes between them made again (ids are
@@ -410,7 +419,7 @@ std::vector<Expr> loop_vjp(const Node& n, const Expr& G, std::span<const Expr> x
     const Expr rows = n.loop().seed_axes_last ? reshape(G, Shape{m, k}) : reshape(G, Shape{k, m});
     const Expr slice = n.loop().seed_axes_last ? matmul(rows, directions) : matmul(directions, rows);
     const Expr cotangent = reshape(slice, body_shape);
-    const std::vector<Expr> inner = vjp(body, xs, cotangent);
+    const std::vector<Expr> inner = node_adjoints(body, xs, cotangent); // xs checked by the caller
     std::vector<Expr> out;
     for (std::size_t j = 0; j < xs.size(); ++j) {
         if (is_zero(inner[j])) {
@@ -428,7 +437,22 @@ std::vector<Expr> loop_vjp(const Node& n, const Expr& G, std::span<const Expr> x
 
 } // namespace
 
+namespace {
+std::vector<Expr> reverse_sweep(const Expr& y, std::span<const Expr> xs, const Expr& cotangent,
+                                bool inputs_only);
+} // namespace
+
 std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotangent) {
+    return reverse_sweep(y, xs, cotangent, true);
+}
+
+std::vector<Expr> node_adjoints(const Expr& y, std::span<const Expr> nodes, const Expr& cotangent) {
+    return reverse_sweep(y, nodes, cotangent, false);
+}
+
+namespace {
+std::vector<Expr> reverse_sweep(const Expr& y, std::span<const Expr> xs, const Expr& cotangent,
+                                bool inputs_only) {
     std::vector<Expr> result;
     if (y.is_literal()) {
         for (const Expr& x : xs)
@@ -436,7 +460,7 @@ std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotan
         return result;
     }
     Graph& g = y.graph();
-    require_variables(xs, g, "grad");
+    require_variables(xs, g, "grad", inputs_only);
     if (!cotangent.is_literal() && cotangent.shape() != y.shape())
         throw Error("cotangent has shape " + cotangent.shape().str() + ", the function has " +
                     y.shape().str());
@@ -488,6 +512,8 @@ std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotan
     }
     return result;
 }
+
+} // namespace
 
 std::vector<Expr> grad(const Expr& f, std::span<const Expr> xs) {
     if (!f.shape().is_scalar())

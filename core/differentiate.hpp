@@ -22,6 +22,10 @@ std::vector<Expr> grad(const Expr& f, std::span<const Expr> xs);
 // Vector-Jacobian product: the reverse sweep of any-shaped y seeded with `cotangent`
 // (y's shape); one result per x, in x's shape.
 std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotangent);
+// The adjoints of any nodes of y's graph, inputs or not: d<y, cotangent>/dn for each n,
+// through the paths from n to y (what `dot` writes on each node of a lecture circuit).
+// grad, vjp and jvp take inputs only: a constant is one node wherever its value occurs.
+std::vector<Expr> node_adjoints(const Expr& y, std::span<const Expr> nodes, const Expr& cotangent);
 // Jacobian-vector product: the forward sweep of y along `tangent` (x's shape).
 Expr jvp(const Expr& y, const Expr& x, const Expr& tangent);
 // k-th derivative of scalar f by scalar x (k >= 0), by k reverse sweeps.

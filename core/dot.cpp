@@ -306,7 +306,7 @@ DotNumbers dot_numbers(Graph& g, std::span<const NodeId> roots, NodeId of, const
     std::vector<Expr> vars;
     for (NodeId id : ancestors)
         vars.emplace_back(g, id);
-    const std::vector<Expr> adjoints = vjp(Expr(g, of), vars, Expr(1.0));
+    const std::vector<Expr> adjoints = node_adjoints(Expr(g, of), vars, Expr(1.0));
     const std::size_t first_adjoint = evaluated.size();
     for (const Expr& a : adjoints)
         evaluated.push_back(a.id());

@@ -12,7 +12,7 @@
 
 namespace symdiff {
 
-Bindings::Bindings(const Graph& g) : g_(&g), values_(g.inputs().size()) {}
+Bindings::Bindings(const Graph& g) : g_(&g), serial_(g.serial()), values_(g.inputs().size()) {}
 
 void Bindings::set(std::string_view name, Tensor value) {
     const auto k = g_->find_input(name);
@@ -21,9 +21,20 @@ void Bindings::set(std::string_view name, Tensor value) {
     set(*k, std::move(value));
 }
 
+void Bindings::set(const Expr& input, Tensor value) {
+    if (input.is_literal() || input.graph().serial() != serial_)
+        throw Error("Bindings::set: the input is not a node of the bindings' graph");
+    if (input.node().op != Op::Input)
+        throw Error(std::string("Bindings::set: the node is a '") + std::string(name(input.node().op)) +
+                    "' node, not an input");
+    set(input.node().input_index(), std::move(value));
+}
+
 void Bindings::set(int input, Tensor value) {
     if (input < 0 || static_cast<std::size_t>(input) >= g_->inputs().size())
-        throw Error("internal error: input index " + std::to_string(input) + " is out of range");
+        throw Error("Bindings::set: input index " + std::to_string(input) +
+                    " is out of range (the graph has " + std::to_string(g_->inputs().size()) +
+                    " inputs)");
     if (values_.size() < g_->inputs().size()) // inputs declared after these bindings were made
         values_.resize(g_->inputs().size());
     const InputInfo& in = g_->inputs()[static_cast<std::size_t>(input)];
@@ -153,7 +164,7 @@ class Interpreter {
                                 "' has no value");
                 value_[id] = *t;
             } else if (n.op == Op::Const) {
-                value_[id] = Tensor(n.shape, n.value());
+                value_[id] = Tensor::filled(n.shape, n.value());
             } // a Seed is set by its loop
             return;
         case OpKind::loop:
@@ -184,7 +195,7 @@ class Interpreter {
         const SeedMask outer = bound_;
         bound_ |= seeds_[seed];
         for (std::size_t k = 0; k < (colours ? colours : seeds); ++k) {
-            Tensor e(seed_shape, 0.0); // a basis direction, or every direction of colour k
+            Tensor e(seed_shape); // a basis direction, or every direction of colour k
             for (std::size_t j = k; j < seeds; j += colours ? colours : seeds)
                 e[j] = 1.0;
             value_[seed] = std::move(e);
@@ -219,7 +230,29 @@ class Interpreter {
 } // namespace
 
 std::vector<Tensor> evaluate(const Graph& g, std::span<const NodeId> roots, const Bindings& inputs) {
+    if (inputs.graph_serial() != g.serial())
+        throw Error("evaluate: the bindings were made for another graph");
+    for (const NodeId id : roots)
+        g.check_node(id, "evaluate");
     return Interpreter(g, roots, inputs).run();
+}
+
+std::vector<Tensor> evaluate(std::span<const Expr> roots, const Bindings& inputs) {
+    std::vector<Tensor> out(roots.size());
+    std::vector<NodeId> nodes;
+    const Graph* g = nullptr;
+    for (const Expr& r : roots) {
+        if (r.is_literal())
+            continue;
+        if (g && &r.graph() != g)
+            throw Error("evaluate: the expressions belong to different graphs");
+        g = &r.graph();
+        nodes.push_back(r.id());
+    }
+    std::vector<Tensor> values = g ? evaluate(*g, nodes, inputs) : std::vector<Tensor>{};
+    for (std::size_t i = 0, k = 0; i < roots.size(); ++i)
+        out[i] = roots[i].is_literal() ? Tensor(roots[i].literal()) : std::move(values[k++]);
+    return out;
 }
 
 } // namespace symdiff

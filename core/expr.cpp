@@ -43,7 +43,7 @@ bool Expr::is_constant(double v) const {
     return g_ ? g_->is_const(id_, v) : literal_ == v;
 }
 
-Expr input(Graph& g, std::string_view name, const Shape& shape) { return Expr(g, g.input(name, shape)); }
+Expr input(Graph& g, std::string_view name, const Shape& shape) { return Expr(g, g.add_input(name, shape)); }
 Expr constant(Graph& g, double value, const Shape& shape) { return Expr(g, g.constant(value, shape)); }
 Expr zeros(Graph& g, const Shape& shape) { return constant(g, 0.0, shape); }
 Expr ones(Graph& g, const Shape& shape) { return constant(g, 1.0, shape); }

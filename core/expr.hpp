@@ -15,6 +15,7 @@
 #include "core/op_functions.hpp"
 #include "core/shape.hpp"
 
+#include <concepts>
 #include <initializer_list>
 #include <span>
 #include <string_view>
@@ -25,7 +26,12 @@ namespace symdiff {
 class Expr {
   public:
     Expr(double literal = 0.0) : literal_(literal) {} // NOLINT: numbers convert implicitly
-    Expr(Graph& g, NodeId id) : g_(&g), id_(id) {}
+    // A node id is not a number: Expr(g, id) makes the handle of node `id`.
+    template <std::unsigned_integral I> Expr(I) = delete;
+    Expr(Graph& g, NodeId id) : g_(&g), id_(id) {
+        if (id >= g.size())
+            g.check_node(id, "Expr");
+    }
 
     bool is_literal() const { return g_ == nullptr; }
     double literal() const { return literal_; }

@@ -1,10 +1,12 @@
 // Graph construction: shape checks, exact folds, and interning.
 #include "core/graph.hpp"
 
+#include "core/cpp_names.hpp"
 #include "core/error.hpp"
 #include "core/ops.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
 
@@ -51,6 +53,12 @@ std::size_t hash_payload(const Payload& p) {
         return mix(h, s->drop);
     }
     return h;
+}
+
+void Node::wrong_payload(std::uint8_t wanted) const {
+    static constexpr const char* what[] = {"nothing", "a constant", "an input", "a slice",
+                                           "a seed", "a jacobian loop"};
+    throw Error("a node of op '" + std::string(name(op)) + "' is not " + what[wanted]);
 }
 
 Payload Node::payload() const {
@@ -114,9 +122,24 @@ bool same_node(const Node& a, const Node& b) {
     return a.payload_kind == 3 ? a.slice() == b.slice() : a.loop() == b.loop();
 }
 
-Graph::Graph() { table_.assign(1024, Slot{}); }
+namespace {
+std::atomic<std::uint64_t> graphs_made{0};
+} // namespace
 
-NodeId Graph::input(std::string_view name, const Shape& shape) {
+Graph::Graph() : serial_(++graphs_made) { table_.assign(1024, Slot{}); }
+
+void Graph::check_node(NodeId id, std::string_view where) const {
+    if (id < size_)
+        return;
+    throw Error(std::string(where) +
+                (id == no_node ? ": a number, not a node of the graph"
+                               : ": node id " + std::to_string(id) + " is not a node of this graph (it has " +
+                                     std::to_string(size_) + " nodes)"));
+}
+
+NodeId Graph::add_input(std::string_view name, const Shape& shape) {
+    if (auto problem = cpp_name_problem(name)) // it names a parameter of generated code
+        throw Error("input name " + *problem);
     if (find_input(name))
         throw Error("input '" + std::string(name) + "' is already declared");
     Node n;
@@ -262,7 +285,7 @@ std::unique_ptr<Graph> Graph::compact(const Graph& g, std::span<const NodeId> ro
     auto h = std::make_unique<Graph>();
     map.assign(g.size(), no_node);
     for (const InputInfo& in : g.inputs_) // every input, so input indices stay
-        map[in.node] = h->input(in.name, in.shape);
+        map[in.node] = h->add_input(in.name, in.shape);
     h->seeds_ = g.seeds_;
     std::vector<std::uint8_t> reached(g.size(), 0); // ids downward: operands come before
     for (NodeId r : roots)

@@ -39,8 +39,10 @@ class Graph {
     Graph(const Graph&) = delete; // Expr handles point into a graph; it does not move
     Graph& operator=(const Graph&) = delete;
 
-    // Declares an input. Throws Error if `name` is already an input.
-    NodeId input(std::string_view name, const Shape& shape);
+    // Declares an input; its node. Throws Error if `name` is already an input or cannot
+    // name a parameter of generated code. (The C++ API's input(g, name, shape) returns
+    // an Expr; this returns the id, which is not a number: see Expr.)
+    NodeId add_input(std::string_view name, const Shape& shape);
     // A constant tensor of `shape` whose elements all equal `value`.
     NodeId constant(double value, const Shape& shape = {});
     // A fresh seed of `shape`: a distinct placeholder each call (see ops::SeedLoop).
@@ -62,6 +64,11 @@ class Graph {
         return chunks_[static_cast<std::size_t>(c)][c == 0 ? id : id - (NodeId{1} << (first_chunk_bits + c - 1))];
     }
     NodeId size() const { return size_; }
+    // Throws Error unless `id` is a node of this graph: the check where ids come in from a
+    // caller (`where` names the function, as messages show it).
+    void check_node(NodeId id, std::string_view where) const;
+    // Unique among the graphs of a process: what bindings and tapes are matched by.
+    std::uint64_t serial() const { return serial_; }
 
     const std::vector<InputInfo>& inputs() const { return inputs_; }
     std::optional<int> find_input(std::string_view name) const;
@@ -106,6 +113,7 @@ class Graph {
     std::vector<Slot> table_;
     std::vector<InputInfo> inputs_;
     std::int32_t seeds_ = 0;
+    std::uint64_t serial_;
 };
 
 // The index plan of a view or reduce node (core/index_plan.hpp).

@@ -111,11 +111,12 @@ struct Node {
     }
 
   private:
-    // The payload_kind an accessor needs (variant2's get throws bad_variant_access).
+    // The payload_kind an accessor needs: anything else is an Error naming both.
     void check(std::uint8_t kind) const {
         if (payload_kind != kind)
-            throw boost::variant2::bad_variant_access();
+            wrong_payload(kind);
     }
+    [[noreturn]] void wrong_payload(std::uint8_t wanted) const;
     template <class T> const T* pointee() const {
         const T* p = nullptr;
         std::memcpy(&p, payload_bits.data(), sizeof p);

@@ -290,8 +290,14 @@ Tape::~Tape() = default;
 Tape::Tape(Tape&&) noexcept = default;
 Tape& Tape::operator=(Tape&&) noexcept = default;
 
+void Tape::Impl::check_bindings(const Bindings& b) const {
+    if (b.graph_serial() != graph_serial)
+        throw Error("tape: the bindings were made for another graph than the recorded one");
+}
+
 const Tensor& Tape::forward(const Bindings& inputs) {
     Impl& m = *impl_;
+    m.check_bindings(inputs);
     m.forwarded = false;
     for (std::size_t s = 0; s < m.steps.size(); ++s)
         m.eval_step(s, m.rev, inputs);
@@ -335,6 +341,7 @@ std::span<const Tensor> Tape::backward() {
 
 const Tensor& Tape::jvp(const Bindings& inputs, std::span<const Tensor> tangents) {
     Impl& m = *impl_;
+    m.check_bindings(inputs);
     if (tangents.size() != m.vars.size())
         throw Error("jvp needs one tangent per variable: " + std::to_string(m.vars.size()) +
                     ", got " + std::to_string(tangents.size()));

@@ -212,7 +212,8 @@ struct Tape::Impl {
     std::array<Tensor, 3> lent;                  // operands lent to a rule (see lend)
     std::array<std::optional<Tensor>, 3> lent_t; // tangents lent to a rule
     Tensor zero_tangent;                         // jvp result when y has no tangent
-    Tensor one{1.0};                             // backward()'s seed
+    Tensor one = Tensor::scalar(1.0);            // backward()'s seed
+    std::uint64_t graph_serial = 0;              // the recorded graph's (Graph::serial)
 
     Impl(const Graph& g, NodeId y, std::span<const NodeId> xs);
     std::int32_t out() const { return static_cast<std::int32_t>(steps.size()) - 1; }
@@ -224,6 +225,7 @@ struct Tape::Impl {
     void plan_forward_mode();
     void allocate(Plan& p, const tape_detail::SlotPool& pool) const;
     void eval_step(std::size_t s, Plan& p, const Bindings& b);
+    void check_bindings(const Bindings& b) const; // made for the recorded graph
     void reverse_step(std::size_t s);
     void tangent_step(std::size_t s);
     template <class E, class Rule>

@@ -22,12 +22,10 @@ std::optional<ViewPlan> view_plan_of(Op op, const Shape& result, const Payload& 
 
 } // namespace tape_detail
 
-Tape::Impl::Impl(const Graph& g, NodeId y, std::span<const NodeId> xs) {
-    if (y >= g.size())
-        throw Error("tape: the output is not a node of the graph");
+Tape::Impl::Impl(const Graph& g, NodeId y, std::span<const NodeId> xs) : graph_serial(g.serial()) {
+    g.check_node(y, "tape: the output");
     for (NodeId x : xs)
-        if (x >= g.size())
-            throw Error("tape: a variable is not a node of the graph");
+        g.check_node(x, "tape: a variable");
     for (const InputInfo& in : g.inputs())
         input_names.push_back(in.name);
 

@@ -106,7 +106,7 @@ double initial(Combine c) {
 }
 
 Tensor run_plan(const IndexPlan& p, const Shape& out_shape, std::span<const Tensor* const> args) {
-    Tensor out(out_shape, initial(p.combine));
+    Tensor out = Tensor::filled(out_shape, initial(p.combine));
     const std::array<LinearMap, 3> lin = {linearize(p.out, out_shape), linearize(p.in[0], args[0]->shape()),
                                        p.operands > 1 ? linearize(p.in[1], args[1]->shape()) : LinearMap{}};
     if (p.guard_count == 0 && (p.combine == Combine::assign || p.combine == Combine::sum)) {
@@ -188,8 +188,13 @@ Tensor elementwise(Op op, std::span<const Tensor* const> args) {
 
 } // namespace
 
-Tensor::Tensor(const Shape& shape, double fill)
-    : shape_(shape), data_(static_cast<std::size_t>(shape.size()), fill) {}
+Tensor::Tensor(const Shape& shape) : shape_(shape), data_(static_cast<std::size_t>(shape.size()), 0.0) {}
+
+Tensor Tensor::filled(const Shape& shape, double value) {
+    Tensor t(shape);
+    std::fill(t.data_.begin(), t.data_.end(), value);
+    return t;
+}
 
 Tensor::Tensor(const Shape& shape, std::vector<double> data) : shape_(shape), data_(std::move(data)) {
     if (data_.size() != static_cast<std::size_t>(shape.size()))

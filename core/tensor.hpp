@@ -19,8 +19,16 @@ class Tensor {
   public:
     Tensor() : data_(1, 0.0) {} // the scalar 0
     Tensor(double scalar) : data_(1, scalar) {} // NOLINT: a scalar is a rank-0 tensor
-    explicit Tensor(const Shape& shape, double fill = 0.0);
+    explicit Tensor(const Shape& shape);        // zeros
     Tensor(const Shape& shape, std::vector<double> data); // data.size() == shape.size()
+    // A brace list is not a tensor: Tensor({3}) would be the scalar 3 and Tensor({3, 5})
+    // a 3x5 zero tensor. Say which: Tensor::scalar(3), Tensor::zeros(Shape{3, 5}),
+    // Tensor(Shape{2}, {1.0, 2.0}).
+    Tensor(std::initializer_list<double>) = delete;
+
+    static Tensor scalar(double v) { return Tensor(v); }
+    static Tensor zeros(const Shape& shape) { return Tensor(shape); }
+    static Tensor filled(const Shape& shape, double value);
 
     const Shape& shape() const { return shape_; }
     std::size_t size() const { return data_.size(); }

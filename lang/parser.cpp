@@ -211,7 +211,7 @@ void Parser::input_statement() {
             close(Tok::rbracket, open, "',' or ']' after a dimension");
         }
         const NodeId id = located(name.loc, [&] {
-            return g_.input(name.text, Shape(std::span<const std::int64_t>(dims)));
+            return g_.add_input(name.text, Shape(std::span<const std::int64_t>(dims)));
         });
         names_[name.text] =
             Binding{Value{Expr(g_, id), std::nullopt, {}}, name.loc, true, order_++};

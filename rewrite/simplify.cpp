@@ -304,6 +304,8 @@ class Simplifier {
 
 std::vector<NodeId> simplify(Graph& g, std::span<const NodeId> roots, const Options& options,
                              Stats* stats) {
+    for (const NodeId id : roots)
+        g.check_node(id, "simplify");
     Stats local;
     Stats& s = stats ? *stats : local;
     s = Stats{};

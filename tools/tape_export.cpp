@@ -83,7 +83,7 @@ struct TapeExport::Job {
         if (mode == Mode::rows) {
             for (std::size_t i = 0; i < rows; ++i) {
                 tape->forward(b); // each backward() consumes what its forward() kept
-                Tensor e(output_shape, 0.0);
+                Tensor e(output_shape);
                 e[i] = 1.0;
                 const Tensor& row = tape->backward(e)[0];
                 std::copy(row.data().begin(), row.data().end(),
@@ -91,7 +91,7 @@ struct TapeExport::Job {
             }
         } else {
             for (std::size_t k = 0; k < cols; ++k) {
-                Tensor e(variable_shape, 0.0);
+                Tensor e(variable_shape);
                 e[k] = 1.0;
                 const Tensor& col = tape->jvp(b, e);
                 for (std::size_t i = 0; i < rows; ++i)

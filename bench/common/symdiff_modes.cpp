@@ -127,7 +127,7 @@ Mode SymdiffModel::tape_mode() {
         const NodeId root = symdiff::rewrite::simplify(g, std::vector<NodeId>{y})[0];
         const symdiff::Shape shape = g[root].shape;
         for (std::int64_t i = 0; i < shape.size(); ++i) {
-            symdiff::Tensor e(shape, 0.0);
+            symdiff::Tensor e(shape);
             e[static_cast<std::size_t>(i)] = 1.0;
             st->cotangents.push_back(std::move(e));
         }

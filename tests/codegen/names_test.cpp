@@ -50,7 +50,8 @@ std::string emit_one(const std::string& param, const std::string& result = "y",
 }
 
 TEST_CASE("a C++ keyword as a name is rejected", "[names]") {
-    CHECK_THROWS_MATCHES(emit_one("class"), Error, Message("parameter 'class' is a C++ keyword"));
+    // an input's name is checked where the input is made
+    CHECK_THROWS_MATCHES(emit_one("class"), Error, Message("input name 'class' is a C++ keyword"));
     CHECK_THROWS_WITH(emit_one("x", "return"), Contains("'return'") && Contains("keyword"));
     CHECK_THROWS_WITH(emit_one("x", "y", "int"), Contains("'int'") && Contains("keyword"));
     CHECK_THROWS_WITH(emit_one("x", "y", "f", "namespace"),

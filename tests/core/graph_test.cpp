@@ -269,13 +269,13 @@ TEST_CASE("tril of a matrix is a tril node, not the matrix itself", "[graph][fol
 
 TEST_CASE("make rejects element-wise operands of different shapes", "[graph][errors]") {
     Graph g;
-    const NodeId a = g.input("a", {2}), b = g.input("b", {3});
+    const NodeId a = g.add_input("a", {2}), b = g.add_input("b", {3});
     CHECK_THROWS_WITH(g.make(Op::Add, {a, b}), Contains("add") && Contains("[2] and [3]"));
 }
 
 TEST_CASE("make rejects a wrong number of operands and leaves", "[graph][errors]") {
     Graph g;
-    const NodeId a = g.input("a", {});
+    const NodeId a = g.add_input("a", {});
     CHECK_THROWS_WITH(g.make(Op::Add, {a}), Contains("add takes 2 operands, got 1"));
     CHECK_THROWS_WITH(g.make(Op::Input, {}), Contains("leaves are made by input() and constant()"));
     CHECK_THROWS_WITH(g.make(Op::Neg, {a + 7}), Contains("operand id out of range"));
@@ -283,8 +283,8 @@ TEST_CASE("make rejects a wrong number of operands and leaves", "[graph][errors]
 
 TEST_CASE("make rejects matmul of wrong ranks or inner dimensions", "[graph][errors]") {
     Graph g;
-    const NodeId m = g.input("m", {2, 3}), v = g.input("v", {2}), s = g.input("s", {}),
-                 t = g.input("t", {2, 2, 2});
+    const NodeId m = g.add_input("m", {2, 3}), v = g.add_input("v", {2}), s = g.add_input("s", {}),
+                 t = g.add_input("t", {2, 2, 2});
     CHECK_THROWS_WITH(g.make(Op::MatMul, {m, v}),
                       Equals("@: inner dimensions differ: [2,3] @ [2]"));
     CHECK_THROWS_WITH(g.make(Op::MatMul, {t, v}),
@@ -295,7 +295,7 @@ TEST_CASE("make rejects matmul of wrong ranks or inner dimensions", "[graph][err
 
 TEST_CASE("make rejects broadcasts and reductions between incompatible shapes", "[graph][errors]") {
     Graph g;
-    const NodeId x = g.input("x", {2, 3});
+    const NodeId x = g.add_input("x", {2, 3});
     CHECK_THROWS_WITH(g.make(Op::Broadcast, {x}, {}, Shape{3, 2}),
                       Equals("shape [2,3] does not broadcast to [3,2]"));
     CHECK_THROWS_WITH(g.make(Op::SumTo, {x}, {}, Shape{2}),
@@ -306,14 +306,14 @@ TEST_CASE("make rejects broadcasts and reductions between incompatible shapes", 
 
 TEST_CASE("make rejects a reshape that changes the number of elements", "[graph][errors]") {
     Graph g;
-    const NodeId x = g.input("x", {2, 3});
+    const NodeId x = g.add_input("x", {2, 3});
     CHECK_THROWS_WITH(g.make(Op::Reshape, {x}, {}, Shape{4}),
                       Equals("cannot reshape [2,3] (6 elements) to [4] (4 elements)"));
 }
 
 TEST_CASE("make rejects slices outside the tensor", "[graph][errors]") {
     Graph g;
-    const NodeId x = g.input("x", {3});
+    const NodeId x = g.add_input("x", {3});
     CHECK_THROWS_WITH(g.make(Op::Slice, {x}, window({{1, 4}})),
                       Equals("index 1:4 is out of range for axis 0 of shape [3]"));
     CHECK_THROWS_WITH(g.make(Op::Slice, {x}, window({{3, 4}}, 1)),
@@ -326,14 +326,14 @@ TEST_CASE("make rejects slices outside the tensor", "[graph][errors]") {
 
 TEST_CASE("make rejects an embed whose operand does not fill the window", "[graph][errors]") {
     Graph g;
-    const NodeId x = g.input("x", {2});
+    const NodeId x = g.add_input("x", {2});
     CHECK_THROWS_WITH(g.make(Op::Embed, {x}, window({{1, 4}}), Shape{5}),
                       Equals("embed: shape [2] does not fill window [3] of [5]"));
 }
 
 TEST_CASE("make rejects diag, diag_part and tril of the wrong ranks", "[graph][errors]") {
     Graph g;
-    const NodeId v = g.input("v", {3}), m = g.input("m", {2, 3});
+    const NodeId v = g.add_input("v", {3}), m = g.add_input("m", {2, 3});
     CHECK_THROWS_WITH(g.make(Op::Diag, {m}), Equals("diag needs a vector, got shape [2,3]"));
     CHECK_THROWS_WITH(g.make(Op::DiagPart, {v}), Equals("diagonal needs a matrix, got shape [3]"));
     CHECK_THROWS_WITH(g.make(Op::DiagPart, {m}), Equals("diagonal of a non-square matrix [2,3]"));
@@ -342,8 +342,8 @@ TEST_CASE("make rejects diag, diag_part and tril of the wrong ranks", "[graph][e
 
 TEST_CASE("inputs are declared once, with valid shapes", "[graph][errors]") {
     Graph g;
-    g.input("x", {2});
-    CHECK_THROWS_WITH(g.input("x", {3}), Equals("input 'x' is already declared"));
+    g.add_input("x", {2});
+    CHECK_THROWS_WITH(g.add_input("x", {3}), Equals("input 'x' is already declared"));
     CHECK_THROWS_WITH(Shape({1, 2, 3, 4, 5}), Equals("tensors have at most 4 dimensions, got 5"));
     CHECK_THROWS_WITH(Shape({2, 0}), Equals("dimension 0 must be positive"));
     CHECK(g.find_input("x") == 0);

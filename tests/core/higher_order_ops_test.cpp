@@ -247,7 +247,7 @@ TEST_CASE("Hessians, Jacobians and JVPs of every op agree with central differenc
             }
             // H v from the Hessian itself.
             const auto n = static_cast<std::size_t>(at[0].size());
-            Tensor hv({static_cast<std::int64_t>(n)}, 0.0);
+            Tensor hv(Shape{static_cast<std::int64_t>(n)});
             for (std::size_t i = 0; i < n; ++i)
                 for (std::size_t k = 0; k < n; ++k)
                     hv[i] += r[0][i * n + k] * at[2][k];

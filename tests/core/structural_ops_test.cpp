@@ -29,7 +29,7 @@ Tensor run(Op op, std::vector<Tensor> xs, const Payload& payload = {}, const Sha
     std::vector<NodeId> ids;
     Values values;
     for (std::size_t k = 0; k < xs.size(); ++k) {
-        ids.push_back(g.input(std::string(1, static_cast<char>('a' + k)), xs[k].shape()));
+        ids.push_back(g.add_input(std::string(1, static_cast<char>('a' + k)), xs[k].shape()));
         values.push_back(xs[k]);
     }
     const Expr y(g, g.make(op, ids, payload, target));

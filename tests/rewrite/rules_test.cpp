@@ -188,7 +188,7 @@ class InstanceBuilder {
             NodeId& slot = wild_[static_cast<std::size_t>(w->slot)];
             if (slot == no_node) {
                 const Shape s = required ? *required : pick(leaf_shapes());
-                slot = g.input("i" + std::to_string(g.inputs().size()), s);
+                slot = g.add_input("i" + std::to_string(g.inputs().size()), s);
                 inst_.domain.push_back({-3.0, 3.0});
                 inst_.condition.push_back(false);
             }

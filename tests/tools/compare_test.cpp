@@ -241,7 +241,7 @@ TEST_CASE("compare error: a --set value that is not a parameter of the export") 
                    "hint: its parameters: W1, b1, w2, b2, X\n");
     Model m = load_model(path);
     CompareOptions opt;
-    opt.at = {{"y", Tensor(Shape{1, 5}, 1.0)}};
+    opt.at = {{"y", Tensor::filled(Shape{1, 5}, 1.0)}};
     CHECK_THROWS_WITH(run_compare(m, "predict", opt), "'y' is not a parameter of 'predict'");
 }
 

@@ -327,8 +327,11 @@ TEST_CASE("dot: every export of every example is valid Graphviz, with and withou
 
 TEST_CASE("dot: odd names through the C++ API are valid Graphviz") {
     Graph g;
-    const Expr a = input(g, "say \"hi\" \\N \\\\");
-    const Expr b = input(g, "two\nlines <b>&amp; \x01 \xff \xc3\xbc");
+    // Inputs name parameters of generated code, so they are identifiers (input() refuses
+    // others); titles and result names may hold anything.
+    CHECK_THROWS_AS(input(g, "say \"hi\" \\N \\\\"), Error);
+    const Expr a = input(g, "a");
+    const Expr b = input(g, "b");
     const Expr f = sin(a) * b;
     const Expr da = grad(f, a);
     Bindings values(g);
