@@ -97,10 +97,10 @@ int main(int argc, char** argv) try {
     // Evaluate with the interpreter at a point, all results of both functions at once.
     const double x0 = -1.2, y0 = 1.0;
     const std::array<double, 3> w0 = {0.5, -1.0, 2.0};
-    Bindings at(g);
-    at.set("x", Tensor(x0));
-    at.set("y", Tensor(y0));
-    at.set("w", Tensor(Shape{3}, {w0[0], w0[1], w0[2]}));
+    Bindings at(g); // inputs bound by handle (or by name: at.set("x", ...))
+    at.set(x, Tensor::scalar(x0));
+    at.set(y, Tensor::scalar(y0));
+    at.set(w, Tensor(Shape{3}, {w0[0], w0[1], w0[2]}));
     std::vector<NodeId> roots;
     for (const Function& fn : functions)
         for (const auto& r : fn.results)
