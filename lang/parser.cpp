@@ -247,9 +247,7 @@ void Parser::export_statement() {
     if (lex_.peek().kind != Tok::lparen)
         throw Error("expected '(' after the export name, got " + describe(lex_.peek()),
                     lex_.peek().loc);
-    const Token open = lex_.next();
-    while (lex_.peek().kind != Tok::rparen && lex_.peek().kind != Tok::end) {
-        const Token p = expect_name("a parameter name");
+    parameters([&](const Token& p) {
         const Binding* b = lookup(p.text);
         if (!b || !b->is_input)
             throw Error(in_quotes(p.text) + " is not an input", p.loc);
@@ -257,11 +255,7 @@ void Parser::export_statement() {
         if (std::find(f.params.begin(), f.params.end(), id) != f.params.end())
             throw Error("parameter " + in_quotes(p.text) + " is listed twice", p.loc);
         f.params.push_back(id);
-        if (lex_.peek().kind != Tok::comma)
-            break;
-        lex_.next();
-    }
-    close(Tok::rparen, open, "',' or ')' after a parameter");
+    });
     if (lex_.peek().kind != Tok::arrow)
         throw Error("expected '->' after the parameter list, got " + describe(lex_.peek()),
                     lex_.peek().loc);

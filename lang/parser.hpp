@@ -119,6 +119,17 @@ class Parser {
     std::int64_t integer(const std::string& rule);
     double number(const Token& t) const;
     Token expect_name(const std::string& what);
+    // ( NAME, NAME, ... ) of an export or a function: each name to `take`, in order.
+    template <class Take> void parameters(Take&& take) {
+        const Token open = lex_.next();
+        while (lex_.peek().kind != Tok::rparen && lex_.peek().kind != Tok::end) {
+            take(expect_name("a parameter name"));
+            if (lex_.peek().kind != Tok::comma)
+                break;
+            lex_.next();
+        }
+        close(Tok::rparen, open, "',' or ')' after a parameter");
+    }
     void close(Tok kind, const Token& open, const std::string& context);
     const Binding* lookup(std::string_view name) const;
     Error not_defined(const Token& name) const;

@@ -34,9 +34,7 @@ void Parser::def_statement() {
     if (lex_.peek().kind != Tok::lparen)
         throw Error("expected '(' after the function name, got " + describe(lex_.peek()),
                     lex_.peek().loc);
-    const Token open = lex_.next();
-    while (lex_.peek().kind != Tok::rparen && lex_.peek().kind != Tok::end) {
-        const Token p = expect_name("a parameter name");
+    parameters([&](const Token& p) {
         if (auto problem = model_name_problem(p.text))
             throw Error(*problem, p.loc);
         if (p.text == name.text)
@@ -48,11 +46,7 @@ void Parser::def_statement() {
         if (std::ranges::any_of(fn.params, [&](const Token& q) { return q.text == p.text; }))
             throw Error("parameter " + in_quotes(p.text) + " is listed twice", p.loc);
         fn.params.push_back(p);
-        if (lex_.peek().kind != Tok::comma)
-            break;
-        lex_.next();
-    }
-    close(Tok::rparen, open, "',' or ')' after a parameter");
+    });
     const Token t = lex_.next();
     if (t.kind == Tok::assign) {
         fn.body = lex_.peek();
