@@ -4,7 +4,10 @@
 #include "core/error.hpp"
 #include "core/ops.hpp"
 
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
 
 namespace symdiff {
 namespace {
@@ -45,6 +48,26 @@ bool Expr::is_constant(double v) const {
 
 Expr input(Graph& g, std::string_view name, const Shape& shape) { return Expr(g, g.add_input(name, shape)); }
 Expr constant(Graph& g, double value, const Shape& shape) { return Expr(g, g.constant(value, shape)); }
+Expr constant(Graph& g, const Tensor& values) {
+    const auto v = values.data();
+    if (std::all_of(v.begin(), v.end(), [&](double e) { return std::bit_cast<std::uint64_t>(e) ==
+                                                                 std::bit_cast<std::uint64_t>(v[0]); }))
+        return constant(g, v[0], values.shape());
+    std::vector<Expr> elements;
+    elements.reserve(v.size());
+    for (const double e : v)
+        elements.push_back(constant(g, e));
+    return reshape(stack(elements), values.shape());
+}
+
+Expr Expr::operator[](const Index& i) const { return (*this)[{i}]; }
+
+Expr Expr::operator[](std::initializer_list<Index> indices) const {
+    if (is_literal())
+        throw Error("a number cannot be indexed");
+    return slice(*this, slice_spec(shape(), std::span<const Index>(indices.begin(), indices.size())));
+}
+
 Expr zeros(Graph& g, const Shape& shape) { return constant(g, 0.0, shape); }
 Expr ones(Graph& g, const Shape& shape) { return constant(g, 1.0, shape); }
 Expr eye(Graph& g, std::int64_t n) { return diag(ones(g, Shape{n})); }

@@ -11,9 +11,11 @@
 #pragma once
 
 #include "core/graph.hpp"
+#include "core/indexing.hpp"
 #include "core/node.hpp"
 #include "core/op_functions.hpp"
 #include "core/shape.hpp"
+#include "core/tensor.hpp"
 
 #include <concepts>
 #include <initializer_list>
@@ -44,6 +46,11 @@ class Expr {
     // True if this is a literal or a constant node equal to v.
     bool is_constant(double v) const;
 
+    // Indexing as NumPy's: x[2], x[-1], x[range(1, 3)], A[{1, 2}] (one element),
+    // A[{all(), 0}] (a column), A[{from(1)}] (rows 1 on); core/indexing.hpp.
+    Expr operator[](const Index& i) const;
+    Expr operator[](std::initializer_list<Index> indices) const;
+
   private:
     Graph* g_ = nullptr;
     NodeId id_ = no_node;
@@ -53,6 +60,8 @@ class Expr {
 // Leaves
 Expr input(Graph& g, std::string_view name, const Shape& shape = {});
 Expr constant(Graph& g, double value, const Shape& shape = {});
+// A constant tensor of these values (one node when they are all equal).
+Expr constant(Graph& g, const Tensor& values);
 Expr zeros(Graph& g, const Shape& shape);
 Expr ones(Graph& g, const Shape& shape);
 Expr eye(Graph& g, std::int64_t n);

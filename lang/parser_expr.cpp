@@ -2,6 +2,8 @@
 // indexing, primaries), and indexing: x[i], slices, negatives from the end.
 #include "lang/parser.hpp"
 
+#include "core/indexing.hpp"
+
 #include "core/ops.hpp"
 
 #include <limits>
@@ -213,54 +215,28 @@ Value Parser::binary(const Token& op, Value a, const Value& b) {
 
 Value Parser::index(const Value& base, const Token& open) {
     const Shape shape = base.expr.shape();
-    SliceSpec spec;
-    for (int k = 0; k < shape.rank(); ++k)
-        spec.stop[static_cast<std::size_t>(k)] = static_cast<std::int32_t>(shape[k]);
+    SliceSpec spec = whole(shape);
     auto is_int_start = [&] {
         return lex_.peek().kind == Tok::minus || lex_.peek().kind == Tok::number;
     };
-    int axis = 0;
-    for (;;) {
+    for (int axis = 0;; ++axis) {
         const Token first = lex_.peek();
         if (axis >= shape.rank())
             throw Error("too many indices for shape " + shape.str(), first.loc);
-        const std::int64_t dim = shape[axis];
-        const auto k = static_cast<std::size_t>(axis);
-        auto normal = [&](std::int64_t i) { return i < 0 ? i + dim : i; };
         std::optional<std::int64_t> lo, hi;
         if (is_int_start())
             lo = integer("an index must be an integer literal");
         else if (first.kind != Tok::colon)
             throw Error("indices must be integer literals or slices a:b, got " + describe(first),
                         first.loc);
+        Index ix = lo ? Index(*lo) : all();
         if (lex_.peek().kind == Tok::colon) {
             lex_.next();
             if (is_int_start())
                 hi = integer("an index must be an integer literal");
-            const std::int64_t a = lo ? normal(*lo) : 0, b = hi ? normal(*hi) : dim;
-            if (a < 0 || a > dim || b < 0 || b > dim)
-                throw Error("slice " + (lo ? std::to_string(*lo) : "") + ":" +
-                                (hi ? std::to_string(*hi) : "") + " is out of range for axis " +
-                                std::to_string(axis) + " of shape " + shape.str(),
-                            first.loc);
-            if (a >= b)
-                throw Error("slice " + (lo ? std::to_string(*lo) : "") + ":" +
-                                (hi ? std::to_string(*hi) : "") + " of axis " +
-                                std::to_string(axis) + " is empty",
-                            first.loc);
-            spec.start[k] = static_cast<std::int32_t>(a);
-            spec.stop[k] = static_cast<std::int32_t>(b);
-        } else {
-            const std::int64_t i = normal(*lo);
-            if (i < 0 || i >= dim)
-                throw Error("index " + std::to_string(*lo) + " is out of range for axis " +
-                                std::to_string(axis) + " of shape " + shape.str(),
-                            first.loc);
-            spec.start[k] = static_cast<std::int32_t>(i);
-            spec.stop[k] = static_cast<std::int32_t>(i + 1);
-            spec.drop = static_cast<std::uint8_t>(spec.drop | (1u << axis));
+            ix = Index::range(lo, hi);
         }
-        ++axis;
+        located(first.loc, [&] { add_index(spec, shape, axis, ix); });
         if (lex_.peek().kind != Tok::comma)
             break;
         lex_.next();

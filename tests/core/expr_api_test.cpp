@@ -300,3 +300,45 @@ TEST_CASE("transpose and matmul compose like the matrix algebra", "[expr]") {
     CHECK_THAT(eval(transpose(matmul(a, b)), v), IsExactly(want));
     CHECK_THAT(eval(matmul(transpose(b), transpose(a)), v), IsExactly(want));
 }
+
+namespace {
+std::vector<double> values_of(const Tensor& t) { return {t.data().begin(), t.data().end()}; }
+} // namespace
+
+TEST_CASE("C++ indexing: x[i], from the end, ranges, A[{i, j}], rows, columns and their errors") {
+    Graph g;
+    const Expr x = input(g, "x", {5}), A = input(g, "A", {2, 3});
+    const Tensor xv(Shape{5}, {10, 11, 12, 13, 14}), Av(Shape{2, 3}, {1, 2, 3, 4, 5, 6});
+    const auto at = [&](const Expr& e) { return eval(e, {{"x", xv}, {"A", Av}}); };
+    CHECK(at(x[1]).item() == 11);
+    CHECK(at(x[-1]).item() == 14);
+    CHECK(at(x[range(1, 3)]).data()[0] == 11);
+    CHECK(x[range(1, 3)].shape() == Shape{2});
+    CHECK(x[from(3)].shape() == Shape{2});
+    CHECK(x[to(-1)].shape() == Shape{4});
+    CHECK(at(A[{1, 2}]).item() == 6);
+    CHECK(A[1].shape() == Shape{3});                       // a row
+    CHECK(values_of(at(A[{all(), 0}])) == std::vector<double>{1, 4}); // a column
+    CHECK(A[{from(1), range(0, 2)}].shape() == Shape{1, 2});
+    // the model language's messages
+    CHECK_THROWS_WITH(x[5], Equals("index 5 is out of range for axis 0 of shape [5]"));
+    CHECK_THROWS_WITH(x[range(3, 3)], Equals("slice 3:3 of axis 0 is empty"));
+    CHECK_THROWS_WITH(x[range(0, 9)], Equals("slice 0:9 is out of range for axis 0 of shape [5]"));
+    CHECK_THROWS_WITH((A[{0, 0, 0}]), Equals("too many indices for shape [2,3]"));
+    CHECK_THROWS_WITH(Expr(2.0)[0], Equals("a number cannot be indexed"));
+    // derivatives flow through indices
+    const Expr d = grad(sum(A[{all(), 0}]) + x[-1] * x[-1], A);
+    CHECK(values_of(at(d)) == std::vector<double>{1, 0, 0, 1, 0, 0});
+}
+
+TEST_CASE("C++ constant tensors from values: one node when all are equal") {
+    Graph g;
+    const Expr x = input(g, "x", {2});
+    const Expr M = constant(g, Tensor(Shape{2, 2}, {1, 2, 3, 4}));
+    CHECK(M.shape() == Shape{2, 2});
+    CHECK(values_of(eval(matmul(M, x), {{"x", Tensor(Shape{2}, {1, -1})}})) == std::vector<double>{-1, -1});
+    const Expr same = constant(g, Tensor::filled(Shape{3}, 2.5));
+    CHECK(same.node().op == Op::Const);
+    CHECK(same.shape() == Shape{3});
+    CHECK(constant(g, Tensor(Shape{2}, {1.0, 2.0})).node().op != Op::Const);
+}
