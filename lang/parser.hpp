@@ -1,7 +1,7 @@
 // The model parser's insides, shared by its files: the Parser (statements in parser.cpp,
 // expressions and indexing in parser_expr.cpp, calls, arguments and literals in
-// parser_call.cpp) and the helpers they share. Internal to lang/: callers use
-// parse_model() from lang/model.hpp.
+// parser_call.cpp, the model's functions, def, in parser_def.cpp) and the helpers they
+// share. Internal to lang/: callers use parse_model() from lang/model.hpp.
 #pragma once
 
 #include "lang/builtins.hpp"
