@@ -108,7 +108,7 @@ TEST_CASE("fuzz dictionary: every function, keyword and operator of the language
         INFO(b.name);
         CHECK(tokens.count(std::string(b.name) + "("));
     }
-    for (const char* t : {"input", "export", "pi", "inf", " and ", " or ", "not ", "->", "@", "^", "==", "!=", "<=", ">=", "<",
+    for (const char* t : {"input", "export", "def ", "return ", "pi", "inf", " and ", " or ", "not ", "->", "@", "^", "==", "!=", "<=", ">=", "<",
                           ">", "=", ";", ":", ",", "[", "]", "(", ")", "#", "+", "-", "*", "/"}) {
         INFO(t);
         CHECK(tokens.count(t));
