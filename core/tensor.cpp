@@ -188,13 +188,7 @@ Tensor elementwise(Op op, std::span<const Tensor* const> args) {
 
 } // namespace
 
-Tensor::Tensor(const Shape& shape) : shape_(shape), data_(static_cast<std::size_t>(shape.size()), 0.0) {}
-
-Tensor Tensor::filled(const Shape& shape, double value) {
-    Tensor t(shape);
-    std::fill(t.data_.begin(), t.data_.end(), value);
-    return t;
-}
+Tensor::Tensor(const Shape& shape) : Tensor(Fill{}, shape, 0.0) {}
 
 Tensor::Tensor(const Shape& shape, std::vector<double> data) : shape_(shape), data_(std::move(data)) {
     if (data_.size() != static_cast<std::size_t>(shape.size()))

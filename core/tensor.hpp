@@ -28,7 +28,7 @@ class Tensor {
 
     static Tensor scalar(double v) { return Tensor(v); }
     static Tensor zeros(const Shape& shape) { return Tensor(shape); }
-    static Tensor filled(const Shape& shape, double value);
+    static Tensor filled(const Shape& shape, double value) { return Tensor(Fill{}, shape, value); }
 
     const Shape& shape() const { return shape_; }
     std::size_t size() const { return data_.size(); }
@@ -39,6 +39,10 @@ class Tensor {
     double item() const; // the value of a one-element tensor
 
   private:
+    struct Fill {};
+    Tensor(Fill, const Shape& shape, double value)
+        : shape_(shape), data_(static_cast<std::size_t>(shape.size()), value) {}
+
     Shape shape_;
     std::vector<double> data_;
 };

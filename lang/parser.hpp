@@ -64,11 +64,10 @@ struct UserFunction {
     int order = 0;      // as Binding::order
 };
 
-// A call of a model function being read: the function, where it was called, and its
-// parameters and local definitions.
+// A call of a model function being read: the function, and its parameters and local
+// definitions.
 struct Frame {
     const UserFunction* fn = nullptr;
-    SourceLoc call;
     std::unordered_map<std::string_view, Binding> names;
 };
 

@@ -172,7 +172,7 @@ Value Parser::call_function(const UserFunction& fn, const Token& name) {
                         " times while reading the model (each call builds its body anew)",
                     name.loc);
 
-    Frame frame{&fn, name.loc, {}};
+    Frame frame{&fn, {}};
     for (std::size_t i = 0; i < args.size(); ++i) {
         const bool input = g_[args[i].expr.id()].op == Op::Input;
         frame.names[fn.params[i].text] = Binding{args[i], fn.params[i].loc, input, -1};

@@ -3,7 +3,6 @@
 #include "lang/parser.hpp"
 
 #include "core/indexing.hpp"
-
 #include "core/ops.hpp"
 
 #include <limits>
