@@ -280,6 +280,8 @@ int KernelBuilder::expand(Kernel& k, int i, const AffineMap& map) {
         [[fallthrough]];
     case OpKind::leaf:
     case OpKind::loop:
+    case OpKind::element:
+    case OpKind::fold:
         throw Error("internal error: cannot fuse " + std::string(name(n.op)));
     }
     memo_.push_back({i, map, result});

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/ops.hpp"
+#include "core/sweeps.hpp"
 #include "core/sparsity.hpp"
 #include "core/traverse.hpp"
 
@@ -361,31 +362,6 @@ void require_variables(std::span<const Expr> xs, const Graph& g, const char* wha
     }
 }
 
-// `root` with node `from` replaced by `to`: the nodes between them made again (ids are
-// a topological order, so one upward pass; the rest of the graph is shared).
-Expr substitute(const Expr& root, NodeId from, NodeId to) {
-    if (root.is_literal() || root.id() < from)
-        return root;
-    Graph& g = root.graph();
-    std::vector<NodeId> now(root.id() - from + 1, no_node); // by id - from: the new node
-    now[0] = to;
-    for (NodeId id = from + 1; id <= root.id(); ++id) {
-        const Node n = g[id];
-        bool changed = false;
-        std::array<NodeId, 3> args = n.args;
-        for (std::size_t k = 0; k < n.arity; ++k)
-            if (args[k] >= from && now[args[k] - from] != no_node) {
-                args[k] = now[args[k] - from];
-                changed = true;
-            }
-        if (changed)
-            now[id - from] = g.make(n.op, std::span<const NodeId>(args.data(), n.arity),
-                                    n.payload(), n.shape);
-    }
-    const NodeId r = now[root.id() - from];
-    return r == no_node ? root : Expr(g, r);
-}
-
 // The reverse sweep through a Jacobian loop J = seed_loop(b, s), cotangent G: the loop's
 // body is a sub-graph with a value per direction e_k, so its adjoint is one too, and what
 // flows out of the loop sums over the directions:
@@ -401,12 +377,13 @@ Expr substitute(const Expr& root, NodeId from, NodeId to) {
 // second reverse sweep through such a loop the cotangent itself comes from inside a loop
 // over that seed, and one seed cannot stand for the outer direction and the inner one at
 // once. Then the body is rebuilt on a fresh seed.
-std::vector<Expr> loop_vjp(const Node& n, const Expr& G, std::span<const Expr> xs) {
+std::vector<Expr> loop_vjp(const Node& n, const Expr& G, std::span<const Expr> xs, Sweep how) {
     Graph& g = G.graph();
     Expr body(g, n.args[0]), seed(g, n.args[1]);
     if (!G.is_literal() && depends_on(g, G.id(), seed.id())) {
         const Expr fresh(g, g.seed(seed.shape()));
-        body = substitute(body, seed.id(), fresh.id());
+        const Replacement r{seed.id(), fresh.id()};
+        body = substitute(body, std::span<const Replacement>(&r, 1));
         seed = fresh;
     }
     const Shape body_shape = body.shape(), seed_shape = seed.shape();
@@ -419,7 +396,7 @@ std::vector<Expr> loop_vjp(const Node& n, const Expr& G, std::span<const Expr> x
     const Expr rows = n.loop().seed_axes_last ? reshape(G, Shape{m, k}) : reshape(G, Shape{k, m});
     const Expr slice = n.loop().seed_axes_last ? matmul(rows, directions) : matmul(directions, rows);
     const Expr cotangent = reshape(slice, body_shape);
-    const std::vector<Expr> inner = node_adjoints(body, xs, cotangent); // xs checked by the caller
+    const std::vector<Expr> inner = reverse_sweep(body, xs, cotangent, how); // xs checked by the caller
     std::vector<Expr> out;
     for (std::size_t j = 0; j < xs.size(); ++j) {
         if (is_zero(inner[j])) {
@@ -437,22 +414,15 @@ std::vector<Expr> loop_vjp(const Node& n, const Expr& G, std::span<const Expr> x
 
 } // namespace
 
-namespace {
-std::vector<Expr> reverse_sweep(const Expr& y, std::span<const Expr> xs, const Expr& cotangent,
-                                bool inputs_only);
-} // namespace
-
 std::vector<Expr> vjp(const Expr& y, std::span<const Expr> xs, const Expr& cotangent) {
-    return reverse_sweep(y, xs, cotangent, true);
+    return reverse_sweep(y, xs, cotangent, Sweep::inputs);
 }
 
 std::vector<Expr> node_adjoints(const Expr& y, std::span<const Expr> nodes, const Expr& cotangent) {
-    return reverse_sweep(y, nodes, cotangent, false);
+    return reverse_sweep(y, nodes, cotangent, Sweep::through);
 }
 
-namespace {
-std::vector<Expr> reverse_sweep(const Expr& y, std::span<const Expr> xs, const Expr& cotangent,
-                                bool inputs_only) {
+std::vector<Expr> reverse_sweep(const Expr& y, std::span<const Expr> xs, const Expr& cotangent, Sweep how) {
     std::vector<Expr> result;
     if (y.is_literal()) {
         for (const Expr& x : xs)
@@ -460,7 +430,7 @@ std::vector<Expr> reverse_sweep(const Expr& y, std::span<const Expr> xs, const E
         return result;
     }
     Graph& g = y.graph();
-    require_variables(xs, g, "grad", inputs_only);
+    require_variables(xs, g, "grad", how == Sweep::inputs);
     if (!cotangent.is_literal() && cotangent.shape() != y.shape())
         throw Error("cotangent has shape " + cotangent.shape().str() + ", the function has " +
                     y.shape().str());
@@ -470,19 +440,32 @@ std::vector<Expr> reverse_sweep(const Expr& y, std::span<const Expr> xs, const E
     adjoint.back() = cotangent.is_literal() ? constant(g, cotangent.literal(), y.shape()) : cotangent;
 
     std::vector<std::optional<Expr>> through_loops(xs.size()); // see loop_vjp
+    std::vector<std::uint8_t> leaf; // Sweep::stop: the nodes asked for, by id - lo
+    if (how == Sweep::stop) {
+        leaf.assign(r.hi - r.lo + 1, 0);
+        for (const Expr& x : xs)
+            if (x.id() <= r.hi)
+                leaf[x.id() - r.lo] = 1;
+    }
 
     for (NodeId id = r.hi + 1; id-- > r.lo;) {
         const auto& adj = adjoint[id - r.lo];
         if (!adj || !r.active(id) || is_zero(*adj))
             continue;
         const Node n = g[id]; // a copy: the rules below append to g
-        if (n.arity == 0)
+        if (n.arity == 0 || (!leaf.empty() && leaf[id - r.lo]))
             continue;
         if (n.op == Op::SeedLoop) {
-            const std::vector<Expr> d = loop_vjp(n, *adj, xs);
+            const std::vector<Expr> d = loop_vjp(n, *adj, xs, how);
             for (std::size_t j = 0; j < xs.size(); ++j)
                 if (!is_zero(d[j]))
                     through_loops[j] = through_loops[j] ? *through_loops[j] + d[j] : d[j];
+            continue;
+        }
+        if (n.op == Op::Fold) {
+            const Expr a = *adj; // the adjoint array is written below
+            for (const Contribution& c : fold_vjp(g, id, a, [&](NodeId x) { return r.depends_on_vars(x); }))
+                adjoint[c.node - r.lo] = accumulate(adjoint[c.node - r.lo], c.adjoint);
             continue;
         }
         const bool elementwise = is_elementwise(n.op);
@@ -513,8 +496,6 @@ std::vector<Expr> reverse_sweep(const Expr& y, std::span<const Expr> xs, const E
     return result;
 }
 
-} // namespace
-
 std::vector<Expr> grad(const Expr& f, std::span<const Expr> xs) {
     if (!f.shape().is_scalar())
         throw Error("grad needs a scalar function, got shape " + f.shape().str());
@@ -526,29 +507,46 @@ Expr grad(const Expr& f, const Expr& x) { return grad(f, std::span<const Expr>(&
 Expr jvp(const Expr& y, const Expr& x, const Expr& tangent) {
     if (x.is_literal())
         throw Error("jvp: the variable is not a node of a graph");
-    Graph& g = x.graph();
     if (!tangent.is_literal() && tangent.shape() != x.shape())
         throw Error("jvp: the tangent has shape " + tangent.shape().str() + ", the variable has " +
                     x.shape().str());
-    if (y.is_literal() || y.id() < x.id())
-        return zeros(g, y.shape());
-    require_variables(std::span<const Expr>(&x, 1), y.graph(), "jvp");
-    const Region r = region(g, y.id(), std::span<const Expr>(&x, 1));
-    std::vector<std::optional<Expr>> t(r.hi - r.lo + 1);
-    Chain chain;
-    t.front() = tangent.is_literal() ? constant(g, tangent.literal(), x.shape()) : tangent;
+    if (!y.is_literal())
+        require_variables(std::span<const Expr>(&x, 1), y.graph(), "jvp");
+    return forward_sweep(y, std::span<const Expr>(&x, 1), std::span<const Expr>(&tangent, 1));
+}
 
-    for (NodeId id = r.lo + 1; id <= r.hi; ++id) {
-        if (!r.active(id))
+Expr forward_sweep(const Expr& y, std::span<const Expr> xs, std::span<const Expr> tangents) {
+    Graph& g = xs.front().graph();
+    if (y.is_literal())
+        return zeros(g, y.shape());
+    const Region r = region(g, y.id(), xs);
+    std::vector<std::optional<Expr>> t(r.hi - r.lo + 1);
+    std::vector<std::uint8_t> given(r.hi - r.lo + 1, 0);
+    for (std::size_t j = 0; j < xs.size(); ++j) {
+        if (xs[j].id() > r.hi)
+            continue;
+        const Expr& tj = tangents[j];
+        t[xs[j].id() - r.lo] = tj.is_literal() ? constant(g, tj.literal(), xs[j].shape()) : tj;
+        given[xs[j].id() - r.lo] = 1;
+    }
+    Chain chain;
+    auto tangent_of = [&](NodeId a) -> std::optional<Expr> {
+        return r.depends_on_vars(a) ? t[a - r.lo] : std::nullopt;
+    };
+
+    for (NodeId id = r.lo; id <= r.hi; ++id) {
+        if (!r.active(id) || given[id - r.lo])
             continue;
         const Node n = g[id];
         std::array<std::optional<Expr>, 3> targs;
         bool any = false;
         for (std::size_t k = 0; k < n.arity; ++k)
-            if (r.depends_on_vars(n.args[k]) && t[n.args[k] - r.lo]) {
-                targs[k] = t[n.args[k] - r.lo];
+            if ((targs[k] = tangent_of(n.args[k])))
                 any = true;
-            }
+        if (n.op == Op::Fold) { // its body's tangent is the rule's to make
+            t[id - r.lo] = fold_jvp(g, id, tangent_of);
+            continue;
+        }
         if (!any)
             continue;
         if (is_elementwise(n.op)) {

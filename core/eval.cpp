@@ -1,6 +1,7 @@
 // Interpreter over node ids: mark what the roots need, evaluate upward, free early.
-// A seed loop evaluates its body once per basis direction of its seed; the nodes of a
-// body (those depending on the loop's seed) are skipped by the enclosing pass.
+// A seed loop evaluates its body once per basis direction of its seed, a fold once per
+// step; the nodes of a body (those depending on the loop's placeholders) are skipped by
+// the enclosing pass.
 #include "core/eval.hpp"
 
 #include "core/error.hpp"
@@ -105,7 +106,7 @@ class Interpreter {
     void find_last_uses(NodeId hi) {
         std::vector<NodeId> loops;
         for (NodeId id = 0; id <= hi; ++id)
-            if (g_[id].op == Op::SeedLoop && last_use_[id]) {
+            if (runs_body(info(g_[id].op).kind) && last_use_[id]) {
                 body_[id] = body_of(id);
                 loops.push_back(id);
             }
@@ -113,7 +114,7 @@ class Interpreter {
         for (auto it = loops.rbegin(); it != loops.rend(); ++it) { // outer loops have larger ids
             const NodeId end = runs_until.count(*it) ? runs_until[*it] : *it;
             for (NodeId b : body_[*it]) {
-                if (g_[b].op == Op::SeedLoop)
+                if (runs_body(info(g_[b].op).kind))
                     runs_until[b] = std::max(runs_until.count(b) ? runs_until[b] : b, end);
                 for (NodeId a : g_[b].operands())
                     last_use_[a] = std::max(last_use_[a], end);
@@ -165,11 +166,25 @@ class Interpreter {
                 value_[id] = *t;
             } else if (n.op == Op::Const) {
                 value_[id] = Tensor::filled(n.shape, n.value());
-            } // a Seed is set by its loop
+            } // a Seed or a Carry is set by its loop
             return;
         case OpKind::loop:
             value_[id] = run_loop(id);
             return;
+        case OpKind::fold:
+            value_[id] = run_fold(id);
+            return;
+        case OpKind::element: {
+            const Tensor& xs = *value_[n.args[0]];
+            const auto row = static_cast<std::size_t>(n.shape.size());
+            const auto t = static_cast<std::size_t>(step_.at(n.seed_id()));
+            if (t * row >= xs.size())
+                throw Error("internal error: a loop element reads row " + std::to_string(t) + " of shape " +
+                            xs.shape().str());
+            value_[id] = Tensor(n.shape, std::vector<double>(xs.data().begin() + static_cast<std::ptrdiff_t>(t * row),
+                                                             xs.data().begin() + static_cast<std::ptrdiff_t>((t + 1) * row)));
+            return;
+        }
         default: {
             std::array<const Tensor*, 3> args{};
             for (std::size_t k = 0; k < n.arity; ++k)
@@ -217,6 +232,36 @@ class Interpreter {
         return out;
     }
 
+    // c = init, then c = body(c) per step; elements read row t of their sequence.
+    Tensor run_fold(NodeId id) {
+        const Node loop = g_[id];
+        const FoldSpec spec = loop.fold();
+        const NodeId body = loop.args[0], carry = loop.args[1];
+        const int loop_id = g_[carry].seed_id();
+        const auto row = static_cast<std::size_t>(g_[carry].shape.size());
+        Tensor c = *value_[loop.args[2]];
+        Tensor out = spec.mode == FoldMode::last ? Tensor() : Tensor(loop.shape);
+        auto store = [&](std::int32_t t, const Tensor& v) {
+            std::copy(v.data().begin(), v.data().end(), out.data().begin() + static_cast<std::ptrdiff_t>(t * row));
+        };
+        const SeedMask outer = bound_;
+        bound_ |= seeds_[carry];
+        for (std::int32_t k = 0; k < spec.count; ++k) {
+            const std::int32_t t = spec.reverse ? spec.count - 1 - k : k;
+            step_[loop_id] = t;
+            if (spec.mode == FoldMode::before)
+                store(t, c);
+            value_[carry] = std::move(c);
+            evaluate_all(body_[id], false);
+            c = *value_[body];
+            if (spec.mode == FoldMode::after)
+                store(t, c);
+        }
+        bound_ = outer;
+        step_.erase(loop_id);
+        return spec.mode == FoldMode::last ? c : out;
+    }
+
     const Graph& g_;
     const Bindings& inputs_;
     std::vector<NodeId> roots_;
@@ -225,6 +270,7 @@ class Interpreter {
     std::vector<SeedMask> seeds_; // by id: the seeds no loop around it binds (free_seeds)
     SeedMask bound_ = 0;          // seeds the loops being run have bound
     std::map<NodeId, std::vector<NodeId>> body_; // loop id -> its body
+    std::map<int, std::int32_t> step_;           // a running fold's loop id -> its step t
 };
 
 } // namespace

@@ -47,6 +47,9 @@ std::size_t hash_payload(const Payload& p) {
     if (const LoopSpec* l = boost::variant2::get_if<LoopSpec>(&p))
         return mix(mix(mix(h, l->seed_axes_last), static_cast<std::size_t>(l->colours)),
                    static_cast<std::size_t>(l->band));
+    if (const FoldSpec* f = boost::variant2::get_if<FoldSpec>(&p))
+        return mix(mix(mix(h, static_cast<std::size_t>(f->count)), static_cast<std::size_t>(f->mode)),
+                   f->reverse);
     if (const SliceSpec* s = boost::variant2::get_if<SliceSpec>(&p)) {
         for (std::size_t k = 0; k < s->start.size(); ++k)
             h = mix(mix(h, static_cast<std::size_t>(s->start[k])), static_cast<std::size_t>(s->stop[k]));
@@ -57,7 +60,7 @@ std::size_t hash_payload(const Payload& p) {
 
 void Node::wrong_payload(std::uint8_t wanted) const {
     static constexpr const char* what[] = {"nothing", "a constant", "an input", "a slice",
-                                           "a seed", "a jacobian loop"};
+                                           "a seed", "a jacobian loop", "a fold"};
     throw Error("a node of op '" + std::string(name(op)) + "' is not " + what[wanted]);
 }
 
@@ -73,6 +76,8 @@ Payload Node::payload() const {
         return SeedRef{seed_id()};
     case 5:
         return loop();
+    case 6:
+        return fold();
     default:
         return {};
     }
@@ -92,6 +97,9 @@ void Node::set_payload(const Payload& p) {
         std::memcpy(payload_bits.data(), &sl, sizeof sl);
     } else if (const LoopSpec* l = v2::get_if<LoopSpec>(&p)) {
         std::memcpy(payload_bits.data(), &l, sizeof l);
+    } else if (const FoldSpec* f = v2::get_if<FoldSpec>(&p)) {
+        payload_bits = {static_cast<std::uint32_t>(f->count),
+                        static_cast<std::uint32_t>(f->mode) | (f->reverse ? 0x100u : 0u)};
     }
 }
 
@@ -159,6 +167,14 @@ NodeId Graph::seed(const Shape& shape) {
     return intern(n);
 }
 
+NodeId Graph::carry(const Shape& shape) {
+    Node n;
+    n.op = Op::Carry;
+    n.shape = shape;
+    n.set_payload(SeedRef{seeds_++});
+    return intern(n);
+}
+
 NodeId Graph::constant(double value, const Shape& shape) {
     Node n;
     n.op = Op::Const;
@@ -185,6 +201,8 @@ NodeId Graph::make(Op op, std::span<const NodeId> args, const Payload& payload,
     }
     if (oi.kind == OpKind::loop && (*this)[args[1]].op != Op::Seed)
         throw Error("internal error: a loop's second operand must be a seed");
+    if (oi.kind == OpKind::fold && (*this)[args[1]].op != Op::Carry)
+        throw Error("internal error: a fold's second operand must be a carry");
     const std::array<Shape, 3> shapes = operand_shapes(n);
     n.set_payload(payload); // points into `payload` until interned
     if (oi.kind == OpKind::elementwise) {

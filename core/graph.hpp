@@ -47,6 +47,9 @@ class Graph {
     NodeId constant(double value, const Shape& shape = {});
     // A fresh seed of `shape`: a distinct placeholder each call (see ops::SeedLoop).
     NodeId seed(const Shape& shape);
+    // A fresh carry of `shape`: the placeholder of a new loop (see ops::Fold), whose
+    // seed_id() is the loop's id; its elements are elem nodes with that id.
+    NodeId carry(const Shape& shape);
     // The node op(args), made or found. `target` is the result shape of the ops that
     // need one (broadcast, sum_to, logsumexp_to, reshape, embed). Throws Error when
     // operand shapes do not fit the op.

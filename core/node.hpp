@@ -57,16 +57,31 @@ struct LoopSpec {
     friend bool operator==(const LoopSpec&, const LoopSpec&) = default;
 };
 
+// What a loop of the model (ops::Fold: fold and scan) gives back: its last carry, every
+// carry after a step (scan), or every carry before a step (what a reverse sweep keeps).
+enum class FoldMode : std::uint8_t { last, after, before };
+
+// A fold's count and order. Its carry and elements are placeholders the loop binds
+// (ops::Carry, ops::Elem), named by the carry's loop id; a reverse loop runs t = count-1
+// down to 0, and a scan stores step t's carry at row t whichever way it runs.
+struct FoldSpec {
+    std::int32_t count = 0;
+    FoldMode mode = FoldMode::last;
+    bool reverse = false;
+    friend bool operator==(const FoldSpec&, const FoldSpec&) = default;
+};
+
 // What a node carries besides op, shape and operands: the value of a constant, the
-// input it stands for, the window of a slice, a seed's identity, a loop's layout.
+// input it stands for, the window of a slice, a seed's or a loop's identity, a Jacobian
+// loop's layout, a fold's count and order.
 using Payload = boost::variant2::variant<boost::variant2::monostate, double, InputRef, SliceSpec,
-                                         SeedRef, LoopSpec>;
+                                         SeedRef, LoopSpec, FoldSpec>;
 
 bool same_payload(const Payload& a, const Payload& b); // constants compared bitwise
 std::size_t hash_payload(const Payload& p);
 
 // 40 bytes: a graph holds millions (the node is most of gen's memory). The payload is
-// kept in 8 bytes: a constant's bits, an input's or a seed's index, or, for the rare
+// kept in 8 bytes: a constant's bits, an input's or a seed's index, a fold's spec, or, for the rare
 // slice and loop payloads, a pointer to the spec, which the node's graph stores.
 struct Node {
     Op op{};
@@ -98,6 +113,11 @@ struct Node {
     const LoopSpec& loop() const {
         check(5);
         return *pointee<LoopSpec>();
+    }
+    FoldSpec fold() const {
+        check(6);
+        return {static_cast<std::int32_t>(payload_bits[0]), static_cast<FoldMode>(payload_bits[1] & 0xff),
+                (payload_bits[1] >> 8) != 0};
     }
     // The payload as a value.
     Payload payload() const;

@@ -19,13 +19,18 @@
 namespace symdiff {
 
 enum class OpKind : std::uint8_t {
-    leaf,        // Input, Const, Seed
+    leaf,        // Input, Const, Seed, Carry
     elementwise, // operands and result share one shape
     view,        // each output element reads at most one element of one operand
     reduce,      // output elements combine several operand elements
     flat,        // Reshape: same elements, same row-major order
     loop,        // SeedLoop: its body evaluated once per basis direction of its seed
+    element,     // Elem: row t of a sequence, t the step of the fold that binds it
+    fold,        // Fold: its body evaluated once per step, on the carry of the step before
 };
+
+// Ops that run a body once per iteration (the interpreter's and the emitter's loops).
+constexpr bool runs_body(OpKind k) { return k == OpKind::loop || k == OpKind::fold; }
 
 struct Interval {
     double lo, hi;

@@ -208,5 +208,13 @@ template <StructuralValue T> T tril(const T& a) { return detail::structural<T>(O
 template <StructuralValue T> T seed_loop(const T& body, const T& seed, const LoopSpec& spec) {
     return detail::structural<T>(Op::SeedLoop, spec, {}, body, seed);
 }
+// Row t of xs at step t of the fold whose id is `loop` (ops::Elem).
+template <StructuralValue T> T elem(const T& xs, SeedRef loop) {
+    return detail::structural<T>(Op::Elem, loop, {}, xs);
+}
+// The loop of ops::Fold; for graph handles `carry` must be made by Graph::carry.
+template <StructuralValue T> T fold_loop(const T& body, const T& carry, const T& init, const FoldSpec& spec) {
+    return detail::structural<T>(Op::Fold, spec, {}, body, carry, init);
+}
 
 } // namespace symdiff

@@ -287,6 +287,37 @@ Shape SeedLoop::shape(std::span<const Shape> a, const Payload& p, const Shape&) 
     return boost::variant2::get<LoopSpec>(p).seed_axes_last ? body.concat(seed) : seed.concat(body);
 }
 
+// --- Elem
+Shape Elem::shape(std::span<const Shape> a, const Payload&, const Shape&) {
+    if (a[0].is_scalar())
+        throw Error("a loop runs over the first axis of a tensor; got a scalar");
+    return a[0].without(0);
+}
+
+// --- Fold
+Shape Fold::shape(std::span<const Shape> a, const Payload& p, const Shape&) {
+    const Shape& body = a[0];
+    const Shape& carry = a[1];
+    const Shape& init = a[2];
+    if (carry != init)
+        throw Error("internal error: a fold's carry has shape " + carry.str() + ", its init " + init.str());
+    if (body != init)
+        throw Error("the loop's function returns shape " + body.str() + ", but its carry has shape " +
+                    init.str() + " (it must return the shape it is given)");
+    const FoldSpec spec = boost::variant2::get<FoldSpec>(p);
+    if (spec.count < 0)
+        throw Error("a loop's count must not be negative, got " + std::to_string(spec.count));
+    if (spec.mode == FoldMode::last)
+        return init;
+    if (spec.count == 0)
+        throw Error("a scan of zero steps would be empty, and empty tensors are not supported");
+    if (init.rank() + 1 > Shape::max_rank)
+        throw Error("a scan of a carry of shape " + init.str() + " would have " +
+                    std::to_string(init.rank() + 1) + " dimensions; at most " +
+                    std::to_string(Shape::max_rank) + " are supported");
+    return init.inserted(0, spec.count);
+}
+
 } // namespace ops
 
 std::optional<Op> op_named(std::string_view name) {

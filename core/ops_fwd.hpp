@@ -9,7 +9,7 @@
 
 // clang-format off
 #define SYMDIFF_LEAF_OPS(X)                                                                \
-    X(Input, input) X(Const, constant) X(Seed, seed)
+    X(Input, input) X(Const, constant) X(Seed, seed) X(Carry, carry)
 
 #define SYMDIFF_UNARY_OPS(X)                                                               \
     X(Neg, neg) X(Exp, exp) X(Log, log) X(Sqrt, sqrt) X(Sin, sin) X(Cos, cos) X(Tan, tan)  \
@@ -31,7 +31,7 @@
     X(MaxTo, max_to) X(MinTo, min_to) X(ProdTo, prod_to)                                   \
     X(Reshape, reshape) X(Transpose, transpose) X(MatMul, matmul) X(Slice, slice)          \
     X(Embed, embed) X(Diag, diag) X(DiagPart, diag_part) X(Tril, tril)                     \
-    X(SeedLoop, seed_loop)
+    X(SeedLoop, seed_loop) X(Elem, elem) X(Fold, fold_loop)
 
 #define SYMDIFF_ELEMENTWISE_OPS(X)                                                         \
     SYMDIFF_UNARY_OPS(X) SYMDIFF_BINARY_OPS(X) SYMDIFF_TERNARY_OPS(X)

@@ -20,6 +20,7 @@ namespace symdiff::ops {
 struct Input : LeafOp { static constexpr std::string_view name = "input"; };
 struct Const : LeafOp { static constexpr std::string_view name = "const"; };
 struct Seed : LeafOp { static constexpr std::string_view name = "seed"; }; // see SeedLoop
+struct Carry : LeafOp { static constexpr std::string_view name = "carry"; }; // see Fold
 
 // clang-format on
 
@@ -384,5 +385,39 @@ struct SeedLoop : StructuralOp {
     }
 };
 
+// The loops of the model language (fold and scan), one node each, the body not unrolled:
+//   fold_loop(body, carry, init): c = init, then c = body(carry = c) `count` times,
+// where `carry` is the loop's placeholder (Graph::carry) and elem(xs) nodes with the
+// loop's id read row t of xs at step t. What it returns is its FoldSpec's mode. Its
+// derivatives are loops again, built by the sweeps (core/fold_rules.cpp), which see the
+// whole body; the op table's rules are never asked.
+struct Elem : StructuralOp {
+    static constexpr std::string_view name = "elem";
+    static constexpr int arity = 1;
+    static constexpr OpKind kind = OpKind::element;
+    static bool is_identity(const Shape&, const Payload&, const Shape&) { return false; }
+    static Shape shape(std::span<const Shape> a, const Payload& p, const Shape& target);
+    template <class T> static T vjp(int, std::span<const T>, const T&, const T&, const Payload&) {
+        throw Error("internal error: a loop element's reverse rule is the fold's (fold_vjp)");
+    }
+    // Linear in xs: the tangent of row t is row t of the tangent.
+    template <class T> static T jvp(std::span<const T>, const T&, Tangents<T> t, const Payload& p) {
+        return elem(*t[0], boost::variant2::get<SeedRef>(p));
+    }
+};
+
+struct Fold : StructuralOp {
+    static constexpr std::string_view name = "fold_loop";
+    static constexpr int arity = 3; // (body, carry, init)
+    static constexpr OpKind kind = OpKind::fold;
+    static bool is_identity(const Shape&, const Payload&, const Shape&) { return false; }
+    static Shape shape(std::span<const Shape> a, const Payload& p, const Shape& target);
+    template <class T> static T vjp(int, std::span<const T>, const T&, const T&, const Payload&) {
+        throw Error("internal error: a fold's reverse rule is the sweep's (fold_vjp)");
+    }
+    template <class T> static T jvp(std::span<const T>, const T&, Tangents<T>, const Payload&) {
+        throw Error("internal error: a fold's forward rule is the sweep's (fold_jvp)");
+    }
+};
 
 } // namespace symdiff::ops

@@ -49,7 +49,7 @@ std::optional<int> jacobian_band(const Graph& g, NodeId body, NodeId seed) {
         if (!depends)
             continue;
         const OpKind kind = info(node.op).kind;
-        if (kind == OpKind::loop)
+        if (runs_body(kind) || kind == OpKind::element)
             return std::nullopt; // a loop inside the body: too complex to bound
         Hulls out(static_cast<std::size_t>(node.shape.size()));
         if (kind == OpKind::elementwise || kind == OpKind::flat) { // same element index

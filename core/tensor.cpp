@@ -215,7 +215,7 @@ Tensor apply(Op op, std::span<const Tensor* const> args, const Payload& payload,
         shapes[k] = args[k]->shape();
     const std::span<const Shape> in(shapes.data(), args.size());
     const Shape out = structural_shape(op, in, payload, target);
-    if (oi.kind == OpKind::loop)
+    if (runs_body(oi.kind) || oi.kind == OpKind::element)
         return OpValue<Tensor>::structural(op, args, payload, target); // throws
     if (oi.kind == OpKind::flat)
         return Tensor(out, std::vector<double>(args[0]->data().begin(), args[0]->data().end()));
@@ -245,8 +245,8 @@ Tensor broadcast_apply(Op op, std::span<const Tensor* const> args) {
 
 Tensor OpValue<Tensor>::structural(Op op, std::span<const Tensor* const> args,
                                    const Payload& payload, const Shape& target) {
-    if (info(op).kind == OpKind::loop)
-        throw Error("a jacobian loop is evaluated by the interpreter, not as a function of numbers");
+    if (runs_body(info(op).kind) || info(op).kind == OpKind::element)
+        throw Error("a loop is evaluated by the interpreter, not as a function of numbers");
     if (args.size() == 1) { // an op that returns its operand unchanged copies nothing
         const Shape& in = args[0]->shape();
         if (fold_facts(op, structural_shape(op, {&in, 1}, payload, target), payload, in).identity)

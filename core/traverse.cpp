@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace symdiff {
 namespace {
@@ -46,18 +47,23 @@ std::vector<std::uint32_t> use_counts(const Graph& g, std::span<const NodeId> ro
 
 std::vector<std::uint64_t> free_seeds(const Graph& g, std::span<const NodeId> nodes) {
     std::vector<std::uint64_t> seeds(nodes.empty() ? 0 : nodes.back() + 1, 0);
-    int bits = 0;
+    std::unordered_map<int, std::uint64_t> bit_of; // loop id (the seed's or carry's) -> bit
+    auto bit = [&](int loop) {
+        const auto [it, fresh] = bit_of.try_emplace(loop, 0);
+        if (fresh) {
+            if (bit_of.size() > 64)
+                throw Error("more than 64 loops (jacobian loops, folds and scans) in one evaluation");
+            it->second = std::uint64_t{1} << (bit_of.size() - 1);
+        }
+        return it->second;
+    };
     for (NodeId id : nodes) {
         const Node& n = g[id];
-        if (n.op == Op::Seed) {
-            if (bits == 64)
-                throw Error("more than 64 jacobian loops in one graph");
-            seeds[id] = std::uint64_t{1} << bits++;
-            continue;
-        }
+        if (n.op == Op::Seed || n.op == Op::Carry || n.op == Op::Elem)
+            seeds[id] = bit(n.seed_id());
         for (NodeId a : n.operands())
             seeds[id] |= seeds[a];
-        if (n.op == Op::SeedLoop) // the loop binds its own seed
+        if (n.op == Op::SeedLoop || n.op == Op::Fold) // the loop binds its own placeholders
             seeds[id] &= ~seeds[n.args[1]];
     }
     return seeds;

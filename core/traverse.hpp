@@ -19,10 +19,12 @@ std::vector<NodeId> reachable(const Graph& g, std::span<const NodeId> roots);
 std::vector<std::uint32_t> use_counts(const Graph& g, std::span<const NodeId> roots);
 
 // For each of `nodes` (increasing ids, closed under operands, as reachable() lists them):
-// one bit per seed the node depends on that no Jacobian loop between them binds, so the
-// node has a value per direction of those loops (it is in their bodies); 0 outside every
-// loop body. Bits go to seeds in id order. Indexed by id, of size nodes.back() + 1.
-// Throws Error for more than 64 seeds.
+// one bit per loop whose placeholder the node depends on and which no loop between them
+// binds, so the node has a value per iteration of those loops (it is in their bodies); 0
+// outside every loop body. A Jacobian loop's placeholder is its seed; a fold's are its
+// carry and its elements (one bit for all, by the loop's id). Bits go to loops in the
+// order their placeholders appear. Indexed by id, of size nodes.back() + 1. Throws Error
+// for more than 64 loops.
 std::vector<std::uint64_t> free_seeds(const Graph& g, std::span<const NodeId> nodes);
 
 // True if node `root` reads node `leaf`, directly or through other nodes (or is it).

@@ -15,10 +15,12 @@ bool is_language_keyword(std::string_view name) {
            name == "or" || name == "not";
 }
 
+bool is_loop_name(std::string_view name) { return name == "fold" || name == "scan"; }
+
 std::optional<std::string> model_name_problem(std::string_view name) {
     if (is_language_keyword(name))
         return in_quotes(name) + " is a keyword of the model language";
-    if (find_builtin(name))
+    if (find_builtin(name) || is_loop_name(name))
         return in_quotes(name) + " is the name of a function";
     return cpp_name_problem(name);
 }
@@ -50,7 +52,8 @@ constexpr std::pair<std::string_view, std::string_view> numpy_names[] = {
     {"maximum", "max"}, {"minimum", "min"}, {"power", "pow"}, {"hess", "hessian"},
     {"jac", "jacobian"}, {"gradient", "grad"}, {"vstack", "stack"}, {"concatenate", "concat"},
     {"cat", "concat"}, {"identity", "eye"}, {"logistic", "sigmoid"}, {"expit", "sigmoid"},
-    {"matmul", "@"}, {"mm", "@"}, {"inner", "dot"},
+    {"matmul", "@"}, {"mm", "@"}, {"inner", "dot"}, {"reduce", "fold"}, {"foldl", "fold"},
+    {"mapaccum", "scan"}, {"accumulate", "scan"},
 };
 // clang-format on
 
@@ -65,13 +68,17 @@ std::string function_suggestion(std::string_view name) {
     const std::size_t allowed = name.size() <= 4 ? 1 : name.size() <= 8 ? 2 : 3;
     std::string_view best;
     std::size_t best_distance = allowed + 1;
-    for (const Builtin& b : builtins()) {
-        const std::size_t d = edit_distance(name, b.name);
+    auto consider = [&](std::string_view candidate) {
+        const std::size_t d = edit_distance(name, candidate);
         if (d < best_distance) {
-            best = b.name;
+            best = candidate;
             best_distance = d;
         }
-    }
+    };
+    for (const Builtin& b : builtins())
+        consider(b.name);
+    consider("fold");
+    consider("scan");
     return best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)";
 }
 

@@ -17,6 +17,7 @@ namespace symdiff {
 std::optional<std::string> model_name_problem(std::string_view name);
 
 bool is_language_keyword(std::string_view name); // input, export, pi, inf, and, or, not
+bool is_loop_name(std::string_view name);        // fold, scan: the loops (parser_loop.cpp)
 
 // For an unknown function: " (did you mean 'max'?)" naming the function of the language
 // closest to `name` (by edit distance, adjacent transpositions counting one; or the

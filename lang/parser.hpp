@@ -107,6 +107,9 @@ class Parser {
     Value primary();
     Value call(const Token& name);
     Value call_function(const UserFunction& fn, const Token& name);
+    // fn applied to `args` (their count checked), at the call `name`.
+    Value apply_function(const UserFunction& fn, const std::vector<Value>& args, const Token& name);
+    Value loop_call(const Token& name); // fold(F, init, xs or count), scan(...)
     Value function_body(const UserFunction& fn);
     const UserFunction* find_function(const Token& name) const;
     Value tensor_literal(const Token& open);

@@ -26,6 +26,8 @@ std::string arity_text(const Builtin& fn) {
 Value Parser::call(const Token& name) {
     if (const UserFunction* user = find_function(name))
         return call_function(*user, name);
+    if (is_loop_name(name.text))
+        return loop_call(name);
     const Builtin* fn = find_builtin(name.text);
     if (!fn) {
         if (lookup(name.text) || is_language_keyword(name.text))

@@ -151,6 +151,11 @@ Value Parser::call_function(const UserFunction& fn, const Token& name) {
         lex_.next();
     }
     close(Tok::rparen, open, "',' or ')' after an argument of " + f);
+    return apply_function(fn, args, name);
+}
+
+Value Parser::apply_function(const UserFunction& fn, const std::vector<Value>& args, const Token& name) {
+    const std::string f = in_quotes(fn.name.text);
     if (args.size() != fn.params.size()) {
         std::string params;
         for (const Token& p : fn.params)

@@ -89,7 +89,7 @@ std::optional<std::size_t> interpreter_peak_bytes(const Graph& g, std::span<cons
     for (NodeId r : roots)
         last_use[r] = hi + 1;
     for (NodeId id : order) {
-        if (info(g[id].op).kind == OpKind::loop)
+        if (runs_body(info(g[id].op).kind))
             return std::nullopt;
         for (NodeId a : g[id].operands())
             last_use[a] = std::max(last_use[a], id);
