@@ -34,12 +34,24 @@ Expr substitute(const Expr& root, std::span<const Replacement> replace) {
     if (root.id() < from)
         return root;
     Graph& g = root.graph();
+    // Only what root reaches is made again: another node between may read a replaced
+    // node too (a loop that shares a carry with the one rebound), and is not ours to copy.
+    std::vector<std::uint8_t> reached(root.id() - from + 1, 0), replaced(root.id() - from + 1, 0);
+    for (const Replacement& r : replace)
+        if (r.from <= root.id())
+            replaced[r.from - from] = 1;
+    reached.back() = 1;
+    for (NodeId id = root.id() + 1; id-- > from;)
+        if (reached[id - from] && !replaced[id - from])
+            for (NodeId a : g[id].operands())
+                if (a >= from)
+                    reached[a - from] = 1;
     std::vector<NodeId> now(root.id() - from + 1, no_node); // by id - from: the new node
     for (const Replacement& r : replace)
         if (r.from <= root.id())
             now[r.from - from] = r.to;
     for (NodeId id = from; id <= root.id(); ++id) {
-        if (now[id - from] != no_node)
+        if (now[id - from] != no_node || !reached[id - from])
             continue;
         const Node n = g[id];
         bool changed = false;
@@ -195,21 +207,25 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
             return a;
         return a + elem(adjoint, SeedRef{into});
     };
-    // Adjoints of step t by `wrt` (the step's carry first), for loop `into`.
+    // Adjoints of step t, for loop `into` whose carry placeholder is given: by the step's
+    // carry, by the weights, and by its elements (all leaves of the sweep: an element
+    // whose sequence depends on a weight passes its adjoint to the sequence, whose own
+    // adjoint the sweep below carries on to the weight).
     struct StepAdjoints {
-        Step step;
         Expr carry;
-        std::vector<Expr> adjoints; // by wrt, after the carry
+        std::vector<Expr> weights, elems;
     };
-    auto step_adjoints = [&](const Expr& a, const Expr& carry_placeholder, auto&& pick) {
+    auto step_adjoints = [&](const Expr& a, const Expr& carry_placeholder) {
         const int into = g[carry_placeholder.id()].seed_id();
         const Expr c = elem(carries, SeedRef{into});
-        Step s = rebind(g, loop, b, c, into);
+        const Step s = rebind(g, loop, b, c, into);
         std::vector<Expr> wrt{c};
-        for (const Expr& x : pick(s))
-            wrt.push_back(x);
+        for (NodeId w : weights)
+            wrt.push_back(node(g, w));
+        wrt.insert(wrt.end(), s.elems.begin(), s.elems.end());
         const std::vector<Expr> adj = reverse_sweep(s.body, wrt, step_cotangent(a, into), Sweep::stop);
-        return StepAdjoints{std::move(s), adj[0], std::vector<Expr>(adj.begin() + 1, adj.end())};
+        const auto w_end = adj.begin() + 1 + static_cast<std::ptrdiff_t>(weights.size());
+        return StepAdjoints{adj[0], std::vector<Expr>(adj.begin() + 1, w_end), std::vector<Expr>(w_end, adj.end())};
     };
     auto next_adjoint = [&](const Expr& carry_adjoint, int into) {
         Expr next = or_zeros(g, carry_adjoint, cs);
@@ -227,17 +243,12 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
         const Expr packed(g, g.carry(Shape{width}));
         const int into = g[packed.id()].seed_id();
         const Expr a = unpack(packed, 0, cs);
-        const StepAdjoints s = step_adjoints(a, packed, [&](const Step&) {
-            std::vector<Expr> ws;
-            for (NodeId w : weights)
-                ws.push_back(node(g, w));
-            return ws;
-        });
+        const StepAdjoints s = step_adjoints(a, packed);
         std::vector<Expr> parts{next_adjoint(s.carry, into)}, starts{a_init};
         std::int64_t offset = cs.size();
         for (std::size_t k = 0; k < weights.size(); ++k) {
             const Shape ws = g[weights[k]].shape;
-            parts.push_back(unpack(packed, offset, ws) + or_zeros(g, s.adjoints[k], ws));
+            parts.push_back(unpack(packed, offset, ws) + or_zeros(g, s.weights[k], ws));
             starts.push_back(zeros(g, ws));
             offset += ws.size();
         }
@@ -256,7 +267,7 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
     // 3. The adjoint carries a_{t+1} at each step t (a loop of a alone: the weights'
     // adjoints are not kept per step), then one map per sequence.
     const Expr a_carry(g, g.carry(cs));
-    const StepAdjoints sa = step_adjoints(a_carry, a_carry, [](const Step&) { return std::vector<Expr>{}; });
+    const StepAdjoints sa = step_adjoints(a_carry, a_carry);
     const Expr a_next = fold_loop(next_adjoint(sa.carry, g[a_carry.id()].seed_id()), a_carry, a_init,
                                   FoldSpec{spec.count, FoldMode::before, !spec.reverse});
     for (std::size_t j : sequences) {
@@ -264,9 +275,8 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
         const Shape row = g[b.elems[j]].shape;
         const Expr unread(g, g.carry(row)); // a map: the carry is not read
         const int into = g[unread.id()].seed_id();
-        const StepAdjoints s =
-            step_adjoints(elem(a_next, SeedRef{into}), unread, [&](const Step& st) { return std::vector<Expr>{st.elems[j]}; });
-        const Expr rows = fold_loop(or_zeros(g, s.adjoints[0], row), unread, zeros(g, row),
+        const StepAdjoints s = step_adjoints(elem(a_next, SeedRef{into}), unread);
+        const Expr rows = fold_loop(or_zeros(g, s.elems[j], row), unread, zeros(g, row),
                                     FoldSpec{spec.count, FoldMode::after, spec.reverse});
         out.push_back({xs, rows});
     }

@@ -202,7 +202,7 @@ NodeId Graph::make(Op op, std::span<const NodeId> args, const Payload& payload,
     if (oi.kind == OpKind::loop && (*this)[args[1]].op != Op::Seed)
         throw Error("internal error: a loop's second operand must be a seed");
     if (oi.kind == OpKind::fold && (*this)[args[1]].op != Op::Carry)
-        throw Error("internal error: a fold's second operand must be a carry");
+        throw Error("internal error: a fold's second operand must be a carry, got " + std::string(name((*this)[args[1]].op)));
     const std::array<Shape, 3> shapes = operand_shapes(n);
     n.set_payload(payload); // points into `payload` until interned
     if (oi.kind == OpKind::elementwise) {
