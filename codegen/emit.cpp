@@ -15,7 +15,6 @@
 #include "core/cpp_names.hpp"
 #include "core/error.hpp"
 #include "core/ops.hpp"
-#include "core/traverse.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -284,13 +283,6 @@ void check_names(const Graph& g, std::span<const Function> fns, const EmitOption
         }
         for (const auto& r : fn.results) {
             g.check_node(r.node, "emit_header: result '" + r.name + "' of '" + fn.name + "'");
-            const NodeId root[] = {r.node};
-            for (NodeId id : reachable(g, root))
-                if (g[id].op == Op::Fold)
-                    throw Error("'" + fn.name + "': result '" + r.name +
-                                    "' runs a loop of the model (fold or scan), and gen does not write "
-                                    "C++ for loops yet; 'symdiff eval' and 'symdiff check' run them",
-                                fn.loc);
             require_emittable_name(r.name, "result");
             if (!local.insert(r.name).second)
                 throw Error("'" + fn.name + "' has two parameters or results named '" + r.name + "'",

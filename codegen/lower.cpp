@@ -2,11 +2,14 @@
 // schedule's scopes, and the removal of kernels nothing reads.
 #include "codegen/lower.hpp"
 
+#include "core/traverse.hpp"
+
 #include "codegen/allocate.hpp"
 #include "codegen/kernel_builder.hpp"
 #include "codegen/placement.hpp"
 #include "codegen/schedule.hpp"
 #include "core/ops.hpp"
+#include "core/traverse.hpp"
 
 #include <algorithm>
 
@@ -135,6 +138,15 @@ void drop_unread(Program& prog, std::size_t params) {
 } // namespace
 
 Program lower(const Graph& g, const Function& fn) {
+    for (const auto& r : fn.results) {
+        const NodeId root[] = {r.node};
+        for (NodeId id : reachable(g, root))
+            if (g[id].op == Op::Fold)
+                throw Error("'" + fn.name + "': result '" + r.name +
+                                "' runs a loop of the model (fold or scan), and gen does not write "
+                                "C++ for loops yet; 'symdiff eval' and 'symdiff check' run them",
+                            fn.loc);
+    }
     Schedule s = schedule(g, fn);
     fuse_loops(g, s);
     verify(g, s);

@@ -82,7 +82,7 @@ void Parser::python_habit(const Token& t, Tok next, bool statement) {
     if (t.kind != Tok::ident)
         return;
     if (statement && (t.text == "for" || t.text == "while"))
-        throw Error("loops (" + std::string(t.text) + ") are not supported yet", t.loc);
+        throw Error("loops (" + std::string(t.text) + ") are written fold(F, init, xs) or scan(F, init, xs), with F defined by 'def'", t.loc);
     if (statement && (t.text == "import" || t.text == "from") && next == Tok::ident)
         throw Error("'" + std::string(t.text) +
                         "' is not needed: the functions of the language are built in",
@@ -90,7 +90,7 @@ void Parser::python_habit(const Token& t, Tok next, bool statement) {
     if (t.text == "if")
         throw Error("conditions (if) are not supported: use where(COND, A, B)", t.loc);
     if (!statement && t.text == "lambda" && (next == Tok::ident || next == Tok::colon))
-        throw Error("functions (lambda) are not supported yet", t.loc);
+        throw Error("functions (lambda) are written with 'def': def f(y) = y * x", t.loc);
 }
 
 void Parser::end_of_statement() {

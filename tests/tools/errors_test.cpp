@@ -35,7 +35,21 @@
 //   'NAME' is defined after function 'F' (on line L): a function sees only what is defined before it
 //   model functions were called more than N times while reading the model (each call builds its body anew)
 //   MESSAGE (in 'NAME', called on line L)
-//   loops (for) are not supported yet
+// loops
+//   the first argument of 'fold' must be the name of a function defined with 'def', got T
+//   the first argument of 'fold' must be the name of a function defined with 'def'; 'NAME' is a function of the language
+//   the first argument of 'scan' must be the name of a function defined with 'def'; 'NAME' is not defined
+//   'fold' takes 3 arguments: expected ',' after the initial carry, got T
+//   'fold' takes 3 arguments (a function, the initial carry, and a tensor to run over or a count), got 0
+//   function 'NAME' takes N arguments, and 'fold' with a count calls it on (carry)
+//   function 'NAME' takes N argument, and 'scan' calls it on (carry, element of the tensor)
+//   function 'NAME' returns shape S, but the carry has shape S (from line L): the function of 'fold' must return the shape of its carry
+//   the count of 'fold' must not be negative, got N
+//   the count of 'fold' must be an integer literal (or give a tensor to run over)
+//   a scan of zero steps would be empty, and empty tensors are not supported
+//   'fold' runs over the first axis of a tensor, and this is a scalar (a count must be an integer literal)
+//   expected ')' after the 3 arguments of 'fold', got T
+//   loops (for) are written fold(F, init, xs) or scan(F, init, xs), with F defined by 'def'
 //   'import' is not needed: the functions of the language are built in
 //   conditions (if) are not supported: use where(COND, A, B)
 // names
@@ -82,7 +96,7 @@
 //   unknown function 'F'
 //   unknown function 'F' (did you mean 'NAME'?)
 //   unknown function 'F' (use the operator @ for matrix products)
-//   functions (lambda) are not supported yet
+//   functions (lambda) are written with 'def': def f(y) = y * x
 //   ragged tensor literal: element K has shape S, element 1 has S
 //   empty tensor literal: a tensor has at least one element
 //   expected ',' or ']' after an element of a tensor literal, got T
@@ -261,6 +275,48 @@ TEST_CASE("error: a function's block") {
                   "expected an expression after '=', got ';'", 3, 8);
 }
 
+TEST_CASE("error: a loop's function, carry and count") {
+    require_error("input x\nexport e(x) -> r = fold(3, x, 2)\n",
+                  "the first argument of 'fold' must be the name of a function defined with 'def', got '3'", 2, 25);
+    require_error("input x\nexport e(x) -> r = fold(sin, x, 2)\n",
+                  "the first argument of 'fold' must be the name of a function defined with 'def'; 'sin' is a "
+                  "function of the language",
+                  2, 25);
+    require_error("input x\nexport e(x) -> r = scan(step, x, 2)\n",
+                  "the first argument of 'scan' must be the name of a function defined with 'def'; 'step' is not "
+                  "defined",
+                  2, 25);
+    require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = fold(f, x)\n",
+                  "'fold' takes 3 arguments: expected ',' after the initial carry, got ')'", 3, 29);
+    require_error("input x\nexport e(x) -> r = fold()\n",
+                  "'fold' takes 3 arguments (a function, the initial carry, and a tensor to run over or a count), got 0",
+                  2, 20);
+    require_error("input x\ndef f(c, v) = c * v\nexport e(x) -> r = fold(f, x, 3)\n",
+                  "function 'f' takes 2 arguments, and 'fold' with a count calls it on (carry)", 3, 25);
+    require_error("input x[3]\ndef f(c) = c * 2\nexport e(x) -> r = scan(f, 0, x)\n",
+                  "function 'f' takes 1 argument, and 'scan' calls it on (carry, element of the tensor)", 3, 25);
+    require_error("input x[3]\ndef f(c, v) = c * x\nexport e(x) -> r = fold(f, 0, x)\n",
+                  "function 'f' returns shape [3], but the carry has shape [] (from line 3): the function of 'fold' "
+                  "must return the shape of its carry",
+                  3, 25);
+    require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = fold(f, x, -1)\n",
+                  "the count of 'fold' must not be negative, got -1", 3, 31);
+    require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = fold(f, x, 2.5)\n",
+                  "the count of 'fold' must be an integer literal (or give a tensor to run over)", 3, 31);
+    require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = scan(f, x, 0)\n",
+                  "a scan of zero steps would be empty, and empty tensors are not supported", 3, 31);
+    require_error("input x\ndef f(c, v) = c * v\nexport e(x) -> r = fold(f, x, x)\n",
+                  "'fold' runs over the first axis of a tensor, and this is a scalar (a count must be an integer "
+                  "literal)",
+                  3, 31);
+    require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = fold(f, x, 2, 3)\n",
+                  "expected ')' after the 3 arguments of 'fold', got ','", 3, 32);
+    // An error inside the function names the loop's line.
+    require_error("input x[2]\ndef f(c, v) = c + [1, 2, 3]\nexport e(x) -> r = fold(f, x, [[1, 2]])\n",
+                  "shapes [2] and [3] do not broadcast (in 'f', called on line 3)", 2, 17);
+    require_error("input x\nfold = 2 * x\n", "'fold' is the name of a function", 2, 1);
+}
+
 TEST_CASE("error: a function's call") {
     require_error("input x\ndef f(y, z) = y + z\nexport e(x) -> r = f(x)\n",
                   "function 'f' takes 2 arguments (y, z), got 1", 3, 20);
@@ -303,8 +359,9 @@ TEST_CASE("error: a function's call") {
 }
 
 TEST_CASE("error: loops (for, while) are not supported yet") {
-    require_error("input x\nfor i in range(3):\n", "loops (for) are not supported yet", 2, 1);
-    require_error("input x\nwhile x > 0:\n", "loops (while) are not supported yet", 2, 1);
+    require_error("input x\nfor i in range(3):\n",
+                  "loops (for) are written fold(F, init, xs) or scan(F, init, xs), with F defined by 'def'", 2, 1);
+    require_error("input x\nwhile x > 0:\n", "loops (while) are written fold(F, init, xs) or scan(F, init, xs), with F defined by 'def'", 2, 1);
 }
 
 TEST_CASE("error: import is not needed") {
@@ -565,8 +622,8 @@ TEST_CASE("error: unknown function matmul: use @") {
                   "unknown function 'matmul' (use the operator @ for matrix products)", 2, 5);
 }
 
-TEST_CASE("error: functions (lambda) are not supported yet") {
-    require_error("input x\nf = lambda y: y * x\n", "functions (lambda) are not supported yet", 2,
+TEST_CASE("error: functions (lambda) are written with def") {
+    require_error("input x\nf = lambda y: y * x\n", "functions (lambda) are written with 'def': def f(y) = y * x", 2,
                   5);
     // lambda is a fine name (a regularisation weight) where it is one
     CHECK_NOTHROW(parse_model("input x, lambda\nexport e(x, lambda) -> r = lambda * x\n", "m.sd"));
