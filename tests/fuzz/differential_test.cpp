@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <regex>
 #include <string>
 
 using namespace symdiff;
@@ -42,7 +43,7 @@ TEST_CASE("fuzz: the model generator is deterministic and every model it writes 
           "[differential]") {
     CHECK(random_model(42) == random_model(42));
     CHECK(random_model(42) != random_model(43));
-    int exports = 0, one_line = 0, blocks = 0, conditions = 0;
+    int exports = 0, one_line = 0, blocks = 0, conditions = 0, folds = 0, scans = 0, over = 0;
     std::map<DerivativeSpec::Kind, int> kinds;
     for (std::uint64_t seed = 1000; seed < 1300; ++seed) {
         std::string text;
@@ -52,6 +53,10 @@ TEST_CASE("fuzz: the model generator is deterministic and every model it writes 
         // functions of both forms, and conditions combined by words
         one_line += text.find(") = ") != std::string::npos;
         blocks += text.find("):") != std::string::npos;
+        // loops: fold and scan, by a count and over a tensor (a count is a digit then ')')
+        folds += text.find("fold(") != std::string::npos;
+        scans += text.find("scan(") != std::string::npos;
+        over += std::regex_search(text, std::regex(R"((fold|scan)\([a-z0-9_]+, [^\n]*, [^0-9][^\n]*\))"));
         conditions += text.find(" and ") != std::string::npos ||
                       text.find(" or ") != std::string::npos || text.find("not ") != std::string::npos;
         for (const auto& specs : m.result_specs)
@@ -63,9 +68,13 @@ TEST_CASE("fuzz: the model generator is deterministic and every model it writes 
     CHECK(one_line >= 50);
     CHECK(blocks >= 50);
     CHECK(conditions >= 50);
+    CHECK(folds >= 30);
+    CHECK(scans >= 10);
+    CHECK(over >= 10);
     UNSCOPED_INFO("of 300 models, " << one_line << " define a function by one expression, "
                                      << blocks << " by a block, " << conditions
-                                     << " combine conditions");
+                                     << " combine conditions, " << folds << " fold, " << scans
+                                     << " scan, " << over << " run a loop over a tensor");
     using K = DerivativeSpec::Kind;
     for (const K k : {K::grad, K::jvp, K::diff, K::jacobian, K::hessian}) {
         INFO("derivative kind " << static_cast<int>(k));

@@ -150,6 +150,7 @@ class Writer {
     std::optional<Val> derivative(const Dims& s, int depth);
     Val objective(int depth);
     std::string function_def();
+    Val loop(const Fn& fn, bool scan, std::int64_t steps = 0);
     Val call(const Fn& fn);
 
     std::string fresh_name(const std::string& stem) {
@@ -254,9 +255,15 @@ Val Writer::leaf(const Dims& s) {
             });
         }
     }
-    for (const Fn& fn : fns_)
+    for (const Fn& fn : fns_) {
         if (fn.result == s && calls_open_ < 2)
             options.insert(options.end(), 2, [this, &fn] { return call(fn); });
+        if (o_.loops && fn.result == s && fn.params.size() <= 2 && fn.params[0] == s && calls_open_ < 2)
+            options.insert(options.end(), 2, [this, &fn] { return loop(fn, false); });
+        if (o_.loops && fn.params.size() <= 2 && fn.params[0] == fn.result && s.size() == fn.result.size() + 1 &&
+            s[0] <= o_.max_dim && Dims(s.begin() + 1, s.end()) == fn.result && calls_open_ < 2)
+            options.push_back([this, &fn, s] { return loop(fn, true, s[0]); });
+    }
     if (options.empty() || rng_.chance(0.1)) {
         if (s.empty())
             return rng_.chance(0.15) ? Val{"pi", {}, true} : Val{number(), {}, true};
@@ -579,6 +586,27 @@ std::string Writer::function_def() {
     names_.resize(outer); // parameters and locals are the body's only
     fns_.push_back(std::move(fn));
     return text;
+}
+
+// fold(F, init, xs or a count), or a scan of `steps` steps: F's first parameter is its
+// carry (the shape it returns), a second one the rows of xs.
+Val Writer::loop(const Fn& fn, bool scan, std::int64_t steps) {
+    ++calls_open_;
+    const Val init = rng_.chance(0.5) ? leaf(fn.result) : expr(fn.result, 1);
+    Val v{std::string(scan ? "scan(" : "fold(") + fn.name + ", " + init.text + ", ", merge(fn.deps, init.deps), true};
+    const std::int64_t count = scan ? steps : rng_.integer(0, 4);
+    if (fn.params.size() == 2) {
+        Dims rows = fn.params[1];
+        rows.insert(rows.begin(), count == 0 ? 1 : count);
+        const Val xs = rows.size() <= 3 ? expr(rows, 1) : Val{"(" + number() + " * ones(" + dims_text(rows) + "))", {}, true};
+        v.text += xs.text;
+        v.deps = merge(v.deps, xs.deps);
+    } else {
+        v.text += std::to_string(count);
+    }
+    --calls_open_;
+    v.text += ")";
+    return v;
 }
 
 Val Writer::call(const Fn& fn) {

@@ -1,7 +1,7 @@
 // A seeded generator of random well-typed model files (*.sd text), for the differential
 // fuzzer: inputs of random shapes, definitions built from every construct of the language
 // (NumPy broadcasting, reductions, matmul, indexing, slices, stack, concat, nested grad and
-// jvp, functions of the model called with any arguments), a scalar objective, and exports whose results are derivatives of every kind. Ops
+// jvp, functions of the model called with any arguments or run by fold and scan), a scalar objective, and exports whose results are derivatives of every kind. Ops
 // with a restricted domain get their operand squashed into it, so values stay finite.
 #pragma once
 
@@ -19,6 +19,7 @@ struct ModelGenOptions {
     bool kinks = true;       // ops whose entry has a kink (relu, abs, max, min, sign), where
     bool derivatives_inside = true; // grad / jvp / diff inside definitions (second order)
     bool functions = true;   // def functions (one expression or a block), called anywhere
+    bool loops = true;       // fold and scan of those functions (by a count or over a tensor)
     bool layout = true;      // random spacing, comments, ';', CRLF and line continuations
 };
 
