@@ -204,9 +204,13 @@ TEST_CASE("every op of the table occurs in a case of the higher-order test") {
             covered.insert(b.g[id].op);
     }
     std::string missing;
-    for (int k = 0; k < op_count; ++k)
-        if (!covered.count(static_cast<Op>(k)))
-            missing += " " + std::string(name(static_cast<Op>(k)));
+    for (int k = 0; k < op_count; ++k) {
+        const Op op = static_cast<Op>(k);
+        // The loops of the model (carry, elem, fold_loop) are built by the parser from a
+        // function's text; tests/tools/loops_test.cpp runs them through every derivative.
+        if (!covered.count(op) && !(op == Op::Carry || op == Op::Elem || op == Op::Fold))
+            missing += " " + std::string(name(op));
+    }
     INFO("ops without a case:" << missing);
     CHECK(missing.empty());
 }

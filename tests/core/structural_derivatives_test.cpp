@@ -100,10 +100,11 @@ template <class F> void for_each_structural_op(F&& f) {
     for (int k = 0; k < op_count; ++k)
         visit(static_cast<Op>(k), [&](auto entry) {
             using E = decltype(entry);
-            // Jacobian loops have their own tests (jacobian_test.cpp): their operand is a
-            // body evaluated per direction, not a value these examples could perturb.
+            // Jacobian loops have their own tests (jacobian_test.cpp), and the model's
+            // loops theirs (tests/tools/loops_test.cpp): their operand is a body evaluated
+            // per direction or step, not a value these examples could perturb.
             if constexpr (E::kind != OpKind::leaf && E::kind != OpKind::elementwise &&
-                          E::kind != OpKind::loop)
+                          E::kind != OpKind::loop && E::kind != OpKind::fold && E::kind != OpKind::element)
                 f(entry, static_cast<Op>(k));
         });
 }

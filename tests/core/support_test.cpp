@@ -140,7 +140,10 @@ TEST_CASE("random expressions reach every op of the table", "[support]") {
             seen.insert(g[id].op);
     }
     for (int k = 0; k < op_count; ++k) {
-        INFO("op " << name(static_cast<Op>(k)));
-        CHECK(seen.count(static_cast<Op>(k)) == 1);
+        const Op op = static_cast<Op>(k);
+        if (op == Op::Carry || op == Op::Elem || op == Op::Fold) // loops of the model: the model fuzzer writes them (tests/fuzz/model_gen)
+            continue;
+        INFO("op " << name(op));
+        CHECK(seen.count(op) == 1);
     }
 }

@@ -245,6 +245,8 @@ TEST_CASE("check: the functions those Hessians, Jacobians and JVPs differentiate
     for (int k = 0; k < op_count; ++k) {
         const Op op = static_cast<Op>(k);
         const bool derivative_only = op == Op::DiagPart || op == Op::StrongMul;
+        if (op == Op::Carry || op == Op::Elem || op == Op::Fold) // loops of the model: tests/tools/loops_test.cpp checks them
+            continue;
         if (!(derivative_only ? derived : primal).count(op))
             missing += " " + std::string(name(op));
     }
