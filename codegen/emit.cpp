@@ -184,7 +184,8 @@ class FunctionPrinter {
             }
             const Loop& loop = prog_.loops[u(step.loop)];
             const std::string k = cat("k", loop.depth, "_");
-            w_.line("// one direction of a Jacobian per iteration");
+            w_.line(loop.fold ? "// one step of a loop of the model (fold, scan) per iteration"
+                              : "// one direction of a Jacobian per iteration");
             w_.open(cat("for (std::ptrdiff_t ", k, " = 0; ", k, " < ", loop.count, "; ++", k, ")"));
             print_steps(loop.steps);
             w_.close();

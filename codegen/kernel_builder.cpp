@@ -278,14 +278,108 @@ int KernelBuilder::expand(Kernel& k, int i, const AffineMap& map) {
             break;
         }
         [[fallthrough]];
+    case OpKind::element: // row t of its sequence: the loop's counter in the access
+        if (info(n.op).kind == OpKind::element) {
+            result = element(k, i, map);
+            break;
+        }
+        [[fallthrough]];
     case OpKind::leaf:
     case OpKind::loop:
-    case OpKind::element:
     case OpKind::fold:
         throw Error("internal error: cannot fuse " + std::string(name(n.op)));
     }
     memo_.push_back({i, map, result});
     return result;
+}
+
+// The fold that binds scope `scope` (a fold's body), and where in it step t is: t = k for
+// a forward loop, count - 1 - k for a reverse one (k the loop's counter).
+struct StepAt {
+    FoldSpec spec;
+    int depth;
+};
+
+namespace {
+StepAt step_at(const Graph& g, const Schedule& s, int scope) {
+    const Scope& sc = s.scopes[u(scope)];
+    return {g[s.instances[u(sc.stores.front())].node].fold(), sc.depth};
+}
+
+// Moves access `a` to row t of a sequence of rows of `row` elements.
+void at_step(Access& a, const StepAt& at, std::int64_t row) {
+    const auto r = static_cast<Index>(row);
+    if (at.spec.reverse) {
+        a.base += static_cast<Index>((at.spec.count - 1) * row);
+        a.counter[u(at.depth)] -= r;
+    } else {
+        a.counter[u(at.depth)] += r;
+    }
+}
+} // namespace
+
+// Element instance i (row t of its sequence xs) at index map(loop): a load of xs, whose
+// first axis is the step.
+int KernelBuilder::element(Kernel& k, int i, const AffineMap& map) {
+    const Instance inst = s_.instances[u(i)];
+    const int a = inst.args[0];
+    const Node& xs = g_[s_.instances[u(a)].node];
+    if (p_.place[u(a)] == Place::constant)
+        return constant(k, xs.value());
+    AffineMap m;
+    m.rank = map.rank + 1;
+    for (int r = 0; r < map.rank; ++r) {
+        m.coef[u(r + 1)] = map.coef[u(r)];
+        m.offset[u(r + 1)] = map.offset[u(r)];
+    }
+    const StepAt at = step_at(g_, s_, inst.scope);
+    const std::int64_t row = xs.shape.size() / xs.shape[0];
+    if (p_.place[u(a)] == Place::seed) { // a one-hot direction of a Jacobian loop around
+        const int v = seed(k, a, m, xs.shape);
+        at_step(k.body[u(v)].at, at, row);
+        return v;
+    }
+    if (p_.place[u(a)] != Place::buffer)
+        throw Error("internal error: a loop's sequence is neither stored nor a constant");
+    Value v;
+    v.kind = Value::Kind::load;
+    v.at = linearize(p_.buffer[u(a)], m, xs.shape);
+    at_step(v.at, at, row);
+    for (std::size_t j = 0; j < k.body.size(); ++j) // identical loads share a value
+        if (k.body[j].kind == Value::Kind::load && k.body[j].at == v.at)
+            return static_cast<int>(j);
+    return push(k, v);
+}
+
+// A fold's kernels around its body: init into the carry before the loop, the body's
+// value into the carry at the end of each step, and a scan's row t from the carry.
+Kernel KernelBuilder::fold_kernel(int loop, FoldKernel what) {
+    const Instance inst = s_.instances[u(loop)];
+    const Node n = g_[inst.node];
+    const Shape carry = g_[n.args[1]].shape;
+    const AffineMap id_map = AffineMap::identity(carry.rank());
+    const int c = p_.carry[u(loop)];
+    Kernel k;
+    k.node = inst.node;
+    k.domain = carry;
+    memo_.clear();
+    switch (what) {
+    case FoldKernel::init:
+        k.result = value(k, inst.args[2], id_map);
+        k.out = linearize(c, id_map, carry);
+        break;
+    case FoldKernel::update:
+        k.result = value(k, inst.args[0], id_map);
+        k.out = linearize(c, id_map, carry);
+        break;
+    case FoldKernel::row:
+        k.result = load(k, c, id_map, carry);
+        k.out = linearize(p_.buffer[u(loop)], id_map, carry);
+        at_step(k.out, step_at(g_, s_, inst.body), carry.size());
+        break;
+    }
+    normalize(k);
+    return k;
 }
 
 // Ops defined by a formula (sigmoid, softplus, ...) are helper calls in emitted code,
@@ -496,7 +590,8 @@ void pin_one_hot_axes(Kernel& k) {
                 factor[u(k.body[i].args[u(a)])] = 1;
     for (std::size_t i = 0; i < k.body.size(); ++i) {
         const Value& v = k.body[i];
-        if (!factor[i] || v.kind != Value::Kind::seed || v.at.base != 0 || v.colours)
+        if (!factor[i] || v.kind != Value::Kind::seed || v.at.base != 0 || v.colours ||
+            v.at.counter != decltype(v.at.counter){}) // a fold's row of a seed: not one axis
             continue;
         int axis = -1, terms = 0;
         for (int j = 0; j < k.domain.rank(); ++j)

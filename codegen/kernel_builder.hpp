@@ -50,6 +50,10 @@ class KernelBuilder : public BodyBuilder {
     // Fills instance i's buffer with a constant, or copies instance i into buffer `out`.
     Kernel fill(int i, double value);
     Kernel copy(int i, int out);
+    // A fold's kernels: its init into its carry (before the loop), its body's value into
+    // its carry (the last kernel of a step), a scan's row t from the carry.
+    enum class FoldKernel : std::uint8_t { init, update, row };
+    Kernel fold_kernel(int loop, FoldKernel what);
 
   private:
     struct Memo {
@@ -60,6 +64,7 @@ class KernelBuilder : public BodyBuilder {
 
     int load(Kernel& k, int buffer, const AffineMap& map, const Shape& shape);
     int seed(Kernel& k, int i, const AffineMap& map, const Shape& shape);
+    int element(Kernel& k, int i, const AffineMap& map);
     int value(Kernel& k, int i, const AffineMap& map);
     int expand(Kernel& k, int i, const AffineMap& map);
     Kernel build(int i);

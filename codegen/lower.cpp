@@ -2,8 +2,6 @@
 // schedule's scopes, and the removal of kernels nothing reads.
 #include "codegen/lower.hpp"
 
-#include "core/traverse.hpp"
-
 #include "codegen/allocate.hpp"
 #include "codegen/kernel_builder.hpp"
 #include "codegen/placement.hpp"
@@ -38,8 +36,8 @@ class StepBuilder {
         for (int i : s_.scopes[u(scope)].items) {
             const Instance& inst = s_.instances[u(i)];
             const Op op = g_[inst.node].op;
-            if (p_.place[u(i)] != Place::buffer || op == Op::Input || p_.lse_of[u(i)] >= 0)
-                continue; // (a softmax is stored by its logsumexp's kernel)
+            if (p_.place[u(i)] != Place::buffer || op == Op::Input || op == Op::Carry || p_.lse_of[u(i)] >= 0)
+                continue; // (a softmax is stored by its logsumexp's kernel; a carry by its fold)
             if (info(op).kind == OpKind::flat && p_.buffer[u(i)] == p_.buffer[u(flat_source(g_, s_, i))])
                 continue; // a reshape of a value computed in place (placement.cpp)
             if (inst.body < 0) {
@@ -51,16 +49,40 @@ class StepBuilder {
             loop.node = inst.node;
             loop.count = directions(g_, s_, inst.body);
             loop.depth = body.depth;
+            if (op == Op::Fold) {
+                add_fold(i, std::move(loop), out);
+                continue;
+            }
             loop.steps = steps(inst.body);
             for (int st : body.stores) {
                 loop.steps.push_back({kernels_.compute(st), -1});
-                if (g_[s_.instances[u(st)].node].loop().colours)
+                if (g_[s_.instances[u(st)].node].op == Op::SeedLoop && g_[s_.instances[u(st)].node].loop().colours)
                     out.push_back({kernels_.fill(st, 0.0), -1});
             }
             prog_.loops.push_back(std::move(loop));
             out.push_back({Kernel{}, static_cast<int>(prog_.loops.size() - 1)});
         }
         return out;
+    }
+
+    // A fold: init into the carry, then per step its body, the body's value into the
+    // carry, and a scan's row t (before the step or after it).
+    void add_fold(int i, Loop loop, std::vector<Step>& out) {
+        using K = KernelBuilder::FoldKernel;
+        const Node& n = g_[s_.instances[u(i)].node];
+        const FoldMode mode = n.fold().mode;
+        loop.fold = true;
+        if (mode == FoldMode::before)
+            loop.steps.push_back({kernels_.fold_kernel(i, K::row), -1});
+        for (Step& step : steps(s_.instances[u(i)].body))
+            loop.steps.push_back(std::move(step));
+        if (n.args[0] != n.args[1]) // F(c) = c leaves the carry as it is
+            loop.steps.push_back({kernels_.fold_kernel(i, K::update), -1});
+        if (mode == FoldMode::after)
+            loop.steps.push_back({kernels_.fold_kernel(i, K::row), -1});
+        out.push_back({kernels_.fold_kernel(i, K::init), -1});
+        prog_.loops.push_back(std::move(loop));
+        out.push_back({Kernel{}, static_cast<int>(prog_.loops.size() - 1)});
     }
 
     const Graph& g_;
@@ -138,15 +160,6 @@ void drop_unread(Program& prog, std::size_t params) {
 } // namespace
 
 Program lower(const Graph& g, const Function& fn) {
-    for (const auto& r : fn.results) {
-        const NodeId root[] = {r.node};
-        for (NodeId id : reachable(g, root))
-            if (g[id].op == Op::Fold)
-                throw Error("'" + fn.name + "': result '" + r.name +
-                                "' runs a loop of the model (fold or scan), and gen does not write "
-                                "C++ for loops yet; 'symdiff eval' and 'symdiff check' run them",
-                            fn.loc);
-    }
     Schedule s = schedule(g, fn);
     fuse_loops(g, s);
     verify(g, s);

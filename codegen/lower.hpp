@@ -108,7 +108,8 @@ struct Kernel {
     Access side;
 };
 
-// A step of a program: a kernel, or a Jacobian loop (`loop` indexes Program::loops).
+// A step of a program: a kernel, or a loop (`loop` indexes Program::loops): a Jacobian
+// loop, or a fold's.
 struct Step {
     Kernel kernel;
     int loop = -1;
@@ -116,9 +117,10 @@ struct Step {
 
 // for (k_depth = 0; k_depth < count; ++k_depth) { steps }
 struct Loop {
-    NodeId node = no_node; // the SeedLoop
+    NodeId node = no_node; // the SeedLoop or the Fold
     std::int64_t count = 0;
     int depth = 0;
+    bool fold = false; // a loop of the model (fold, scan): one step per iteration
     std::vector<Step> steps;
 };
 

@@ -21,7 +21,9 @@ constexpr int max_inline_depth = 32;
 // `max_recompute` of them.
 constexpr int max_recompute = 3;
 
-bool is_leaf_value(Op op) { return op == Op::Input || op == Op::Const || op == Op::Seed; }
+bool is_leaf_value(Op op) {
+    return op == Op::Input || op == Op::Const || op == Op::Seed || op == Op::Carry;
+}
 
 class Placer {
   public:
@@ -84,7 +86,8 @@ class Placer {
 
     bool free_view(const Node& n) const { // index arithmetic, no condition
         const OpKind kind = info(n.op).kind;
-        return kind == OpKind::flat || (kind == OpKind::view && index_plan(g_, n).guard_count == 0);
+        return kind == OpKind::flat || kind == OpKind::element || // a fold's row t of a sequence
+               (kind == OpKind::view && index_plan(g_, n).guard_count == 0);
     }
 
     // Per instance: how many fused +, -, *, negations recomputing it costs, or more than
@@ -158,13 +161,17 @@ class Placer {
                 }
                 const Op op = node(u(a)).op;
                 // A compressed loop reads its body at shifted indices: a real buffer.
-                if (inst(i).body >= 0 && n.loop().colours) {
+                if (n.op == Op::SeedLoop && n.loop().colours) {
                     const int held = flat_source(g_, s_, a);
                     if (!is_leaf_value(node(u(held)).op))
                         forced[u(held)] = 1;
                 }
-                // A reshape reads its operand by flat index: that needs a real buffer.
-                if (kind == OpKind::flat && !is_leaf_value(op))
+                // A reshape reads its operand by flat index: that needs a real buffer; so
+                // does an element (row t of a buffer, t the loop's counter), and a fold's
+                // body, copied into its carry at the end of a step (a view of the carry
+                // fused there would read what the copy overwrites).
+                if ((kind == OpKind::flat || kind == OpKind::element || (n.op == Op::Fold && k == 0)) &&
+                    !is_leaf_value(op))
                     forced[u(a)] = 1;
                 // Work done around a loop is not redone inside it.
                 if (inst(u(a)).scope != reader &&
@@ -175,11 +182,15 @@ class Placer {
     }
 
     int add_buffer(Buffer::Kind kind, int index, NodeId id) {
+        const int b = add_buffer(kind, index, g_[id].shape.size());
+        p_.buffers[u(b)].node = id;
+        return b;
+    }
+    int add_buffer(Buffer::Kind kind, int index, std::int64_t size) {
         Buffer b;
         b.kind = kind;
         b.index = index;
-        b.node = id;
-        b.size = g_[id].shape.size();
+        b.size = size;
         p_.buffers.push_back(b);
         return static_cast<int>(p_.buffers.size() - 1);
     }
@@ -217,11 +228,24 @@ class Placer {
             const NodeId id = inst(u(i)).node;
             if (n.op == Op::Input)
                 p_.buffer[u(i)] = add_buffer(Buffer::Kind::input, param_index(id), id);
-            else if (n.shape.is_scalar() && n.op != Op::SeedLoop) // a loop fills it over iterations
+            else if (n.op == Op::Carry)
+                continue; // below: its loop's buffer is known once the loop's is
+            else if (n.shape.is_scalar() && !runs_body(info(n.op).kind)) // a loop fills it over iterations
                 p_.buffer[u(i)] = add_buffer(Buffer::Kind::local, 0, id);
             else
                 p_.buffer[u(i)] = add_buffer(Buffer::Kind::work, 0, id);
         }
+        // A fold's carry: the fold's own buffer when it returns its last carry (so the
+        // result is where the loop leaves it), else a work buffer of its own.
+        p_.carry.assign(s_.instances.size(), -1);
+        for (int i : by_node_)
+            if (node(u(i)).op == Op::Fold)
+                p_.carry[u(i)] = node(u(i)).fold().mode == FoldMode::last
+                                     ? p_.buffer[u(i)]
+                                     : add_buffer(Buffer::Kind::work, 0, g_[node(u(i)).args[1]].shape.size());
+        for (int i : by_node_)
+            if (node(u(i)).op == Op::Carry)
+                p_.buffer[u(i)] = p_.carry[u(s_.scopes[u(inst(u(i)).scope)].stores.front())];
     }
 
     const Graph& g_;

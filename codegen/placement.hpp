@@ -29,6 +29,7 @@ struct Placement {
     std::vector<int> softmax_of; // per logsumexp instance: the softmax instance it stores, or -1
     std::vector<int> lse_of;     // per softmax instance: the logsumexp storing it, or -1
     std::vector<std::pair<int, int>> copies; // (instance, output buffer): results copied there
+    std::vector<int> carry; // per fold instance: the buffer of its carry, else -1
 };
 
 Placement place(const Graph& g, const Function& fn, const Schedule& s);

@@ -109,11 +109,12 @@ class Scheduler {
         return i;
     }
 
-    // Makes the instances instance i reads (and the scope of a loop's body).
+    // Makes the instances instance i reads (and the scope of a loop's body). A fold reads
+    // its init where it stands, before its loop; its carry is read in its body.
     void expand(int i) {
         const Node& n = g_[s_.instances[u(i)].node];
         const int scope = s_.instances[u(i)].scope;
-        if (n.op != Op::SeedLoop) {
+        if (!runs_body(info(n.op).kind)) {
             for (std::size_t k = 0; k < n.arity; ++k) {
                 const int a = instance(n.args[k], home(n.args[k], scope));
                 s_.instances[u(i)].args[k] = a;
@@ -123,11 +124,11 @@ class Scheduler {
         const std::uint64_t own = s_.seeds[n.args[1]];
         const Scope& around = s_.scopes[u(scope)];
         if (around.bound & own)
-            throw Error("internal error: a jacobian loop in '" + fn_.name +
-                            "' binds a seed that a loop around it binds",
+            throw Error("internal error: a loop in '" + fn_.name +
+                            "' binds a placeholder that a loop around it binds",
                         fn_.loc);
         if (around.depth + 1 >= max_depth)
-            throw Error("'" + fn_.name + "' nests jacobian loops more than " +
+            throw Error("'" + fn_.name + "' nests loops (jacobian loops, folds, scans) more than " +
                             std::to_string(max_depth) + " deep",
                         fn_.loc);
         Scope body;
@@ -139,6 +140,10 @@ class Scheduler {
         s_.instances[u(i)].body = b;
         const int a = instance(n.args[0], home(n.args[0], b));
         s_.instances[u(i)].args[0] = a;
+        if (n.op == Op::Fold) {
+            const int init = instance(n.args[2], home(n.args[2], scope));
+            s_.instances[u(i)].args[2] = init;
+        }
     }
 
     static constexpr int max_depth = max_loop_depth;
@@ -193,6 +198,8 @@ class Fuser {
     bool same_iterations(int a, int b) const {
         const Node& x = g_[s_.instances[u(a)].node];
         const Node& y = g_[s_.instances[u(b)].node];
+        if (x.op != Op::SeedLoop || y.op != Op::SeedLoop) // folds carry state: not fused yet
+            return false;
         return x.args[1] == y.args[1] && x.loop().colours == y.loop().colours;
     }
 
@@ -292,6 +299,8 @@ Schedule schedule(const Graph& g, const Function& fn) {
 
 std::int64_t directions(const Graph& g, const Schedule& s, int scope) {
     const Node& loop = g[s.instances[u(s.scopes[u(scope)].stores.front())].node];
+    if (loop.op == Op::Fold)
+        return loop.fold().count;
     return loop.loop().colours ? loop.loop().colours : g[loop.args[1]].shape.size();
 }
 

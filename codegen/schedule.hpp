@@ -1,8 +1,9 @@
 // Scheduling, the first pass of lowering: which nodes a Function computes, in which
 // scope, in which order.
 //
-// A Jacobian loop (ops::SeedLoop) runs its body once per direction of its seed; the body
-// is what depends on that seed. A *scope* is the function's top level or the body of one
+// A Jacobian loop (ops::SeedLoop) runs its body once per direction of its seed, a fold
+// (ops::Fold) once per step; the body is what depends on that seed, or on that fold's
+// carry and elements. A *scope* is the function's top level or the body of one
 // loop run in an enclosing scope, and an *instance* is a node computed in a scope. One
 // node may have several instances: the body of a Hessian returned beside its directional
 // derivative is needed by two loops, a loop nested in two different loops runs in both.
@@ -16,9 +17,11 @@
 //  2. a scope's items are in execution order, and an instance reads only instances
 //     computed before it in its own scope or in a scope around it, before the loop that
 //     contains it;
-//  3. a loop instance (a SeedLoop) is an item of the scope that computes it and owns the
-//     scope of its body, which ends with the store of the body into the loop's result;
-//     loops fused into it (fuse_loops) are not items: they are its body's other stores.
+//  3. a loop instance (a SeedLoop or a Fold) is an item of the scope that computes it and
+//     owns the scope of its body, which ends with the store of the body into the loop's
+//     result (a fold's: into its carry); loops fused into it (fuse_loops) are not items:
+//     they are its body's other stores. A fold's init is read before its loop, in the
+//     loop's own scope; its carry and elements are instances of its body's scope.
 #pragma once
 
 #include "core/function.hpp"
@@ -56,7 +59,8 @@ struct Schedule {
 };
 
 // How many directions the loop whose body is `scope` runs (its seed's elements, or its
-// colours when compressed); the loop's instance is scopes[scope].stores.front().
+// colours when compressed; a fold's steps); the loop's instance is
+// scopes[scope].stores.front().
 std::int64_t directions(const Graph& g, const Schedule& s, int scope);
 
 // The schedule of fn's results: each node computed where invariant 1 puts it.

@@ -6,8 +6,7 @@ runs a, then b), run with sh in WORK, a folder that looks like the source tree (
 entries linked) whose build/ is the tested build tree. A ```text block right after an
 sh block (prose between is fine) is that block's output: its lines must appear in that
 order ("..." skips); other listings are plain ``` blocks.
-A ```sd block is a complete model: `build/symdiff gen` must accept it; a ```sd-check block
-is one that gen does not write yet (loops): `build/symdiff check` must pass it.
+A ```sd block is a complete model: `build/symdiff gen` must accept it.
 A ```cpp block with a main() is compiled (C++17, -Wall -Wextra -Wpedantic -Werror, with
 build/ on the include path) and run; a ```text block after it is its output too.
 The commands that build the tree (tests/install-deps.sh, the configure and the build of
@@ -39,7 +38,7 @@ def blocks(text):
     """(language, lines) of each fenced block, in order."""
     out, lang, lines = [], None, []
     for line in text.splitlines():
-        m = re.match(r"^```([\w-]*)\s*$", line)
+        m = re.match(r"^```(\w*)\s*$", line)
         if m and lang is None:
             lang, lines = m.group(1), []
         elif line.strip() == "```" and lang is not None:
@@ -133,13 +132,13 @@ def main():
                         output += done[part]
                 if expected is not None:
                     expect(output, expected, f"{readme}: the sh block before its ```text block")
-            elif lang in ("sd", "sd-check"):
+            elif lang == "sd":
                 model = os.path.join(work, f"doc_model_{ran}.sd")
                 with open(model, "w", encoding="utf-8") as f:
                     f.write("\n".join(lines) + "\n")
-                command = ["gen", model, "-o", model[:-3] + ".hpp"] if lang == "sd" else ["check", model]
-                r = subprocess.run([os.path.join(work, "build", "symdiff")] + command, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                r = subprocess.run([os.path.join(work, "build", "symdiff"), "gen", model, "-o",
+                                    model[:-3] + ".hpp"], text=True, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
                 if r.returncode != 0:
                     sys.exit(f"FAIL: {readme}: a ```sd model is refused:\n" + "\n".join(lines)
                              + f"\n{r.stdout}")

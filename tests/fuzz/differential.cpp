@@ -188,16 +188,7 @@ void DifferentialChecker::Impl::check(const std::string& model_text, std::uint64
         }
         for (std::size_t e = 0; e < m.exports.size(); ++e)
             check_export(m, e, simplified[e], rng, q);
-        // gen does not write loops of the model (fold, scan) yet: such models are checked
-        // by the interpreter and finite differences only.
-        bool folds = false;
-        for (const Function& f : simplified)
-            for (const auto& r : f.results) {
-                const NodeId root[] = {r.node};
-                for (NodeId id : reachable(g, root))
-                    folds = folds || g[id].op == Op::Fold;
-            }
-        if (opt.compiled && !q.calls.empty() && !folds) {
+        if (opt.compiled && !q.calls.empty()) {
             q.header = codegen::emit_header(
                 g, simplified,
                 codegen::EmitOptions{"m" + std::to_string(queue.size()), "random.sd"});
