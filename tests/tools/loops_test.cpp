@@ -10,6 +10,8 @@
 #include "core/ops.hpp"
 
 #include <cmath>
+#include <regex>
+#include <sstream>
 
 using namespace symdiff;
 using namespace symdiff::test;
@@ -46,8 +48,8 @@ void same_as_unrolled(const std::string& loops, const std::string& unrolled,
     }
 }
 
-// `symdiff check`: every derivative against finite differences (and the tape and the
-// compiled code, which refuse loops for now and say so).
+// `symdiff check`: every result against the compiled code (bit for bit, as a rule) and
+// every derivative against finite differences (the tape refuses loops for now, and says so).
 void check_fd(const std::string& source) {
     TempDir dir;
     const CliResult r = run_cli({"check", dir.write("m.sd", source)});
@@ -156,6 +158,33 @@ TEST_CASE("loops: a large count, against its closed form") {
     CHECK(r[0].item() == Approx(x * std::pow(a, 5000)).epsilon(1e-12));
     CHECK(r[1].item() == Approx(5000 * x * std::pow(a, 4999)).epsilon(1e-10));
     CHECK(r[2].item() == Approx(5000.0 * 4999 * x * std::pow(a, 4998)).epsilon(1e-10));
+}
+
+TEST_CASE("loops: the header for 10 steps and for 10^4 differ only in numbers") {
+    // Counts and the offsets of the kept carries (T of them) are constants of the code;
+    // nothing else may change. (Small work arrays live on the stack, large ones on the
+    // heap: the allocating overload's two lines that say so are left out.)
+    auto header = [](const std::string& count) {
+        TempDir dir;
+        const std::string m = rk4_head + "yT = fold(rk4, y0, " + count + ")\n" + rk4_tail;
+        const CliResult r = run_cli({"gen", dir.write("m.sd", m), "-o", dir.file("m.hpp"), "--namespace", "m"});
+        REQUIRE(r.code == 0);
+        return read_file(dir.file("m.hpp"));
+    };
+    const std::string small = header("10"), large = header("10000");
+    auto shape = [](const std::string& text) {
+        std::string out;
+        std::istringstream in(text);
+        for (std::string line; std::getline(in, line);)
+            if (line.find("double work_[") == std::string::npos &&
+                line.find("std::unique_ptr<double[]> work_") == std::string::npos &&
+                line.find("work_.get());") == std::string::npos && line.find(", work_);") == std::string::npos)
+                out += std::regex_replace(line, std::regex("[0-9]+"), "N") + "\n";
+        return out;
+    };
+    CHECK(shape(small) == shape(large));
+    CHECK(large.find("k0_ < 10000") != std::string::npos);
+    CHECK(large.size() < small.size() + 400); // a few digits per constant
 }
 
 TEST_CASE("loops: the graph's size does not depend on the count") {
