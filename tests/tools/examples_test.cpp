@@ -25,6 +25,14 @@ std::string text(const Matrix& m) {
     return s + "]";
 }
 
+// "[a,b,c]" for --set
+std::string text(const std::vector<double>& v) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i)
+        s += (i ? "," : "") + json_number(v[i]);
+    return s + "]";
+}
+
 void check_matrix(const Tensor& got, const Matrix& want) {
     REQUIRE(got.shape() == Shape{static_cast<std::int64_t>(want.size()),
                                  static_cast<std::int64_t>(want[0].size())});
@@ -211,5 +219,101 @@ TEST_CASE("every example parses, and gen accepts it") {
             {"gen", entry.path().string(), "-o", dir.file(entry.path().stem().string() + ".hpp")});
         CHECK(r.err.empty());
         CHECK(r.code == 0);
+    }
+}
+
+TEST_CASE("example rnn.sd: the loop's gradient against backpropagation through time by hand") {
+    const Matrix X{{1, 0}, {0, 1}, {1, 1}, {-1, 0.5}};
+    const Matrix W{{0.5, -0.2, 0.1}, {0.3, 0.4, -0.5}, {-0.1, 0.2, 0.6}};
+    const Matrix U{{0.7, -0.3}, {0.2, 0.8}, {-0.6, 0.1}};
+    const std::vector<double> b{0.1, -0.1, 0.05}, h0{0.2, -0.1, 0.3};
+    const std::size_t T = 4, H = 3, D = 2;
+
+    Matrix h{h0}; // h[t]: the state before step t, h[T] the last
+    for (std::size_t t = 0; t < T; ++t) {
+        std::vector<double> next(H);
+        for (std::size_t i = 0; i < H; ++i) {
+            double z = b[i];
+            for (std::size_t j = 0; j < H; ++j)
+                z += W[i][j] * h[t][j];
+            for (std::size_t j = 0; j < D; ++j)
+                z += U[i][j] * X[t][j];
+            next[i] = std::tanh(z);
+        }
+        h.push_back(next);
+    }
+    double L = 0;
+    for (double v : h[T])
+        L += v * v / 2;
+    Matrix dW(H, std::vector<double>(H, 0.0)), dU(H, std::vector<double>(D, 0.0)), dX(T, std::vector<double>(D, 0.0));
+    std::vector<double> db(H, 0.0), a = h[T]; // a = dL/dh[t + 1]
+    for (std::size_t t = T; t-- > 0;) {
+        std::vector<double> dz(H), before(H, 0.0);
+        for (std::size_t i = 0; i < H; ++i)
+            dz[i] = a[i] * (1 - h[t + 1][i] * h[t + 1][i]);
+        for (std::size_t i = 0; i < H; ++i) {
+            db[i] += dz[i];
+            for (std::size_t j = 0; j < H; ++j) {
+                dW[i][j] += dz[i] * h[t][j];
+                before[j] += W[i][j] * dz[i];
+            }
+            for (std::size_t j = 0; j < D; ++j) {
+                dU[i][j] += dz[i] * X[t][j];
+                dX[t][j] += U[i][j] * dz[i];
+            }
+        }
+        a = before;
+    }
+
+    auto r = eval_cli({example("rnn.sd"), "train", "--set", "X=" + text(X), "--set", "h0=" + text(h0),
+                       "--set", "W=" + text(W), "--set", "U=" + text(U), "--set", "b=" + text(b)});
+    CHECK(r.at("L").item() == near(L));
+    check_matrix(r.at("dW"), dW);
+    check_matrix(r.at("dU"), dU);
+    check_matrix(r.at("dX"), dX);
+    for (std::size_t i = 0; i < H; ++i) {
+        CHECK(r.at("db")[i] == near(db[i]));
+        CHECK(r.at("dh0")[i] == near(a[i]));
+    }
+    auto s = eval_cli({example("rnn.sd"), "states", "--set", "X=" + text(X), "--set", "h0=" + text(h0),
+                       "--set", "W=" + text(W), "--set", "U=" + text(U), "--set", "b=" + text(b)});
+    check_matrix(s.at("hs"), Matrix(h.begin() + 1, h.end()));
+}
+
+TEST_CASE("example rk4.sd: fifty Runge-Kutta steps and their gradient against a hand-written integrator") {
+    const std::vector<double> x{0.5, -0.3, 0.8, 0.2}, y0{1, 0, 0.5, -1};
+    const double dt = 0.02;
+    auto solve = [&](const std::vector<double>& rates) {
+        auto f = [&](const std::vector<double>& y) {
+            std::vector<double> d(4);
+            for (std::size_t i = 0; i < 4; ++i)
+                d[i] = rates[i] * (i == 0 ? 1.0 : y[i - 1]);
+            return d;
+        };
+        auto plus = [](std::vector<double> y, double s, const std::vector<double>& k) {
+            for (std::size_t i = 0; i < y.size(); ++i)
+                y[i] += s * k[i];
+            return y;
+        };
+        std::vector<double> y = y0;
+        for (int s = 0; s < 50; ++s) {
+            const auto k1 = f(y), k2 = f(plus(y, 0.5 * dt, k1)), k3 = f(plus(y, 0.5 * dt, k2)),
+                       k4 = f(plus(y, dt, k3));
+            for (std::size_t i = 0; i < 4; ++i)
+                y[i] = y[i] + dt / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+        }
+        return y;
+    };
+    const std::vector<double> yT = solve(x);
+    auto r = eval_cli({example("rk4.sd"), "solve", "--set", "x=" + text(x), "--set", "y0=" + text(y0)});
+    for (std::size_t i = 0; i < 4; ++i)
+        CHECK(r.at("yT")[i] == near(yT[i]));
+    // d yT[3] / d x_i by central differences of the hand-written integrator
+    for (std::size_t i = 0; i < 4; ++i) {
+        const double h = 1e-6;
+        std::vector<double> up = x, down = x;
+        up[i] += h;
+        down[i] -= h;
+        CHECK(r.at("dx")[i] == Approx((solve(up)[3] - solve(down)[3]) / (2 * h)).margin(1e-8));
     }
 }
