@@ -25,6 +25,7 @@ CASES = [
     ("gmm_d10_K25", "gmm_d10_K25", "gmm_f", "gmm_grad", "gradient"),
     ("rosenbrock_hessian_100", "rosenbrock_hessian_100", "rosen_f", "rosen_hess", "Hessian"),
     ("ba", "ba", "ba_res", "ba_jac", "Jacobian 3x15"),
+    ("ode_n1000_s10", "ode", "ode_f", "ode_grad", "gradient through 10 RK4 steps"),
 ]
 MODES = ["emitted_f", "emitted_deriv", "hand_f", "hand_deriv", "interpreter", "tape", "adolc"]
 

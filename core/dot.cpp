@@ -18,6 +18,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 namespace symdiff {
 namespace {
@@ -106,12 +107,26 @@ std::string window(const SliceSpec& s, const Shape& source) {
 
 // A second line for nodes whose payload matters to a reader: where a slice reads, where
 // an embed writes, how a loop lays out its directions.
+// "10 steps", "scan of 10 steps, backwards, the carries before each step", ...
+std::string fold_words(const FoldSpec& f) {
+    std::string s = std::to_string(f.count) + (f.count == 1 ? " step" : " steps");
+    if (f.reverse)
+        s += ", backwards";
+    if (f.mode == FoldMode::after)
+        s += ", every carry after a step";
+    else if (f.mode == FoldMode::before)
+        s += ", every carry before a step";
+    return s;
+}
+
 std::string payload_detail(const Graph& g, const Node& n) {
     const Payload p = n.payload();
     if (const auto* s = boost::variant2::get_if<SliceSpec>(&p)) // embed: into itself
         return "at " + window(*s, n.op == Op::Slice ? g[n.args[0]].shape : n.shape);
     if (const auto* l = boost::variant2::get_if<LoopSpec>(&p))
         return l->seed_axes_last ? "one column per direction" : "one row per direction";
+    if (const auto* f = boost::variant2::get_if<FoldSpec>(&p))
+        return fold_words(*f);
     return {};
 }
 
@@ -136,6 +151,7 @@ class DotWriter {
                     primal_[id] = primal_[id] || !derived[id];
             }
         }
+        find_boxes();
     }
 
     void write(std::ostream& out) const {
@@ -152,6 +168,54 @@ class DotWriter {
 
   private:
     bool derivative(NodeId id) const { return !primal_.empty() && !primal_[id]; }
+
+    // The body of each loop of the model drawn (a fold or scan) in a box: the nodes that
+    // depend on its carry or elements, a loop inside another's body in that box.
+    struct Box {
+        NodeId parent = no_node;     // the loop whose box holds this one
+        std::vector<NodeId> members; // nodes drawn in this box and in no inner one
+    };
+
+    void find_boxes() {
+        std::vector<NodeId> nodes;
+        for (std::size_t v = 0; v < boost::num_vertices(view_.bgl()); ++v)
+            nodes.push_back(view_.node(v));
+        std::sort(nodes.begin(), nodes.end());
+        const Graph& g = view_.graph();
+        if (std::none_of(nodes.begin(), nodes.end(), [&](NodeId id) { return g[id].op == Op::Fold; }))
+            return;
+        const std::vector<std::uint64_t> free = free_seeds(g, nodes); // the adapter draws closed sets
+        owner_.assign(nodes.back() + 1, no_node);
+        for (NodeId loop : nodes) { // inner loops have smaller ids: they claim their nodes first
+            if (g[loop].op != Op::Fold)
+                continue;
+            const std::uint64_t bit = free[g[loop].args[1]];
+            boxes_[loop];
+            for (NodeId id : nodes)
+                if (id < loop && (free[id] & bit) && owner_[id] == no_node)
+                    owner_[id] = loop;
+            for (auto& [inner, box] : boxes_)
+                if (inner < loop && box.parent == no_node && (free[inner] & bit))
+                    box.parent = loop;
+        }
+        for (NodeId id : nodes)
+            if (owner_[id] != no_node)
+                boxes_[owner_[id]].members.push_back(id);
+    }
+
+    NodeId box_of(NodeId id) const { return id < owner_.size() ? owner_[id] : no_node; }
+
+    void write_box(std::ostream& os, NodeId loop) const {
+        const Node& n = view_.graph()[loop];
+        os << "subgraph cluster_loop" << loop << " {\nlabel=<body of loop n" << loop << ": "
+           << html(fold_words(n.fold())) << ">;\nstyle=rounded;\ncolor=\"#5b7fb0\";\nfontcolor=\"#5b7fb0\";\n";
+        for (NodeId id : boxes_.at(loop).members)
+            os << "n" << id << ";\n";
+        for (const auto& [inner, box] : boxes_)
+            if (box.parent == loop)
+                write_box(os, inner);
+        os << "}\n";
+    }
 
     // The legend's words for the gradients.
     std::string gradient_key() const {
@@ -183,7 +247,7 @@ class DotWriter {
             add(coloured(gradient_key(), dot_gradient_colour));
         std::vector<NodeId> backward;
         for (std::size_t v = 0; v < boost::num_vertices(view_.bgl()); ++v)
-            if (derivative(view_.node(v)))
+            if (derivative(view_.node(v)) && box_of(view_.node(v)) == no_node)
                 backward.push_back(view_.node(v));
         if (!backward.empty())
             add("filled: made by differentiation");
@@ -200,8 +264,14 @@ class DotWriter {
                << derivative_border << "\";\nfontcolor=\"" << derivative_border << "\";\n";
             for (NodeId id : backward)
                 os << "n" << id << ";\n";
+            for (const auto& [loop, box] : boxes_)
+                if (box.parent == no_node && derivative(loop))
+                    write_box(os, loop);
             os << "}\n";
         }
+        for (const auto& [loop, box] : boxes_)
+            if (box.parent == no_node && (backward.empty() || !derivative(loop)))
+                write_box(os, loop);
         for (std::size_t k = 0; k < o_.results.size(); ++k) {
             const NodeId id = o_.results[k].node;
             os << "r" << k << " [shape=plaintext, label=<<B>" << html(o_.results[k].name)
@@ -264,6 +334,8 @@ class DotWriter {
     const DotOptions& o_;
     GraphAdapter view_;
     std::vector<std::uint8_t> primal_; // by NodeId: reached from o_.primal; empty: no marks
+    std::vector<NodeId> owner_;        // by NodeId: the innermost loop whose box holds it
+    std::map<NodeId, Box> boxes_;      // by loop node
 };
 
 std::vector<NodeId> drawn_roots(std::span<const NodeId> roots, const DotOptions& o) {
@@ -273,8 +345,8 @@ std::vector<NodeId> drawn_roots(std::span<const NodeId> roots, const DotOptions&
     return all;
 }
 
-// in_loop[id]: node id has a value per direction of a jacobian loop (free_seeds), as the
-// interpreter evaluates loop bodies.
+// in_loop[id]: node id has a value per direction of a jacobian loop or per step of a fold
+// (free_seeds), as the interpreter evaluates loop bodies.
 std::vector<std::uint8_t> inside_loops(const Graph& g, const std::vector<NodeId>& nodes) {
     const std::vector<std::uint64_t> seeds = free_seeds(g, nodes);
     std::vector<std::uint8_t> in_loop(seeds.size(), 0);
@@ -302,7 +374,11 @@ DotNumbers dot_numbers(Graph& g, std::span<const NodeId> roots, NodeId of, const
     for (NodeId id : nodes)
         if (!in_loop[id])
             evaluated.push_back(id);
-    const std::vector<NodeId> ancestors = reachable(g, std::span<const NodeId>(&of, 1));
+    // A node in a loop's body has a value, and a gradient, per step: none is shown.
+    std::vector<NodeId> ancestors;
+    for (NodeId id : reachable(g, std::span<const NodeId>(&of, 1)))
+        if (!in_loop[id])
+            ancestors.push_back(id);
     std::vector<Expr> vars;
     for (NodeId id : ancestors)
         vars.emplace_back(g, id);

@@ -350,3 +350,30 @@ TEST_CASE("dot: odd names through the C++ API are valid Graphviz") {
     write_dot(text, g, roots, o);
     require_graphviz_accepts(text.str(), "odd names");
 }
+
+TEST_CASE("dot: a loop's body is drawn in a box, values and gradients only outside it") {
+    TempDir dir;
+    const std::string model = dir.write("m.sd", "input x, w\n"
+                                                "def f(c) = sin(c * w)\n"
+                                                "y = fold(f, x, 3)\n"
+                                                "export e(x, w) -> y, dw = grad(y, w)\n");
+    const CliResult r = run_cli({"dot", model, "e", "--set", "x=2", "--set", "w=0.5"});
+    REQUIRE(r.code == 0);
+    const std::string& dot = r.out;
+    // the primal loop's body: its carry, the product and the sine, in a box of its own
+    const std::string fold = id_of(line_where(dot, [](const std::string& l) {
+        return l.starts_with("n") && l.find("[label=<fold_loop<BR/><FONT POINT-SIZE=\"10\">3 steps</FONT>") !=
+                                         std::string::npos;
+    }));
+    const auto from = dot.find("subgraph cluster_loop" + fold.substr(1) + " {");
+    REQUIRE(from != std::string::npos);
+    const std::string box = dot.substr(from, dot.find('}', from) - from);
+    CHECK_THAT(box, Catch::Matchers::Contains("label=<body of loop " + fold + ": 3 steps>"));
+    for (const char* inside : {"sin", "carry"})
+        CHECK(box.find(id_of(node_labelled(dot, inside)) + ";") != std::string::npos);
+    // a body node has a value per step: none is written on it
+    CHECK(node_labelled(dot, "sin").find("COLOR") == std::string::npos);
+    // the reverse loop of the gradient is boxed inside the backward pass
+    CHECK_THAT(dot, Catch::Matchers::Contains("3 steps, backwards>"));
+    require_graphviz_accepts(dot, "a model with a loop");
+}
