@@ -4,6 +4,7 @@
 // Invariants: two tensors whose lifetimes overlap never share a buffer; every value the
 // reverse sweep reads is owned by the tape.
 #include "core/tape_impl.hpp"
+#include "core/unroll.hpp"
 
 #include <cmath>
 
@@ -263,8 +264,30 @@ void Tape::Impl::tangent_step(std::size_t s) {
 
 // ---------------------------------------------------------------------------------
 
-Tape::Tape(const Graph& g, NodeId y, std::span<const NodeId> xs)
-    : impl_(std::make_unique<Impl>(g, y, xs)) {}
+Tape::Tape(const Graph& g, NodeId y, std::span<const NodeId> xs) {
+    std::vector<NodeId> roots(xs.begin(), xs.end());
+    roots.push_back(y);
+    for (NodeId id : roots)
+        g.check_node(id, "tape");
+    if (!reaches_fold(g, roots)) {
+        impl_ = std::make_unique<Impl>(g, y, xs);
+        return;
+    }
+    // The loops of the model are recorded step by step: the tape is of their unrolled copy,
+    // and takes the bindings of g (same inputs, same indices).
+    std::vector<NodeId> map;
+    const std::unique_ptr<Graph> steps = unroll_folds(g, roots, map);
+    if (map[y] == no_node)
+        throw Error("tape: the output is inside a loop's body (it has a value per step)");
+    std::vector<NodeId> vars;
+    for (NodeId x : xs) {
+        if (map[x] == no_node)
+            throw Error("tape: a variable is inside a loop's body (it has a value per step)");
+        vars.push_back(map[x]);
+    }
+    impl_ = std::make_unique<Impl>(*steps, map[y], vars);
+    impl_->graph_serial = g.serial();
+}
 
 namespace {
 const Graph& graph_of_output(const Expr& y) {

@@ -38,8 +38,6 @@ Tape::Impl::Impl(const Graph& g, NodeId y, std::span<const NodeId> xs) : graph_s
         if (n.op == Op::Seed || n.op == Op::SeedLoop)
             throw Error("the tape does not record jacobian or hessian loops; tape their "
                         "rows or columns (vjp or jvp) instead");
-        if (n.op == Op::Fold || n.op == Op::Carry || n.op == Op::Elem)
-            throw Error("the tape does not record loops of the model (fold, scan) yet");
         Step st;
         st.op = n.op;
         st.kind = info(n.op).kind;

@@ -930,3 +930,32 @@ TEST_CASE("tape: errors") {
         CHECK_THROWS_AS(Tape(g, g.size(), std::vector<NodeId>{x.id()}), Error);
     }
 }
+
+TEST_CASE("tape: a loop of the model is recorded step by step") {
+    // c = c * w + sin(v) over the rows v of xs, from c = x: the tape's gradient by w, x and
+    // xs against the symbolic one (a reverse loop), and its jvp against the symbolic jvp.
+    Graph g;
+    const Expr x = input(g, "x", {2}), w = input(g, "w"), xs = input(g, "xs", {4, 2});
+    const Expr carry(g, g.carry(Shape{2}));
+    const Expr v = elem(xs, SeedRef{carry.node().seed_id()});
+    const Expr body = carry * w + sin(v);
+    const Expr last = fold_loop(body, carry, x, FoldSpec{4, FoldMode::last, false});
+    const Expr y = sum(last * last);
+    Bindings b(g);
+    b.set(x, Tensor(Shape{2}, {0.3, -0.2}));
+    b.set(w, Tensor::scalar(0.9));
+    b.set(xs, Tensor(Shape{4, 2}, {0.1, 0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8}));
+    const Expr vars[] = {w, x, xs};
+    Tape tape(y, vars);
+    CHECK(tape.forward(b).item() == evaluate(std::span<const Expr>(&y, 1), b)[0].item());
+    const std::span<const Tensor> d = tape.backward();
+    const std::vector<Expr> sym = grad(y, vars);
+    const std::vector<Tensor> want = evaluate(sym, b);
+    for (std::size_t k = 0; k < 3; ++k)
+        for (std::size_t i = 0; i < want[k].size(); ++i)
+            CHECK(d[k].data()[i] == Approx(want[k].data()[i]).epsilon(1e-13));
+    const Tensor t(Shape{2}, {1.0, -2.0});
+    const Expr jv = jvp(y, x, constant(g, t));
+    CHECK(tape.jvp(b, std::vector<Tensor>{Tensor::scalar(0.0), t, Tensor(Shape{4, 2})}).item() ==
+          Approx(evaluate(std::span<const Expr>(&jv, 1), b)[0].item()).epsilon(1e-13));
+}

@@ -286,12 +286,13 @@ void DifferentialChecker::Impl::check_derivative(Model& m, const DerivativeSpec&
     };
     const auto as_tensor = [&](std::vector<double> v) { return Tensor(value.shape(), std::move(v)); };
 
-    // --- the tape, which does not record Jacobian loops or folds: a derivative of a
-    // function holding one is compared with finite differences and the compiled code only
+    // --- the tape, which does not record Jacobian loops (it records a fold's steps): a
+    // derivative of a function holding one is compared with finite differences and the
+    // compiled code only
     const NodeId root[] = {s.function};
     const std::vector<NodeId> reached = reachable(g, root);
     const bool loop = std::any_of(reached.begin(), reached.end(), [&](NodeId id) {
-        return g[id].op == Op::Seed || g[id].op == Op::SeedLoop || g[id].op == Op::Fold;
+        return g[id].op == Op::Seed || g[id].op == Op::SeedLoop;
     });
     if (loop) {
         ++stats.untaped;

@@ -49,7 +49,7 @@ void same_as_unrolled(const std::string& loops, const std::string& unrolled,
 }
 
 // `symdiff check`: every result against the compiled code (bit for bit, as a rule) and
-// every derivative against finite differences (the tape refuses loops for now, and says so).
+// the tape (which records every step), every derivative against finite differences.
 void check_fd(const std::string& source) {
     TempDir dir;
     const CliResult r = run_cli({"check", dir.write("m.sd", source)});
@@ -57,6 +57,7 @@ void check_fd(const std::string& source) {
     CHECK(r.code == 0);
     CHECK(r.out.find("results agree") != std::string::npos);
     CHECK(r.out.find("fd abs") != std::string::npos);
+    CHECK(r.out.find("refuses") == std::string::npos); // every mode ran
 }
 
 const std::map<std::string, Tensor> rnn_values{
