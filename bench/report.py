@@ -26,6 +26,8 @@ CASES = [
     ("rosenbrock_hessian_100", "rosenbrock_hessian_100", "rosen_f", "rosen_hess", "Hessian"),
     ("ba", "ba", "ba_res", "ba_jac", "Jacobian 3x15"),
     ("ode_n1000_s10", "ode", "ode_f", "ode_grad", "gradient through 10 RK4 steps"),
+    ("lstm_l2_c1024", "lstm_l2", "lstm_f", "lstm_grad", "gradient through 1023 steps"),
+    ("lstm_l4_c1024", "lstm_l4", "lstm_f", "lstm_grad", "gradient through 1023 steps"),
 ]
 MODES = ["emitted_f", "emitted_deriv", "hand_f", "hand_deriv", "interpreter", "tape", "adolc"]
 

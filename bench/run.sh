@@ -25,7 +25,7 @@ bin="$build/bench"
 cd "$out"
 printf '"OBUFSIZE" "16777216"\n"LBUFSIZE" "16777216"\n"VBUFSIZE" "16777216"\n' > .adolcrc
 
-programs="bench_rosenbrock bench_logreg bench_mlp bench_gmm bench_ba bench_ode"
+programs="bench_rosenbrock bench_logreg bench_mlp bench_gmm bench_ba bench_ode bench_lstm"
 for prog in $programs; do
     for case in $(cd "$bin" && "./$prog" --list); do
         if [ -n "${CASES:-}" ] && ! echo " $CASES " | grep -q " $case "; then

@@ -1,4 +1,4 @@
-// Readers of ADBench input files (FORMATS.md: GMM 1.1, BA 1.2), and the mapping of
+// Readers of ADBench input files (FORMATS.md: GMM 1.1, BA 1.2, LSTM 1.4), and the mapping of
 // GMM's packed icf to the benchmark layout: q[k][j] = icf[k][j], and for
 // idx over (i < j, column by column) L[k][j][i] = icf[k][D + idx], zero elsewhere.
 #pragma once
@@ -72,6 +72,32 @@ inline BaInstance read_ba(const std::string& path) {
     if (!in)
         fail("malformed BA data " + path);
     return b;
+}
+
+// LSTM: l layers, c characters of b bits; main_params [l][8b], extra_params [3][b],
+// state [l][2b], sequence [c][b].
+struct LstmInstance {
+    std::size_t l = 0, c = 0, b = 0;
+    std::vector<double> main, extra, state, seq;
+};
+
+inline LstmInstance read_lstm(const std::string& path) {
+    std::ifstream in(path);
+    if (!in)
+        fail("cannot read LSTM data " + path);
+    LstmInstance d;
+    in >> d.l >> d.c >> d.b;
+    auto read = [&](std::vector<double>& v, std::size_t n) {
+        v.resize(n);
+        for (double& x : v)
+            if (!(in >> x))
+                fail("LSTM data " + path + " ends early");
+    };
+    read(d.main, 8 * d.l * d.b);
+    read(d.extra, 3 * d.b);
+    read(d.state, 2 * d.l * d.b);
+    read(d.seq, d.c * d.b);
+    return d;
 }
 
 } // namespace bench
