@@ -159,19 +159,15 @@ NodeId Graph::add_input(std::string_view name, const Shape& shape) {
     return id;
 }
 
-NodeId Graph::seed(const Shape& shape) {
-    Node n;
-    n.op = Op::Seed;
-    n.shape = shape;
-    n.set_payload(SeedRef{seeds_++});
-    return intern(n);
-}
+NodeId Graph::seed(const Shape& shape) { return placeholder(Op::Seed, shape); }
 
-NodeId Graph::carry(const Shape& shape) {
+NodeId Graph::carry(const Shape& shape) { return placeholder(Op::Carry, shape); }
+
+NodeId Graph::placeholder(Op op, const Shape& shape) {
     Node n;
-    n.op = Op::Carry;
+    n.op = op;
     n.shape = shape;
-    n.set_payload(SeedRef{seeds_++});
+    n.set_payload(SeedRef{seeds_++}); // a distinct one each call
     return intern(n);
 }
 

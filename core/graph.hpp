@@ -89,6 +89,7 @@ class Graph {
     std::size_t memory_bytes() const; // arena (whole chunks), intern table and specs
 
   private:
+    NodeId placeholder(Op op, const Shape& shape); // a seed or a carry
     std::optional<NodeId> fold(const Node& n);
     NodeId intern(const Node& n);
     void grow_table();

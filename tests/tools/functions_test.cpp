@@ -34,13 +34,7 @@ L = sum(hT ^ 2) + 0.1 * sum(hs)
 export rnn(X, h0, W, U, b) -> L, dW = grad(L, W), dh0 = grad(L, h0), dX = grad(L, X)
 )";
 
-const std::map<std::string, Tensor> rnn_values{
-    {"X", Tensor{Shape{3, 2}, {0.0782, -0.4216, -0.9754, -0.7752, -0.8452, -0.5728}}},
-    {"h0", Tensor{Shape{2}, {-0.0828, 0.7557}}},
-    {"W", Tensor{Shape{2, 2}, {-0.238, -0.5386, 0.2789, -0.95}}},
-    {"U", Tensor{Shape{2, 2}, {-0.0049, -0.4677, -0.513, 0.0044}}},
-    {"b", Tensor{Shape{2}, {-0.3844, 0.1559}}},
-};
+const std::map<std::string, Tensor>& rnn_values = contract_rnn_values();
 
 // The contract's RK4 integrator (conformance case contract_6_rk4): ten steps, written as
 // functions of functions.
@@ -62,16 +56,6 @@ const std::map<std::string, Tensor> rk4_values{
     {"x", Tensor{Shape{3}, {0.8278, 0.3353, 0.4675}}},
     {"y0", Tensor{Shape{3}, {-0.3525, 0.2401, -0.983}}},
 };
-
-// `symdiff check` of a model: every result against the tape, the compiled code and finite
-// differences.
-void check_every_mode(const std::string& source) {
-    TempDir dir;
-    const CliResult r = run_cli({"check", dir.write("m.sd", source)});
-    INFO(r.out << r.err);
-    CHECK(r.code == 0);
-    CHECK(r.out.find("results agree") != std::string::npos);
-}
 
 } // namespace
 

@@ -51,22 +51,13 @@ void same_as_unrolled(const std::string& loops, const std::string& unrolled,
 // `symdiff check`: every result against the compiled code (bit for bit, as a rule) and
 // the tape (which records every step), every derivative against finite differences.
 void check_fd(const std::string& source) {
-    TempDir dir;
-    const CliResult r = run_cli({"check", dir.write("m.sd", source)});
-    INFO(r.out << r.err);
-    CHECK(r.code == 0);
-    CHECK(r.out.find("results agree") != std::string::npos);
+    const CliResult r = check_every_mode(source);
+    INFO(r.out);
     CHECK(r.out.find("fd abs") != std::string::npos);
     CHECK(r.out.find("refuses") == std::string::npos); // every mode ran
 }
 
-const std::map<std::string, Tensor> rnn_values{
-    {"X", Tensor{Shape{3, 2}, {0.0782, -0.4216, -0.9754, -0.7752, -0.8452, -0.5728}}},
-    {"h0", Tensor{Shape{2}, {-0.0828, 0.7557}}},
-    {"W", Tensor{Shape{2, 2}, {-0.238, -0.5386, 0.2789, -0.95}}},
-    {"U", Tensor{Shape{2, 2}, {-0.0049, -0.4677, -0.513, 0.0044}}},
-    {"b", Tensor{Shape{2}, {-0.3844, 0.1559}}},
-};
+const std::map<std::string, Tensor>& rnn_values = contract_rnn_values();
 
 const std::string rnn_head = "input X[3, 2], h0[2], W[2, 2], U[2, 2], b[2]\n"
                              "def step(h, x) = tanh(W @ h + U @ x + b)\n";

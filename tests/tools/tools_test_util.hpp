@@ -99,6 +99,29 @@ inline std::string read_file(const std::string& path) {
     return s.str();
 }
 
+// The inputs of the contract's RNN example (LANGUAGE.md 6, conformance case contract_6_rnn).
+inline const std::map<std::string, Tensor>& contract_rnn_values() {
+    static const std::map<std::string, Tensor> values{
+        {"X", Tensor{Shape{3, 2}, {0.0782, -0.4216, -0.9754, -0.7752, -0.8452, -0.5728}}},
+        {"h0", Tensor{Shape{2}, {-0.0828, 0.7557}}},
+        {"W", Tensor{Shape{2, 2}, {-0.238, -0.5386, 0.2789, -0.95}}},
+        {"U", Tensor{Shape{2, 2}, {-0.0049, -0.4677, -0.513, 0.0044}}},
+        {"b", Tensor{Shape{2}, {-0.3844, 0.1559}}},
+    };
+    return values;
+}
+
+// `symdiff check` of a model given as text: every result against the tape, the compiled
+// code and finite differences, all agreeing. Returns the run for further checks.
+inline CliResult check_every_mode(const std::string& source) {
+    TempDir dir;
+    const CliResult r = run_cli({"check", dir.write("m.sd", source)});
+    INFO(r.out << r.err);
+    CHECK(r.code == 0);
+    CHECK(r.out.find("results agree") != std::string::npos);
+    return r;
+}
+
 // Evaluates export `fn` of a model given as text, without simplification (this tests
 // the graph the parser built).
 inline std::vector<Tensor> eval_model(const std::string& source, const std::string& fn,
