@@ -67,19 +67,23 @@ class StepBuilder {
 
     // A fold: init into the carry, then per step its body, the body's value into the
     // carry, and a scan's row t (before the step or after it).
+    // Folds fused into this one (Scope::stores) store their rows in the same loop.
     void add_fold(int i, Loop loop, std::vector<Step>& out) {
         using K = KernelBuilder::FoldKernel;
         const Node& n = g_[s_.instances[u(i)].node];
-        const FoldMode mode = n.fold().mode;
+        const std::vector<int>& stores = s_.scopes[u(s_.instances[u(i)].body)].stores;
+        auto rows = [&](FoldMode mode) {
+            for (int st : stores)
+                if (g_[s_.instances[u(st)].node].fold().mode == mode)
+                    loop.steps.push_back({kernels_.fold_kernel(st, K::row), -1});
+        };
         loop.fold = true;
-        if (mode == FoldMode::before)
-            loop.steps.push_back({kernels_.fold_kernel(i, K::row), -1});
+        rows(FoldMode::before);
         for (Step& step : steps(s_.instances[u(i)].body))
             loop.steps.push_back(std::move(step));
         if (n.args[0] != n.args[1]) // F(c) = c leaves the carry as it is
             loop.steps.push_back({kernels_.fold_kernel(i, K::update), -1});
-        if (mode == FoldMode::after)
-            loop.steps.push_back({kernels_.fold_kernel(i, K::row), -1});
+        rows(FoldMode::after);
         out.push_back({kernels_.fold_kernel(i, K::init), -1});
         prog_.loops.push_back(std::move(loop));
         out.push_back({Kernel{}, static_cast<int>(prog_.loops.size() - 1)});

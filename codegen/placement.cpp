@@ -237,12 +237,20 @@ class Placer {
         }
         // A fold's carry: the fold's own buffer when it returns its last carry (so the
         // result is where the loop leaves it), else a work buffer of its own.
+        // Folds fused into one loop (fuse_loops) share it.
         p_.carry.assign(s_.instances.size(), -1);
-        for (int i : by_node_)
-            if (node(u(i)).op == Op::Fold)
-                p_.carry[u(i)] = node(u(i)).fold().mode == FoldMode::last
-                                     ? p_.buffer[u(i)]
-                                     : add_buffer(Buffer::Kind::work, 0, g_[node(u(i)).args[1]].shape.size());
+        for (const Scope& body : s_.scopes) {
+            if (body.stores.empty() || node(u(body.stores.front())).op != Op::Fold)
+                continue;
+            int c = -1;
+            for (int st : body.stores)
+                if (node(u(st)).fold().mode == FoldMode::last)
+                    c = p_.buffer[u(st)];
+            if (c < 0)
+                c = add_buffer(Buffer::Kind::work, 0, g_[node(u(body.stores.front())).args[1]].shape.size());
+            for (int st : body.stores)
+                p_.carry[u(st)] = c;
+        }
         for (int i : by_node_)
             if (node(u(i)).op == Op::Carry)
                 p_.buffer[u(i)] = p_.carry[u(s_.scopes[u(inst(u(i)).scope)].stores.front())];

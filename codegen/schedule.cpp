@@ -198,7 +198,11 @@ class Fuser {
     bool same_iterations(int a, int b) const {
         const Node& x = g_[s_.instances[u(a)].node];
         const Node& y = g_[s_.instances[u(b)].node];
-        if (x.op != Op::SeedLoop || y.op != Op::SeedLoop) // folds carry state: not fused yet
+        if (x.op == Op::Fold && y.op == Op::Fold) { // one loop, one carry, several results
+            const FoldSpec fx = x.fold(), fy = y.fold();
+            return x.args == y.args && fx.count == fy.count && fx.reverse == fy.reverse;
+        }
+        if (x.op != Op::SeedLoop || y.op != Op::SeedLoop)
             return false;
         return x.args[1] == y.args[1] && x.loop().colours == y.loop().colours;
     }

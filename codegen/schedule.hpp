@@ -68,7 +68,9 @@ Schedule schedule(const Graph& g, const Function& fn);
 
 // Sibling loops over the same seed with the same layout become one loop when neither
 // needs the other's result, and what both bodies compute is then computed once per
-// direction (a Hessian and its directional derivative share the Hessian's body).
+// direction (a Hessian and its directional derivative share the Hessian's body). So do
+// folds of one body, carry, init and count that return different things (a loss and the
+// carries its gradient keeps): one loop, one carry.
 void fuse_loops(const Graph& g, Schedule& s);
 
 // Throws Error (an internal error) when an invariant does not hold.

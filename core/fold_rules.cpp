@@ -22,6 +22,7 @@
 #include "core/traverse.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace symdiff {
 
@@ -164,6 +165,28 @@ Step rebind(Graph& g, NodeId loop, const LoopBody& b, const Expr& carry, int int
     return s;
 }
 
+// The name of a derivative's loop (Graph::carry(shape, key)): what it is (`purpose`), of
+// which loop, along which cotangent or tangents. Deriving the same thing again builds the
+// same nodes, so two gradients of one loss by different variables share one reverse loop.
+class LoopName {
+  public:
+    LoopName(int purpose, NodeId loop) : h_(0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(purpose + 1)) {
+        add(loop);
+    }
+    LoopName& add(std::uint64_t v) {
+        h_ = (h_ ^ v) * 0xBF58476D1CE4E5B9ull;
+        h_ ^= h_ >> 31;
+        return *this;
+    }
+    LoopName& add(const Expr& e) {
+        return e.is_literal() ? add(std::bit_cast<std::uint64_t>(e.literal())).add(1) : add(e.id()).add(2);
+    }
+    std::uint64_t key() const { return h_; }
+
+  private:
+    std::uint64_t h_;
+};
+
 Expr or_zeros(Graph& g, const Expr& e, const Shape& shape) {
     if (e.is_literal())
         return constant(g, e.literal(), shape);
@@ -185,10 +208,10 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
         return out;
     }
     const LoopBody b = body_of(g, loop);
-    std::vector<NodeId> weights;
-    for (NodeId w : b.outside)
-        if (wanted(w))
-            weights.push_back(w);
+    // Every value the body reads from outside gets its adjoint, wanted or not: then the
+    // reverse loop does not depend on which variables the sweep is by, and the gradients
+    // of one loss by several variables share it (LoopName).
+    const std::vector<NodeId>& weights = b.outside;
     std::vector<std::size_t> sequences; // indices into b.elems whose sequence is wanted
     for (std::size_t j = 0; j < b.elems.size(); ++j)
         if (wanted(g[b.elems[j]].args[0]))
@@ -240,7 +263,7 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
         std::int64_t width = cs.size();
         for (NodeId w : weights)
             width += g[w].shape.size();
-        const Expr packed(g, g.carry(Shape{width}));
+        const Expr packed(g, g.carry(Shape{width}, LoopName(1, loop).add(adjoint).key()));
         const int into = g[packed.id()].seed_id();
         const Expr a = unpack(packed, 0, cs);
         const StepAdjoints s = step_adjoints(a, packed);
@@ -257,7 +280,8 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
             out.push_back({init, unpack(result, 0, cs)});
         offset = cs.size();
         for (NodeId w : weights) {
-            out.push_back({w, unpack(result, offset, g[w].shape)});
+            if (wanted(w))
+                out.push_back({w, unpack(result, offset, g[w].shape)});
             offset += g[w].shape.size();
         }
     }
@@ -266,14 +290,14 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
 
     // 3. The adjoint carries a_{t+1} at each step t (a loop of a alone: the weights'
     // adjoints are not kept per step), then one map per sequence.
-    const Expr a_carry(g, g.carry(cs));
+    const Expr a_carry(g, g.carry(cs, LoopName(2, loop).add(adjoint).key()));
     const StepAdjoints sa = step_adjoints(a_carry, a_carry);
     const Expr a_next = fold_loop(next_adjoint(sa.carry, g[a_carry.id()].seed_id()), a_carry, a_init,
                                   FoldSpec{spec.count, FoldMode::before, !spec.reverse});
     for (std::size_t j : sequences) {
         const NodeId xs = g[b.elems[j]].args[0];
         const Shape row = g[b.elems[j]].shape;
-        const Expr unread(g, g.carry(row)); // a map: the carry is not read
+        const Expr unread(g, g.carry(row, LoopName(3, loop).add(adjoint).add(j).key())); // a map: not read
         const int into = g[unread.id()].seed_id();
         const StepAdjoints s = step_adjoints(elem(a_next, SeedRef{into}), unread);
         const Expr rows = fold_loop(or_zeros(g, s.elems[j], row), unread, zeros(g, row),
@@ -306,7 +330,13 @@ std::optional<Expr> fold_jvp(Graph& g, NodeId loop,
 
     // One loop whose carry packs c and its tangent.
     const std::int64_t m = cs.size();
-    const Expr packed(g, g.carry(Shape{2 * m}));
+    LoopName name(4, loop);
+    name.add(init_t ? *init_t : Expr(0.0));
+    for (const auto& [w, t] : moving)
+        name.add(w).add(t);
+    for (const auto& [j, t] : sequences)
+        name.add(j).add(t);
+    const Expr packed(g, g.carry(Shape{2 * m}, name.key()));
     const int into = g[packed.id()].seed_id();
     const Expr c = unpack(packed, 0, cs), dc = unpack(packed, m, cs);
     const Step s = rebind(g, loop, b, c, into);

@@ -159,15 +159,22 @@ NodeId Graph::add_input(std::string_view name, const Shape& shape) {
     return id;
 }
 
-NodeId Graph::seed(const Shape& shape) { return placeholder(Op::Seed, shape); }
+NodeId Graph::seed(const Shape& shape) { return placeholder(Op::Seed, shape, seeds_++); }
 
-NodeId Graph::carry(const Shape& shape) { return placeholder(Op::Carry, shape); }
+NodeId Graph::carry(const Shape& shape) { return placeholder(Op::Carry, shape, seeds_++); }
 
-NodeId Graph::placeholder(Op op, const Shape& shape) {
+NodeId Graph::carry(const Shape& shape, std::uint64_t key) {
+    const auto [it, fresh] = named_carries_.try_emplace(avalanche(mix(key, hash_value(shape))), seeds_);
+    if (fresh)
+        ++seeds_;
+    return placeholder(Op::Carry, shape, it->second);
+}
+
+NodeId Graph::placeholder(Op op, const Shape& shape, std::int32_t id) {
     Node n;
     n.op = op;
     n.shape = shape;
-    n.set_payload(SeedRef{seeds_++}); // a distinct one each call
+    n.set_payload(SeedRef{id});
     return intern(n);
 }
 

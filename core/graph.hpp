@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace symdiff {
@@ -50,6 +51,10 @@ class Graph {
     // A fresh carry of `shape`: the placeholder of a new loop (see ops::Fold), whose
     // seed_id() is the loop's id; its elements are elem nodes with that id.
     NodeId carry(const Shape& shape);
+    // The carry named by `key`: the same node for the same key and shape. A derivative's
+    // loop names its carry by what it derives (the loop, the cotangent), so deriving the
+    // same thing twice builds the same nodes, and hash-consing makes them one loop.
+    NodeId carry(const Shape& shape, std::uint64_t key);
     // The node op(args), made or found. `target` is the result shape of the ops that
     // need one (broadcast, sum_to, logsumexp_to, reshape, embed). Throws Error when
     // operand shapes do not fit the op.
@@ -89,7 +94,7 @@ class Graph {
     std::size_t memory_bytes() const; // arena (whole chunks), intern table and specs
 
   private:
-    NodeId placeholder(Op op, const Shape& shape); // a seed or a carry
+    NodeId placeholder(Op op, const Shape& shape, std::int32_t id); // a seed or a carry
     std::optional<NodeId> fold(const Node& n);
     NodeId intern(const Node& n);
     void grow_table();
@@ -116,7 +121,8 @@ class Graph {
     };
     std::vector<Slot> table_;
     std::vector<InputInfo> inputs_;
-    std::int32_t seeds_ = 0;
+    std::int32_t seeds_ = 0;                                  // placeholder ids given out
+    std::unordered_map<std::uint64_t, std::int32_t> named_carries_; // carry(shape, key)
     std::uint64_t serial_;
 };
 

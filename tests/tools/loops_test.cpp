@@ -179,6 +179,24 @@ TEST_CASE("loops: the header for 10 steps and for 10^4 differ only in numbers") 
     CHECK(large.size() < small.size() + 400); // a few digits per constant
 }
 
+TEST_CASE("loops: a loss and its gradients by two weights run two loops, forward and back") {
+    // The loss's fold and the carries its gradient keeps are one loop (fuse_loops); the
+    // gradients by W and by U share one reverse loop (its carry is named by the loop and
+    // the cotangent, so the second sweep builds the nodes of the first).
+    const std::string m = rnn_head + "hT = fold(step, h0, X)\nL = sum(hT ^ 2)\n"
+                                     "export e(X, h0, W, U, b) -> L, dW = grad(L, W), dU = grad(L, U)\n";
+    TempDir dir;
+    const CliResult r = run_cli({"gen", dir.write("m.sd", m), "-o", dir.file("m.hpp")});
+    REQUIRE(r.code == 0);
+    const std::string header = read_file(dir.file("m.hpp"));
+    std::size_t loops = 0;
+    for (std::size_t at = header.find("for (std::ptrdiff_t k0_"); at != std::string::npos;
+         at = header.find("for (std::ptrdiff_t k0_", at + 1))
+        ++loops;
+    CHECK(loops == 2);
+    check_fd(m);
+}
+
 TEST_CASE("loops: the graph's size does not depend on the count") {
     auto nodes = [](const std::string& count) {
         const std::string m = rk4_head + "yT = fold(rk4, y0, " + count + ")\n" + rk4_tail;
