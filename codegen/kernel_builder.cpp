@@ -136,9 +136,13 @@ int BodyBuilder::push(Kernel& k, const Value& v) {
 }
 
 int KernelBuilder::load(Kernel& k, int buffer, const AffineMap& map, const Shape& shape) {
+    return load(k, linearize(buffer, map, shape));
+}
+
+int KernelBuilder::load(Kernel& k, const Access& at) {
     Value v;
     v.kind = Value::Kind::load;
-    v.at = linearize(buffer, map, shape);
+    v.at = at;
     for (std::size_t i = 0; i < k.body.size(); ++i) // identical loads share a value
         if (k.body[i].kind == Value::Kind::load && k.body[i].at == v.at)
             return static_cast<int>(i);
@@ -341,14 +345,9 @@ int KernelBuilder::element(Kernel& k, int i, const AffineMap& map) {
     }
     if (p_.place[u(a)] != Place::buffer)
         throw Error("internal error: a loop's sequence is neither stored nor a constant");
-    Value v;
-    v.kind = Value::Kind::load;
-    v.at = linearize(p_.buffer[u(a)], m, xs.shape);
-    at_step(v.at, at, row);
-    for (std::size_t j = 0; j < k.body.size(); ++j) // identical loads share a value
-        if (k.body[j].kind == Value::Kind::load && k.body[j].at == v.at)
-            return static_cast<int>(j);
-    return push(k, v);
+    Access in = linearize(p_.buffer[u(a)], m, xs.shape);
+    at_step(in, at, row);
+    return load(k, in);
 }
 
 // A fold's kernels around its body: init into the carry before the loop, the body's

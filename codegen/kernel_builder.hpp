@@ -63,6 +63,7 @@ class KernelBuilder : public BodyBuilder {
     };
 
     int load(Kernel& k, int buffer, const AffineMap& map, const Shape& shape);
+    int load(Kernel& k, const Access& at); // identical loads share one value
     int seed(Kernel& k, int i, const AffineMap& map, const Shape& shape);
     int element(Kernel& k, int i, const AffineMap& map);
     int value(Kernel& k, int i, const AffineMap& map);
