@@ -65,7 +65,7 @@ class Scheduler {
         table_ = InstanceTable(nodes.empty() ? 0 : nodes.back() + 1);
         s_.scopes.push_back(Scope{});
         for (const auto& r : fn_.results) {
-            if (s_.seeds[r.node] != 0)
+            if (s_.seeds[r.node].any())
                 throw Error("internal error: a result of '" + fn_.name +
                                 "' uses a jacobian seed outside its loop",
                             fn_.loc);
@@ -87,7 +87,7 @@ class Scheduler {
     // The outermost scope among `reader` and those around it that binds every seed of
     // `node` (invariant 1).
     int home(NodeId node, int reader) const {
-        const std::uint64_t need = s_.seeds[node];
+        const LoopSet need = s_.seeds[node];
         if ((s_.scopes[u(reader)].bound & need) != need)
             throw Error("internal error: '" + fn_.name + "' reads a jacobian seed outside its loop",
                         fn_.loc);
@@ -121,9 +121,9 @@ class Scheduler {
             }
             return;
         }
-        const std::uint64_t own = s_.seeds[n.args[1]];
+        const LoopSet own = s_.seeds[n.args[1]];
         const Scope& around = s_.scopes[u(scope)];
-        if (around.bound & own)
+        if ((around.bound & own).any())
             throw Error("internal error: a loop in '" + fn_.name +
                             "' binds a placeholder that a loop around it binds",
                         fn_.loc);
@@ -319,7 +319,7 @@ void verify(const Graph& g, const Schedule& s) {
             const Instance& inst = s.instances[u(i)];
             if (listed[u(i)]++ || inst.scope != scope)
                 fail("instance %" + std::to_string(i) + " is listed twice or in another scope");
-            const std::uint64_t need = s.seeds[inst.node];
+            const LoopSet need = s.seeds[inst.node];
             const int up = sc.parent;
             if ((sc.bound & need) != need || (up >= 0 && (s.scopes[u(up)].bound & need) == need))
                 fail("instance %" + std::to_string(i) + " is not in its node's scope");

@@ -26,6 +26,7 @@
 
 #include "core/function.hpp"
 #include "core/graph.hpp"
+#include "core/traverse.hpp"
 
 #include <array>
 #include <cstdint>
@@ -47,7 +48,7 @@ struct Scope {
                              // value at the end of every iteration (several once fused)
     int depth = -1;         // loops around this scope, less one: -1 at the top level, 0
                             // for the body of a loop there, ... (the counter is k{depth}_)
-    std::uint64_t bound = 0; // the seeds bound here and around (free_seeds bits)
+    LoopSet bound;          // the seeds bound here and around (free_seeds bits)
     std::vector<int> items; // instances computed here, in execution order
 };
 
@@ -55,7 +56,7 @@ struct Schedule {
     std::vector<Instance> instances;
     std::vector<Scope> scopes; // scopes[0] is the top level
     std::vector<int> results;  // per result of the function: its instance (top level)
-    std::vector<std::uint64_t> seeds; // per node id: free_seeds
+    std::vector<LoopSet> seeds; // per node id: free_seeds
 };
 
 // How many directions the loop whose body is `scope` runs (its seed's elements, or its

@@ -184,18 +184,18 @@ class DotWriter {
         const Graph& g = view_.graph();
         if (std::none_of(nodes.begin(), nodes.end(), [&](NodeId id) { return g[id].op == Op::Fold; }))
             return;
-        const std::vector<std::uint64_t> free = free_seeds(g, nodes); // the adapter draws closed sets
+        const std::vector<LoopSet> free = free_seeds(g, nodes); // the adapter draws closed sets
         owner_.assign(nodes.back() + 1, no_node);
         for (NodeId loop : nodes) { // inner loops have smaller ids: they claim their nodes first
             if (g[loop].op != Op::Fold)
                 continue;
-            const std::uint64_t bit = free[g[loop].args[1]];
+            const LoopSet bit = free[g[loop].args[1]];
             boxes_[loop];
             for (NodeId id : nodes)
-                if (id < loop && (free[id] & bit) && owner_[id] == no_node)
+                if (id < loop && (free[id] & bit).any() && owner_[id] == no_node)
                     owner_[id] = loop;
             for (auto& [inner, box] : boxes_)
-                if (inner < loop && box.parent == no_node && (free[inner] & bit))
+                if (inner < loop && box.parent == no_node && (free[inner] & bit).any())
                     box.parent = loop;
         }
         for (NodeId id : nodes)
@@ -348,10 +348,10 @@ std::vector<NodeId> drawn_roots(std::span<const NodeId> roots, const DotOptions&
 // in_loop[id]: node id has a value per direction of a jacobian loop or per step of a fold
 // (free_seeds), as the interpreter evaluates loop bodies.
 std::vector<std::uint8_t> inside_loops(const Graph& g, const std::vector<NodeId>& nodes) {
-    const std::vector<std::uint64_t> seeds = free_seeds(g, nodes);
+    const std::vector<LoopSet> seeds = free_seeds(g, nodes);
     std::vector<std::uint8_t> in_loop(seeds.size(), 0);
     for (NodeId id : nodes)
-        in_loop[id] = seeds[id] != 0;
+        in_loop[id] = seeds[id].any();
     return in_loop;
 }
 

@@ -57,7 +57,7 @@ const Tensor* Bindings::get(int input) const {
 
 namespace {
 
-using SeedMask = std::uint64_t;
+using SeedMask = LoopSet;
 
 class Interpreter {
   public:
@@ -78,7 +78,7 @@ class Interpreter {
         find_last_uses(hi);
         std::vector<NodeId> top;
         for (NodeId id = 0; id <= hi; ++id)
-            if (last_use_[id] && !seeds_[id])
+            if (last_use_[id] && seeds_[id].none())
                 top.push_back(id);
         evaluate_all(top, true);
         std::vector<Tensor> out;
@@ -128,14 +128,14 @@ class Interpreter {
         const Node& loop = g_[id];
         const SeedMask bit = seeds_[loop.args[1]];
         std::vector<std::uint8_t> in(id, 0);
-        in[loop.args[0]] = (seeds_[loop.args[0]] & bit) != 0;
+        in[loop.args[0]] = (seeds_[loop.args[0]] & bit).any();
         std::vector<NodeId> body;
         for (NodeId b = id; b-- > 0;) {
             if (!in[b])
                 continue;
             body.push_back(b);
             for (NodeId a : g_[b].operands())
-                if (seeds_[a] & bit)
+                if ((seeds_[a] & bit).any())
                     in[a] = 1;
         }
         std::reverse(body.begin(), body.end());
@@ -144,7 +144,7 @@ class Interpreter {
 
     void evaluate_all(std::span<const NodeId> ids, bool free_early) {
         for (NodeId id : ids) {
-            if (seeds_[id] & ~bound_)
+            if ((seeds_[id] & ~bound_).any())
                 continue; // the body of a loop nested inside: that loop evaluates it
             evaluate(id);
             if (free_early)
@@ -268,7 +268,7 @@ class Interpreter {
     std::vector<std::optional<Tensor>> value_;
     std::vector<NodeId> last_use_;
     std::vector<SeedMask> seeds_; // by id: the seeds no loop around it binds (free_seeds)
-    SeedMask bound_ = 0;          // seeds the loops being run have bound
+    SeedMask bound_;              // seeds the loops being run have bound
     std::map<NodeId, std::vector<NodeId>> body_; // loop id -> its body
     std::map<int, std::int32_t> step_;           // a running fold's loop id -> its step t
 };

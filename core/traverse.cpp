@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 
 #include <algorithm>
+#include <string>
 #include <unordered_map>
 
 namespace symdiff {
@@ -45,17 +46,15 @@ std::vector<std::uint32_t> use_counts(const Graph& g, std::span<const NodeId> ro
     return uses;
 }
 
-std::vector<std::uint64_t> free_seeds(const Graph& g, std::span<const NodeId> nodes) {
-    std::vector<std::uint64_t> seeds(nodes.empty() ? 0 : nodes.back() + 1, 0);
-    std::unordered_map<int, std::uint64_t> bit_of; // loop id (the seed's or carry's) -> bit
+std::vector<LoopSet> free_seeds(const Graph& g, std::span<const NodeId> nodes) {
+    std::vector<LoopSet> seeds(nodes.empty() ? 0 : nodes.back() + 1);
+    std::unordered_map<int, std::size_t> bit_of; // loop id (the seed's or carry's) -> bit
     auto bit = [&](int loop) {
-        const auto [it, fresh] = bit_of.try_emplace(loop, 0);
-        if (fresh) {
-            if (bit_of.size() > 64)
-                throw Error("more than 64 loops (jacobian loops, folds and scans) in one evaluation");
-            it->second = std::uint64_t{1} << (bit_of.size() - 1);
-        }
-        return it->second;
+        const auto [it, fresh] = bit_of.try_emplace(loop, bit_of.size());
+        if (fresh && it->second >= max_loops)
+            throw Error("more than " + std::to_string(max_loops) +
+                        " loops (jacobian loops, folds and scans) in one evaluation");
+        return LoopSet().set(it->second);
     };
     for (NodeId id : nodes) {
         const Node& n = g[id];

@@ -4,6 +4,7 @@
 
 #include "core/graph.hpp"
 
+#include <bitset>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -24,8 +25,10 @@ std::vector<std::uint32_t> use_counts(const Graph& g, std::span<const NodeId> ro
 // outside every loop body. A Jacobian loop's placeholder is its seed; a fold's are its
 // carry and its elements (one bit for all, by the loop's id). Bits go to loops in the
 // order their placeholders appear. Indexed by id, of size nodes.back() + 1. Throws Error
-// for more than 64 loops.
-std::vector<std::uint64_t> free_seeds(const Graph& g, std::span<const NodeId> nodes);
+// for more than max_loops loops.
+constexpr std::size_t max_loops = 128;
+using LoopSet = std::bitset<max_loops>;
+std::vector<LoopSet> free_seeds(const Graph& g, std::span<const NodeId> nodes);
 
 // True if node `root` reads node `leaf`, directly or through other nodes (or is it).
 bool depends_on(const Graph& g, NodeId root, NodeId leaf);

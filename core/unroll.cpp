@@ -32,9 +32,9 @@ class Unroller {
         for (const InputInfo& in : g_.inputs())
             map_[in.node] = h_.add_input(in.name, in.shape);
         // The top level: the nodes in no loop's body.
-        pass(0, [&](NodeId id) { return free_[id] == 0; });
+        pass(0, [&](NodeId id) { return free_[id].none(); });
         for (NodeId id : nodes_) // a body's nodes had a value per step
-            if (free_[id] != 0)
+            if (free_[id].any())
                 map_[id] = no_node;
     }
 
@@ -86,8 +86,8 @@ class Unroller {
         const FoldSpec spec = loop.fold();
         const NodeId carry = loop.args[1];
         const int loop_id = g_[carry].seed_id();
-        const std::uint64_t bit = free_[carry];
-        const std::uint64_t outer = bound_;
+        const LoopSet bit = free_[carry];
+        const LoopSet outer = bound_;
         bound_ |= bit;
         // The body's nodes lie between the carry and the loop: from the carry's position.
         const auto first = static_cast<std::size_t>(
@@ -102,7 +102,7 @@ class Unroller {
             if (spec.mode == FoldMode::before)
                 rows[static_cast<std::size_t>(t)] = Expr(h_, c);
             pass(first, [&](NodeId n) {
-                return n < id && (free_[n] & bit) && (free_[n] & ~bound_) == 0 && n != carry;
+                return n < id && (free_[n] & bit).any() && (free_[n] & ~bound_).none() && n != carry;
             });
             c = map_[loop.args[0]];
             if (spec.mode == FoldMode::after)
@@ -117,8 +117,8 @@ class Unroller {
     Graph& h_;
     std::vector<NodeId>& map_;
     const std::vector<NodeId> nodes_;
-    const std::vector<std::uint64_t> free_;
-    std::uint64_t bound_ = 0;                     // bits of the loops being unrolled
+    const std::vector<LoopSet> free_;
+    LoopSet bound_;                               // bits of the loops being unrolled
     std::unordered_map<int, std::int32_t> step_; // loop id -> its step t
 };
 
