@@ -5,7 +5,7 @@
 # runs is the target symdiff::symdiff.
 #
 #   symdiff_generate(<target> MODELS <model.sd>... [NAMESPACE <ns>] [OUTPUT_DIR <dir>]
-#                    [STRICT])
+#                    [STRICT] [CHECKPOINT <steps>|sqrt])
 #
 # For each model, one custom command writes <OUTPUT_DIR>/<stem>.hpp (<stem>: the model's
 # file name without .sd), namespace <stem> unless NAMESPACE <ns> is given (then every
@@ -23,6 +23,9 @@
 #               are relative to CMAKE_CURRENT_BINARY_DIR.
 #   STRICT      simplify by the rules that are exact in IEEE arithmetic only
 #               (`symdiff gen --strict`; docs/float-policy.md).
+#   CHECKPOINT  every fold of the models keeps one carry per <steps> steps for its
+#               reverse-mode derivative, recomputing the rest (`symdiff gen --checkpoint`;
+#               docs/language.md, "Checkpointing").
 # A header is regenerated when its model or the symdiff program changes, and only then.
 # A model error fails the build with `model.sd:LINE:COL: error: ...` in the build log;
 # `symdiff gen` writes atomically, so a failed step leaves no header (or the previous
@@ -64,17 +67,25 @@ function(_symdiff_namespace_problem name out)
 endfunction()
 
 function(symdiff_generate)
-  set(usage "usage: symdiff_generate(<target> MODELS <model.sd>... [NAMESPACE <ns>] [OUTPUT_DIR <dir>] [STRICT])")
-  if(ARGC EQUAL 0 OR ARGV0 MATCHES "^(MODELS|NAMESPACE|OUTPUT_DIR|STRICT)$")
+  set(usage "usage: symdiff_generate(<target> MODELS <model.sd>... [NAMESPACE <ns>] [OUTPUT_DIR <dir>] [STRICT] [CHECKPOINT <steps>|sqrt])")
+  if(ARGC EQUAL 0 OR ARGV0 MATCHES "^(MODELS|NAMESPACE|OUTPUT_DIR|STRICT|CHECKPOINT)$")
     message(FATAL_ERROR "symdiff_generate: the first argument must be the target that uses "
                         "the generated headers\n${usage}")
   endif()
   set(target "${ARGV0}")
-  cmake_parse_arguments(PARSE_ARGV 1 arg "STRICT" "NAMESPACE;OUTPUT_DIR" "MODELS")
-  set(strict_flag "")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STRICT" "NAMESPACE;OUTPUT_DIR;CHECKPOINT" "MODELS")
+  set(flags "") # of symdiff gen
   if(arg_STRICT)
-    set(strict_flag "--strict")
+    list(APPEND flags "--strict")
   endif()
+  if(DEFINED arg_CHECKPOINT)
+    if(NOT arg_CHECKPOINT MATCHES "^([0-9]+|sqrt)$")
+      message(FATAL_ERROR "symdiff_generate(${target}): CHECKPOINT takes the steps per segment "
+                          "(a whole number; 0 keeps every carry) or sqrt, got '${arg_CHECKPOINT}'\n${usage}")
+    endif()
+    list(APPEND flags "--checkpoint" "${arg_CHECKPOINT}")
+  endif()
+  string(JOIN " " flags_text ${flags}) # how the header is made, as one list element
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "symdiff_generate(${target}): unexpected arguments "
                         "'${arg_UNPARSED_ARGUMENTS}'\n${usage}")
@@ -181,30 +192,31 @@ function(symdiff_generate)
       list(GET previous 0 previous_model)
       list(GET previous 1 previous_ns)
       list(GET previous 2 previous_dir)
-      list(GET previous 3 previous_strict)
+      list(GET previous 3 previous_flags)
       list(GET previous 4 previous_step)
       if(previous_model STREQUAL model_path AND previous_ns STREQUAL ns
          AND previous_dir STREQUAL CMAKE_CURRENT_SOURCE_DIR
-         AND previous_strict STREQUAL "${arg_STRICT}")
+         AND previous_flags STREQUAL flags_text)
         list(APPEND reused_steps ${previous_step})
         continue()
       endif()
       message(FATAL_ERROR "symdiff_generate(${target}): '${model}' would write ${header}, "
                           "which is already generated from ${previous_model} (namespace "
-                          "${previous_ns}, in ${previous_dir}); give this call another OUTPUT_DIR")
+                          "${previous_ns}, in ${previous_dir}, options '${previous_flags}'); give this call "
+                          "another OUTPUT_DIR")
     endif()
 
     cmake_path(RELATIVE_PATH header BASE_DIRECTORY "${CMAKE_BINARY_DIR}" OUTPUT_VARIABLE shown)
     cmake_path(GET model_path FILENAME model_name)
     add_custom_command(
       OUTPUT "${header}"
-      COMMAND symdiff::symdiff gen "${model_path}" -o "${header}" --namespace "${ns}" ${strict_flag}
+      COMMAND symdiff::symdiff gen "${model_path}" -o "${header}" --namespace "${ns}" ${flags}
       DEPENDS "${model_path}" ${program_dependency}
       COMMENT "Generating ${shown} from ${model_name} (symdiff gen)"
       VERBATIM)
     list(APPEND new_headers "${header}")
     set_property(GLOBAL PROPERTY "_SYMDIFF_GENERATE_${header}"
-                 "${model_path};${ns};${CMAKE_CURRENT_SOURCE_DIR};${arg_STRICT};")
+                 "${model_path};${ns};${CMAKE_CURRENT_SOURCE_DIR};${flags_text};")
   endforeach()
 
   # The step that owns this call's commands, so that any number of targets (in any

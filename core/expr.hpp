@@ -103,6 +103,17 @@ Expr dot(const Expr& a, const Expr& b);
 Expr stack(std::span<const Expr> xs);
 Expr concat(std::span<const Expr> xs);
 
+// Fold `loop` (a fold_loop of mode last, running forward) run in segments of `segment`
+// steps, the same result by the same operations in the same order: an outer loop over
+// the count / segment segments whose body is a loop over one segment's steps, after a
+// loop over the count % segment steps left over. Its reverse-mode derivative keeps one
+// carry per segment (and a segment's carries while it runs back through it) instead of
+// every carry, and runs each step's body once more to recompute them: checkpointing
+// (docs/language.md, "Checkpointing"). Any other loop, or a segment for which the
+// segmented loop would keep as many carries (segments + segment + left over >= count:
+// a segment of 1, or of the count or more), is returned as it is.
+Expr checkpointed(const Expr& loop, std::int32_t segment);
+
 // Normalises a possibly negative axis; throws Error naming the shape if out of range.
 int normalize_axis(int axis, const Shape& shape);
 

@@ -86,16 +86,16 @@ LoopBody body_of(const Graph& g, NodeId loop) {
     const int id = g[l.args[1]].seed_id();
     const NodeId roots[] = {root, l.args[1]};
     const std::vector<NodeId> nodes = reachable(g, roots);
-    const std::vector<std::uint64_t> free = free_seeds(g, nodes);
+    const std::vector<LoopSet> free = free_seeds(g, nodes);
     LoopBody b;
-    std::uint64_t inside = free[l.args[1]]; // the bits of the loops that run per step
+    LoopSet inside = free[l.args[1]]; // the bits of the loops that run per step
     std::vector<std::uint8_t> seen(root + 1, 0), is_outside(root + 1, 0);
     seen[root] = 1;
     for (NodeId n = root + 1; n-- > 0;) {
         if (!seen[n])
             continue;
         const Node& node = g[n];
-        if (!(free[n] & inside)) { // constant over the loop's steps
+        if ((free[n] & inside).none()) { // constant over the loop's steps
             if (!node.is_const() && !is_outside[n]) {
                 b.outside.push_back(n);
                 is_outside[n] = 1;
@@ -354,6 +354,59 @@ std::optional<Expr> fold_jvp(Graph& g, NodeId loop,
     const Expr starts[] = {node(g, init), init_t ? *init_t : zeros(g, cs)};
     const Expr result = fold_loop(pack(parts), packed, pack(starts), spec);
     return spec.mode == FoldMode::last ? unpack(result, m, cs) : unpack_rows(result, m, cs);
+}
+
+
+namespace {
+
+// Rows [begin, end) of xs.
+Expr rows(const Expr& xs, std::int32_t begin, std::int32_t end) {
+    SliceSpec window;
+    for (int axis = 0; axis < xs.shape().rank(); ++axis)
+        window.stop[static_cast<std::size_t>(axis)] = static_cast<std::int32_t>(xs.shape()[axis]);
+    window.start[0] = begin;
+    window.stop[0] = end;
+    return slice(xs, window);
+}
+
+} // namespace
+
+Expr checkpointed(const Expr& loop, std::int32_t segment) {
+    if (loop.is_literal() || loop.node().op != Op::Fold)
+        return loop;
+    Graph& g = loop.graph();
+    const Node l = g[loop.id()];
+    const FoldSpec spec = l.fold();
+    if (spec.mode != FoldMode::last || spec.reverse || segment <= 0)
+        return loop;
+    const std::int32_t segments = spec.count / segment, left = spec.count % segment;
+    if (segments + segment + left >= spec.count) // keeps as many carries as the plain fold
+        return loop;
+    const LoopBody b = body_of(g, loop.id());
+    // The body on a new carry, each element read as row t of what `sequence` makes of its
+    // sequence, t counting the steps of the loop `carry` belongs to.
+    auto body_on = [&](const Expr& carry, const auto& sequence) {
+        const SeedRef into{carry.node().seed_id()};
+        std::vector<Replacement> replace{{l.args[1], carry.id()}};
+        for (NodeId e : b.elems)
+            replace.push_back({e, elem(sequence(node(g, g[e].args[0])), into).id()});
+        return substitute(node(g, l.args[0]), replace);
+    };
+    const Shape cs = g[l.args[2]].shape;
+    Expr start = node(g, l.args[2]);
+    if (left > 0) { // the steps left over run first, so the segments end with the loop
+        const Expr carry(g, g.carry(cs));
+        const Expr body = body_on(carry, [&](const Expr& xs) { return rows(xs, 0, left); });
+        start = fold_loop(body, carry, start, FoldSpec{left, FoldMode::last, false});
+    }
+    const Expr outer(g, g.carry(cs)), inner(g, g.carry(cs));
+    const Expr steps = body_on(inner, [&](const Expr& xs) { // xs as [segments, segment, row...]
+        const Shape blocks = xs.shape().with(0, segment).inserted(0, segments);
+        const Expr main = left > 0 ? rows(xs, left, spec.count) : xs;
+        return elem(reshape(main, blocks), SeedRef{outer.node().seed_id()});
+    });
+    const Expr one_segment = fold_loop(steps, inner, outer, FoldSpec{segment, FoldMode::last, false});
+    return fold_loop(one_segment, outer, start, FoldSpec{segments, FoldMode::last, false});
 }
 
 } // namespace symdiff

@@ -106,7 +106,18 @@ std::string read_source(const std::string& path) {
     return std::move(text).str();
 }
 
-Model load_model(const std::string& path) { return parse_model(read_source(path), path); }
+Model load_model(const std::string& path, const ParseOptions& options) {
+    return parse_model(read_source(path), path, options);
+}
+
+std::int32_t checkpoint_segment(std::int32_t checkpoint, std::int32_t count) {
+    if (checkpoint != ParseOptions::checkpoint_sqrt)
+        return checkpoint;
+    std::int32_t s = 1;
+    while (static_cast<std::int64_t>(s) * s < count)
+        ++s;
+    return s;
+}
 
 std::string format_error(const Error& e, std::string_view path, std::string_view source) {
     const SourceLoc loc = e.loc();

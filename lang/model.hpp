@@ -62,10 +62,26 @@ struct Model {
     const Function* find_export(std::string_view name) const;
 };
 
+// What parsing decides that a model file may leave open.
+struct ParseOptions {
+    // How the folds that do not say (`checkpoint = ...`) keep the carries their
+    // reverse-mode derivatives read (docs/language.md, "Checkpointing"): 0, every carry;
+    // n > 0, one carry per segment of n steps; checkpoint_sqrt, per segment of
+    // ceil(sqrt(count)) steps.
+    std::int32_t checkpoint = 0;
+    static constexpr std::int32_t checkpoint_sqrt = -1;
+    // Every fold keeps every carry, whatever it says (what compare measures against).
+    bool keep_every_carry = false;
+};
+
+// The steps per segment that `checkpoint` (as in ParseOptions) gives a loop of `count`
+// steps; 0 when every carry is kept.
+std::int32_t checkpoint_segment(std::int32_t checkpoint, std::int32_t count);
+
 // Parses and checks a model. Throws Error with the SourceLoc of the problem.
-Model parse_model(std::string source, std::string path);
+Model parse_model(std::string source, std::string path, const ParseOptions& options = {});
 // Reads and parses a file; an unreadable file is an Error without a location.
-Model load_model(const std::string& path);
+Model load_model(const std::string& path, const ParseOptions& options = {});
 // The bytes of a file; an unreadable file is an Error without a location.
 std::string read_source(const std::string& path);
 

@@ -326,12 +326,12 @@ void Parser::export_statement() {
 
 namespace symdiff {
 
-Model parse_model(std::string source, std::string path) {
+Model parse_model(std::string source, std::string path, const ParseOptions& options) {
     Model m;
     m.graph = std::make_unique<Graph>();
     m.source = std::move(source);
     m.path = std::move(path);
-    parsing::Parser(m).parse_file();
+    parsing::Parser(m, options).parse_file();
     return m;
 }
 

@@ -80,7 +80,7 @@ struct CallKey {
 
 class Parser {
   public:
-    explicit Parser(Model& m) : m_(m), g_(*m.graph), lex_(m.source) {}
+    Parser(Model& m, const ParseOptions& options) : m_(m), options_(options), g_(*m.graph), lex_(m.source) {}
     void parse_file();
 
   private:
@@ -138,6 +138,7 @@ class Parser {
     void check_new_name(const Token& name) const;
 
     Model& m_;
+    ParseOptions options_;
     Graph& g_;
     Lexer lex_;
     std::unordered_map<std::string_view, Binding> names_;  // inputs and definitions

@@ -4,6 +4,9 @@
 // (core/ops_structural.hpp, ops::Fold), so a loop of 10^4 steps is as small as one of 10.
 #include "lang/parser.hpp"
 
+#include <cmath>
+#include <limits>
+
 namespace symdiff::parsing {
 
 Value Parser::loop_call(const Token& name) {
@@ -37,23 +40,54 @@ Value Parser::loop_call(const Token& name) {
     Value init = expression(false);
     comma("the initial carry");
 
-    // xs, or a count: an integer literal alone.
+    // xs, or a count: a number (an expression may start with one: -X, 2 * X).
     const Token third = lex_.peek();
-    std::optional<Value> xs;
+    std::optional<Value> xs = expression(false);
     std::int64_t count = 0;
-    const bool literal = third.kind == Tok::number || third.kind == Tok::minus;
-    if (literal) {
-        count = integer("the count of " + word + " must be an integer literal (or give a tensor to run over)");
+    const bool number = xs->expr.is_literal() || (xs->expr.shape().is_scalar() && xs->expr.node().is_const());
+    if (number) {
+        const double k = xs->expr.is_literal() ? xs->expr.literal() : xs->expr.node().value();
+        if (!(k == std::floor(k)) || std::abs(k) > std::numeric_limits<std::int32_t>::max())
+            throw Error("the count of " + word + " must be an integer literal (or give a tensor to run over)", third.loc);
+        count = static_cast<std::int64_t>(k);
         if (count < 0)
             throw Error("the count of " + word + " must not be negative, got " + std::to_string(count), third.loc);
+        xs.reset();
+    } else if (xs->expr.shape().is_scalar()) {
+        throw Error(word + " runs over the first axis of a tensor, and this is a scalar (a count must be an integer literal)",
+                    third.loc);
     } else {
-        xs = expression(false);
-        if (xs->expr.shape().is_scalar())
-            throw Error(word + " runs over the first axis of a tensor, and this is a scalar (a count must be an integer literal)",
-                        third.loc);
         count = xs->expr.shape()[0];
     }
-    close(Tok::rparen, open, "')' after the 3 arguments of " + word);
+    // An optional `checkpoint = N` (steps per segment, 0 for none) or `checkpoint = sqrt`.
+    std::int32_t checkpoint = options_.checkpoint;
+    if (lex_.peek().kind == Tok::comma) {
+        lex_.next();
+        const Token key = lex_.peek();
+        if (key.kind != Tok::ident || key.text != "checkpoint")
+            throw Error(word + " takes 3 arguments and then only 'checkpoint = N', got " + describe(key), key.loc);
+        lex_.next();
+        if (scan)
+            throw Error("a scan keeps every carry as its result, so it has nothing to checkpoint: 'checkpoint' is an "
+                        "option of fold",
+                        key.loc);
+        if (lex_.peek().kind != Tok::assign)
+            throw Error("expected '=' after 'checkpoint', got " + describe(lex_.peek()), lex_.peek().loc);
+        lex_.next();
+        const std::string rule =
+            "checkpoint takes the steps per segment (an integer literal; 0 keeps every carry) or 'sqrt'";
+        if (lex_.peek().kind == Tok::ident && lex_.peek().text == "sqrt") {
+            lex_.next();
+            checkpoint = ParseOptions::checkpoint_sqrt;
+        } else {
+            const Token at = lex_.peek();
+            const std::int64_t steps = integer(rule);
+            if (steps < 0)
+                throw Error(rule + ", got " + std::to_string(steps), at.loc);
+            checkpoint = static_cast<std::int32_t>(steps);
+        }
+    }
+    close(Tok::rparen, open, "')' after the arguments of " + word);
 
     const std::size_t wanted = xs ? 2 : 1;
     if (fn->params.size() != wanted)
@@ -80,7 +114,12 @@ Value Parser::loop_call(const Token& name) {
                     f.loc);
     const FoldSpec spec{static_cast<std::int32_t>(count), scan ? FoldMode::after : FoldMode::last, false};
     Value v;
-    v.expr = located(name.loc, [&] { return fold_loop(as_node(g_, body.expr), carry, init_node, spec); });
+    v.expr = located(name.loc, [&] {
+        const Expr loop = fold_loop(as_node(g_, body.expr), carry, init_node, spec);
+        if (scan || options_.keep_every_carry)
+            return loop;
+        return checkpointed(loop, checkpoint_segment(checkpoint, spec.count));
+    });
     add_calls(v.calls, init.calls);
     if (xs)
         add_calls(v.calls, xs->calls);

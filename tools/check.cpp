@@ -544,7 +544,7 @@ int check_command(const Args& a, std::ostream& out, const std::function<void(Che
     if (const auto s = a.value("--seed"))
         options.seed = whole_number("--seed", *s, 0, std::numeric_limits<std::uint64_t>::max(),
                                     "a non-negative whole number");
-    Model m = load(path);
+    Model m = load(path, a);
     options.at = given_values(a, m);
     options.simplify = simplify_options(a);
     std::vector<std::string> inputs;

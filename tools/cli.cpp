@@ -43,7 +43,7 @@ constexpr OptionSpec option_specs[] = {
     {"--set", true, true},   {"--set-file", true, false},  {"--json", false, false},
     {"-o", true, false},     {"--namespace", true, false}, {"--points", true, false},
     {"--seed", true, false}, {"--help", false, false},     {"--simplify", false, false},
-    {"--strict", false, false},
+    {"--strict", false, false}, {"--checkpoint", true, false},
 };
 
 struct Command {
@@ -62,40 +62,41 @@ int dot_command(const Args& a, std::ostream& out, const Hooks&);
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"gen",
-         "MODEL.sd -o OUT.hpp [--namespace NS] [--strict]",
+         "MODEL.sd -o OUT.hpp [--namespace NS] [--strict] [--checkpoint N|sqrt]",
          "write a C++ header with every export of the model (namespace: the model's file stem)",
          {"MODEL.sd"},
-         {"-o", "--namespace", "--strict"},
+         {"-o", "--namespace", "--strict", "--checkpoint"},
          gen_command},
         {"eval",
-         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json] [--strict]",
+         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json] [--strict] [--checkpoint N|sqrt]",
          "evaluate export FN (its results, derivatives included) at the given values",
          {"MODEL.sd", "FN"},
-         {"--set", "--set-file", "--json", "--strict"},
+         {"--set", "--set-file", "--json", "--strict", "--checkpoint"},
          eval_command},
         {"check",
          "MODEL.sd [--set NAME=VALUE ...] [--set-file F.json] [--points N] [--seed S] "
-         "[--strict]",
+         "[--strict] [--checkpoint N|sqrt]",
          "hold every result against the tape, the compiled code and finite differences, at N "
          "random points (default 3, from seed S, default 1) and the --set point",
          {"MODEL.sd"},
-         {"--set", "--set-file", "--points", "--seed", "--strict"},
+         {"--set", "--set-file", "--points", "--seed", "--strict", "--checkpoint"},
          [](const Args& a, std::ostream& out, const Hooks& hooks) {
              return check_command(a, out, hooks.before_check);
          }},
         {"compare",
-         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json] [--strict]",
+         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json] [--strict] [--checkpoint N|sqrt]",
          "one export in symbol-to-symbol and symbol-to-number mode: agreement, node counts, "
          "time per call, memory",
          {"MODEL.sd", "FN"},
-         {"--set", "--set-file", "--json", "--strict"},
+         {"--set", "--set-file", "--json", "--strict", "--checkpoint"},
          [](const Args& a, std::ostream& out, const Hooks&) { return compare_command(a, out); }},
         {"dot",
-         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--simplify] [-o OUT.dot]",
+         "MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--simplify] [--checkpoint N|sqrt] "
+         "[-o OUT.dot]",
          "write a Graphviz picture of an export's graph; with values, edges carry forward "
          "values and nodes gradients (docs/pictures.md)",
          {"MODEL.sd", "FN"},
-         {"--set", "--set-file", "--simplify", "-o"},
+         {"--set", "--set-file", "--simplify", "--checkpoint", "-o"},
          dot_command},
     };
     return table;
@@ -137,6 +138,10 @@ std::string help_text() {
         "  --simplify         dot: draw the simplified graph, not the one differentiation built\n"
         "  --strict           gen, eval, check, compare: simplify by the rules that are exact in\n"
         "                     IEEE arithmetic only (docs/float-policy.md)\n"
+        "  --checkpoint N     every fold keeps one carry per N steps for its reverse-mode\n"
+        "                     derivative, recomputing the rest (sqrt: N = the square root of\n"
+        "                     its count; 0: keep every carry, the default; a fold's own\n"
+        "                     'checkpoint = N' wins). docs/language.md, \"Checkpointing\"\n"
         "  --help             this text, or a command's usage: symdiff eval --help\n"
         "  --version          the version\n"
         "\nexit status: 0 success, 1 a check failed, 2 bad input (a message on stderr)\n";
@@ -227,7 +232,7 @@ int gen_command(const Args& a, std::ostream&, const Hooks&) {
     if (!output)
         throw UsageError("gen needs the output file: -o OUT.hpp", usage_line(*find_command("gen")));
     const std::string ns = namespace_for(a, path);
-    Model m = load(path);
+    Model m = load(path, a);
     for (Function& f : m.exports)
         f = simplified(*m.graph, f, simplify_options(a));
     keep_only_exports(m); // what building and simplifying left behind is dead: free it
@@ -271,7 +276,7 @@ Bindings bind_params(const Graph& g, const Function& f,
 }
 
 int eval_command(const Args& a, std::ostream& out, const Hooks&) {
-    Model m = load(a.positional[0]);
+    Model m = load(a.positional[0], a);
     const Function& raw = find_export(m, a.positional[1]);
     const Bindings bindings = bind_params(*m.graph, raw, given_values(a, m, &raw));
     const Function f = simplified(*m.graph, raw, simplify_options(a));
@@ -303,7 +308,7 @@ int eval_command(const Args& a, std::ostream& out, const Hooks&) {
 // dot (what the picture shows: tools/dot_command.cpp)
 
 int dot_command(const Args& a, std::ostream& out, const Hooks&) {
-    Model m = load(a.positional[0]);
+    Model m = load(a.positional[0], a);
     const Function& f = find_export(m, a.positional[1]);
     std::optional<Bindings> bindings; // values only when some are given; then all of them
     if (a.has("--set") || a.has("--set-file"))

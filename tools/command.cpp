@@ -5,6 +5,7 @@
 #include "tools/values.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace symdiff::cli {
 
@@ -19,9 +20,24 @@ std::vector<std::string> Args::values(std::string_view name) const {
     return it == options.end() ? std::vector<std::string>{} : it->second;
 }
 
-Model load(const std::string& path) {
+Model load(const std::string& path, const Args& a, bool keep_every_carry) {
+    ParseOptions options;
+    options.keep_every_carry = keep_every_carry;
+    if (const auto c = a.value("--checkpoint")) {
+        std::int32_t steps = 0;
+        const char* end = c->data() + c->size();
+        const auto [ptr, ec] = std::from_chars(c->data(), end, steps);
+        if (*c == "sqrt")
+            options.checkpoint = ParseOptions::checkpoint_sqrt;
+        else if (!c->empty() && ec == std::errc() && ptr == end && steps >= 0)
+            options.checkpoint = steps;
+        else
+            throw UsageError("--checkpoint needs the steps per segment (a whole number; 0 keeps every carry) or "
+                             "'sqrt', got '" + *c + "'",
+                             "for example --checkpoint sqrt (docs/language.md, \"Checkpointing\")");
+    }
     const std::string source = read_source(path);
-    return in_file(path, source, [&] { return parse_model(source, path); });
+    return in_file(path, source, [&] { return parse_model(source, path, options); });
 }
 
 rewrite::Options simplify_options(const Args& a) {

@@ -67,8 +67,9 @@ auto in_file(const std::string& path, const std::string& text, F&& f) -> decltyp
     }
 }
 
-// The model at `path`; a located parse error becomes a FileError.
-Model load(const std::string& path);
+// The model at `path`, parsed with the options of `a` (--checkpoint; with
+// `keep_every_carry`, none: no fold checkpoints); a located parse error becomes a FileError.
+Model load(const std::string& path, const Args& a, bool keep_every_carry = false);
 // The simplifier's options the command line asks for (--strict: exact rules only).
 rewrite::Options simplify_options(const Args& a);
 // The values of --set-file, then of --set (which override), in first-given order. One

@@ -111,6 +111,44 @@ std::optional<std::size_t> interpreter_peak_bytes(const Graph& g, std::span<cons
     return peak;
 }
 
+std::optional<LoopFigures> loop_figures(const Graph& g, const codegen::Program& p) {
+    std::optional<LoopFigures> f;
+    // The kept carries' buffers may share parts of the work array (when their lives do
+    // not overlap): the bytes of their union.
+    std::vector<std::pair<std::int64_t, std::int64_t>> kept; // [begin, end) in the work array
+    for (const codegen::Buffer& b : p.buffers)
+        if (b.kind == codegen::Buffer::Kind::work && b.node != no_node && g[b.node].op == Op::Fold &&
+            g[b.node].fold().mode == FoldMode::before)
+            kept.emplace_back(b.offset, b.offset + b.size);
+    std::sort(kept.begin(), kept.end());
+    std::int64_t covered = 0, reach = 0;
+    for (const auto& [begin, end] : kept) {
+        covered += std::max<std::int64_t>(0, end - std::max(begin, reach));
+        reach = std::max(reach, end);
+    }
+    if (!kept.empty())
+        f = LoopFigures{0, static_cast<std::size_t>(covered) * sizeof(double)};
+    auto visit = [&](auto& self, const std::vector<codegen::Step>& steps, std::int64_t times) -> void {
+        for (const codegen::Step& s : steps) {
+            if (s.loop < 0)
+                continue;
+            const codegen::Loop& l = p.loops[static_cast<std::size_t>(s.loop)];
+            if (l.fold) {
+                if (!f)
+                    f = LoopFigures{};
+                f->iterations += times * l.count;
+            }
+            self(self, l.steps, times * l.count);
+        }
+    };
+    visit(visit, p.steps, 1);
+    return f;
+}
+
+std::optional<LoopFigures> loop_figures(const Graph& g, const Function& function) {
+    return loop_figures(g, codegen::lower(g, function));
+}
+
 CompareReport run_compare(Model& model, const std::string& function,
                           const CompareOptions& options) {
     Graph& g = *model.graph;
@@ -171,8 +209,9 @@ CompareReport run_compare(Model& model, const std::string& function,
     if (!report.symbolic.interpreter_peak_bytes)
         report.notes.push_back("interpreter peak not computed: the graph has Jacobian loops");
     try {
-        report.symbolic.work_bytes =
-            static_cast<std::size_t>(codegen::lower(g, sym).work_size) * sizeof(double);
+        const codegen::Program program = codegen::lower(g, sym);
+        report.symbolic.work_bytes = static_cast<std::size_t>(program.work_size) * sizeof(double);
+        report.symbolic.loops = loop_figures(g, program);
     } catch (const Error& err) {
         report.notes.push_back(std::string("work size unknown: ") + err.what());
     }
@@ -294,6 +333,16 @@ void print_compare_json(std::ostream& out, const CompareReport& r) {
     json_optional(out, s.compile_seconds);
     out << ", \"header_bytes\": ";
     json_optional(out, s.header_bytes);
+    auto loops = [&](const char* key, const std::optional<LoopFigures>& l) {
+        out << ", \"" << key << "\": ";
+        if (!l) {
+            out << "null";
+            return;
+        }
+        out << "{\"iterations\": " << l->iterations << ", \"kept_bytes\": " << l->kept_bytes << "}";
+    };
+    loops("loops", s.loops);
+    loops("loops_every_carry_kept", s.every_carry);
     out << "}, \"tape\": {\"tape_us\": " << json_number(r.tape.tape_us)
         << ", \"tape_bytes\": " << r.tape.tape_bytes
         << ", \"record_us\": " << json_number(r.tape.record_us) << ", \"tapes\": " << r.tape.tapes
@@ -376,6 +425,15 @@ void print_compare_table(std::ostream& out, const CompareReport& r) {
         << (s.interpreter_peak_bytes ? bytes_text(*s.interpreter_peak_bytes)
                                      : std::string("not computed"))
         << "\n";
+    if (s.loops) {
+        auto figures = [&](const LoopFigures& l) {
+            return std::to_string(l.iterations) + (l.iterations == 1 ? " iteration" : " iterations") +
+                   " of loop bodies, carries kept " + bytes_text(l.kept_bytes);
+        };
+        out << "  loops                 " << figures(*s.loops) << "\n";
+        if (s.every_carry)
+            out << "                        (every carry kept: " << figures(*s.every_carry) << ")\n";
+    }
     if (s.compile_seconds)
         out << "  compiling             " << *s.header_bytes << " bytes of C++ in "
             << static_cast<int>(*s.compile_seconds * 1000 + 0.5) << " ms\n";
@@ -397,7 +455,7 @@ void print_compare_table(std::ostream& out, const CompareReport& r) {
 namespace symdiff::cli {
 
 int compare_command(const Args& a, std::ostream& out) {
-    Model m = load(a.positional.at(0));
+    Model m = load(a.positional.at(0), a);
     const Function& f = find_export(m, a.positional.at(1));
     CompareOptions options;
     options.at = given_values(a, m, &f);
@@ -405,7 +463,15 @@ int compare_command(const Args& a, std::ostream& out) {
     for (const auto& [name, value] : options.at)
         require_parameter(*m.graph, f, name);
     const std::string fn = f.name;
-    const CompareReport report = run_compare(m, fn, options); // checks the shapes
+    CompareReport report = run_compare(m, fn, options); // checks the shapes
+    if (report.symbolic.loops) { // what checkpointing saves, and costs
+        Model every = load(a.positional.at(0), a, true);
+        const Function& same = find_export(every, fn);
+        const std::optional<LoopFigures> base =
+            loop_figures(*every.graph, simplified(*every.graph, same, options.simplify));
+        if (base != report.symbolic.loops)
+            report.symbolic.every_carry = base;
+    }
     std::ostringstream text;
     if (a.has("--json"))
         print_compare_json(text, report);

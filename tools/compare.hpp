@@ -49,6 +49,19 @@ struct NotRun {
     bool failure = false; // the emitted code does not compile: a bug, so no agreement
 };
 
+// What the loops of the model (fold, scan) cost in an emitted function: how many
+// iterations of their bodies a call runs (a loop nested in another counted for every
+// iteration of the outer one), and the bytes of the carries kept for reverse mode (the
+// scans of carries before each step that reverse loops read back).
+struct LoopFigures {
+    std::int64_t iterations = 0;
+    std::size_t kept_bytes = 0;
+    friend bool operator==(const LoopFigures&, const LoopFigures&) = default;
+};
+
+// The loop figures of `function` (simplified, as gen emits it); nullopt when it has no loop.
+std::optional<LoopFigures> loop_figures(const Graph& g, const Function& function);
+
 struct CompareReport {
     std::string model, function, point; // point: how the inputs were chosen
     bool agree = true; // every comparison that ran within Tolerances::exact (and the
@@ -72,6 +85,10 @@ struct CompareReport {
         std::optional<std::size_t> interpreter_peak_bytes;
         std::optional<double> compile_seconds;
         std::optional<std::size_t> header_bytes;
+        // The model's loops (fold, scan) in the emitted code: what a call runs and what
+        // reverse mode keeps; nullopt without loops. every_carry: the same export parsed
+        // with every carry kept (no checkpointing), when that differs.
+        std::optional<LoopFigures> loops, every_carry;
     } symbolic;
 
     struct Numeric {

@@ -42,6 +42,8 @@ keyword_stem|but 'class' is a C\+\+ keyword
 keyword_stem_sibling|symdiff_generate\(app_b\): .* but 'class' is a C\+\+ keyword
 bad_namespace|cannot use NAMESPACE '2x': '2x' is not a C\+\+ identifier
 reserved_namespace|cannot use NAMESPACE 'std': 'std' is reserved
+bad_checkpoint|CHECKPOINT takes the steps per segment \(a whole number; 0 keeps every carry\) or sqrt, got '-3'
+same_header_other_options|'model.sd' would write .*/model.hpp, which is already generated from .*options '--strict'.*OUTPUT_DIR
 same_stem|two models named 'model.sd'
 same_header|'sub/model.sd' would write .*/model.hpp, which is already generated from .*/errors/model.sd.*OUTPUT_DIR
 CASES

@@ -43,7 +43,7 @@ TEST_CASE("fuzz: the model generator is deterministic and every model it writes 
           "[differential]") {
     CHECK(random_model(42) == random_model(42));
     CHECK(random_model(42) != random_model(43));
-    int exports = 0, one_line = 0, blocks = 0, conditions = 0, folds = 0, scans = 0, over = 0;
+    int exports = 0, one_line = 0, blocks = 0, conditions = 0, folds = 0, scans = 0, over = 0, checkpoints = 0;
     std::map<DerivativeSpec::Kind, int> kinds;
     for (std::uint64_t seed = 1000; seed < 1300; ++seed) {
         std::string text;
@@ -56,7 +56,9 @@ TEST_CASE("fuzz: the model generator is deterministic and every model it writes 
         // loops: fold and scan, by a count and over a tensor (a count is a digit then ')')
         folds += text.find("fold(") != std::string::npos;
         scans += text.find("scan(") != std::string::npos;
-        over += std::regex_search(text, std::regex(R"((fold|scan)\([a-z0-9_]+, [^\n]*, [^0-9][^\n]*\))"));
+        checkpoints += text.find(", checkpoint = ") != std::string::npos;
+        const std::string plain = std::regex_replace(text, std::regex(", checkpoint = [0-9]+"), "");
+        over += std::regex_search(plain, std::regex(R"((fold|scan)\([a-z0-9_]+, [^\n]*, [^0-9][^\n]*\))"));
         conditions += text.find(" and ") != std::string::npos ||
                       text.find(" or ") != std::string::npos || text.find("not ") != std::string::npos;
         for (const auto& specs : m.result_specs)
@@ -71,10 +73,12 @@ TEST_CASE("fuzz: the model generator is deterministic and every model it writes 
     CHECK(folds >= 30);
     CHECK(scans >= 10);
     CHECK(over >= 10);
+    CHECK(checkpoints >= 10);
     UNSCOPED_INFO("of 300 models, " << one_line << " define a function by one expression, "
                                      << blocks << " by a block, " << conditions
                                      << " combine conditions, " << folds << " fold, " << scans
-                                     << " scan, " << over << " run a loop over a tensor");
+                                     << " scan, " << over << " run a loop over a tensor, " << checkpoints
+                                     << " checkpoint a fold");
     using K = DerivativeSpec::Kind;
     for (const K k : {K::grad, K::jvp, K::diff, K::jacobian, K::hessian}) {
         INFO("derivative kind " << static_cast<int>(k));

@@ -594,7 +594,10 @@ Val Writer::loop(const Fn& fn, bool scan, std::int64_t steps) {
     ++calls_open_;
     const Val init = rng_.chance(0.5) ? leaf(fn.result) : expr(fn.result, 1);
     Val v{std::string(scan ? "scan(" : "fold(") + fn.name + ", " + init.text + ", ", merge(fn.deps, init.deps), true};
-    const std::int64_t count = scan ? steps : rng_.integer(0, 4);
+    // A checkpointed fold: 6 to 9 steps in segments of 2 or 3 (the least that keeps fewer
+    // carries than the plain fold, which shorter ones would run instead).
+    const bool checkpoint = !scan && rng_.chance(0.5);
+    const std::int64_t count = scan ? steps : checkpoint ? rng_.integer(6, 9) : rng_.integer(0, 4);
     if (fn.params.size() == 2) {
         Dims rows = fn.params[1];
         rows.insert(rows.begin(), count == 0 ? 1 : count);
@@ -604,6 +607,8 @@ Val Writer::loop(const Fn& fn, bool scan, std::int64_t steps) {
     } else {
         v.text += std::to_string(count);
     }
+    if (checkpoint)
+        v.text += ", checkpoint = " + std::to_string(rng_.integer(2, 3));
     --calls_open_;
     v.text += ")";
     return v;

@@ -67,7 +67,7 @@ TEST_CASE("cli: a command's --help prints its usage") {
     CHECK(r.code == 0);
     CHECK(r.out.starts_with(
         "usage: symdiff eval MODEL.sd FN [--set NAME=VALUE ...] [--set-file F.json] [--json] "
-        "[--strict]\n"));
+        "[--strict] [--checkpoint N|sqrt]\n"));
     CHECK(run_cli({"gen", "m.sd", "--help"})
               .out.starts_with("usage: symdiff gen MODEL.sd -o OUT.hpp"));
 }
@@ -132,15 +132,15 @@ TEST_CASE("cli error: option needs a value") {
 TEST_CASE("cli error: missing argument") {
     require_failure({"eval", "m.sd"}, "error: missing argument FN for 'eval'\n"
                                       "hint: usage: symdiff eval MODEL.sd FN [--set NAME=VALUE "
-                                      "...] [--set-file F.json] [--json] [--strict]\n");
+                                      "...] [--set-file F.json] [--json] [--strict] [--checkpoint N|sqrt]\n");
     require_failure({"gen"}, "error: missing argument MODEL.sd for 'gen'\n"
-                             "hint: usage: symdiff gen MODEL.sd -o OUT.hpp [--namespace NS] [--strict]\n");
+                             "hint: usage: symdiff gen MODEL.sd -o OUT.hpp [--namespace NS] [--strict] [--checkpoint N|sqrt]\n");
 }
 
 TEST_CASE("cli error: unexpected argument") {
     require_failure({"gen", "m.sd", "extra", "-o", "x.hpp"},
                     "error: unexpected argument 'extra'\nhint: usage: symdiff gen MODEL.sd -o "
-                    "OUT.hpp [--namespace NS] [--strict]\n");
+                    "OUT.hpp [--namespace NS] [--strict] [--checkpoint N|sqrt]\n");
 }
 
 // --- reading the model
@@ -225,7 +225,7 @@ TEST_CASE("cli: gen writes a header in the namespace of the model's stem") {
 TEST_CASE("cli error: gen needs -o") {
     require_failure({"gen", example("circuit.sd")},
                     "error: gen needs the output file: -o OUT.hpp\nhint: usage: symdiff gen "
-                    "MODEL.sd -o OUT.hpp [--namespace NS] [--strict]\n");
+                    "MODEL.sd -o OUT.hpp [--namespace NS] [--strict] [--checkpoint N|sqrt]\n");
 }
 
 TEST_CASE("cli error: gen with an unusable namespace") {
@@ -556,5 +556,5 @@ TEST_CASE("cli: options may come in any order, and '--' ends them") {
     require_failure({"eval", "--", example("circuit.sd"), "f_grad", "--json"},
                     "error: unexpected argument '--json'\n"
                     "hint: usage: symdiff eval MODEL.sd FN [--set NAME=VALUE ...] [--set-file "
-                    "F.json] [--json] [--strict]\n");
+                    "F.json] [--json] [--strict] [--checkpoint N|sqrt]\n");
 }

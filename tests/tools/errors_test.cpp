@@ -48,7 +48,12 @@
 //   the count of 'fold' must be an integer literal (or give a tensor to run over)
 //   a scan of zero steps would be empty, and empty tensors are not supported
 //   'fold' runs over the first axis of a tensor, and this is a scalar (a count must be an integer literal)
-//   expected ')' after the 3 arguments of 'fold', got T
+//   'fold' takes 3 arguments and then only 'checkpoint = N', got T
+//   a scan keeps every carry as its result, so it has nothing to checkpoint: 'checkpoint' is an option of fold
+//   expected '=' after 'checkpoint', got T
+//   checkpoint takes the steps per segment (an integer literal; 0 keeps every carry) or 'sqrt'
+//   checkpoint takes the steps per segment (an integer literal; 0 keeps every carry) or 'sqrt', got N
+//   expected ')' after the arguments of 'fold', got T
 //   loops (for) are written fold(F, init, xs) or scan(F, init, xs), with F defined by 'def'
 //   'import' is not needed: the functions of the language are built in
 //   conditions (if) are not supported: use where(COND, A, B)
@@ -310,7 +315,22 @@ TEST_CASE("error: a loop's function, carry and count") {
                   "literal)",
                   3, 31);
     require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = fold(f, x, 2, 3)\n",
-                  "expected ')' after the 3 arguments of 'fold', got ','", 3, 32);
+                  "'fold' takes 3 arguments and then only 'checkpoint = N', got '3'", 3, 34);
+    require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = scan(f, x, 2, checkpoint = 1)\n",
+                  "a scan keeps every carry as its result, so it has nothing to checkpoint: 'checkpoint' is an "
+                  "option of fold",
+                  3, 34);
+    require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = fold(f, x, 2, checkpoint 1)\n",
+                  "expected '=' after 'checkpoint', got '1'", 3, 45);
+    require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = fold(f, x, 4, checkpoint = 1.5)\n",
+                  "checkpoint takes the steps per segment (an integer literal; 0 keeps every carry) or 'sqrt'", 3,
+                  47);
+    require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = fold(f, x, 4, checkpoint = -2)\n",
+                  "checkpoint takes the steps per segment (an integer literal; 0 keeps every carry) or 'sqrt', "
+                  "got -2",
+                  3, 47);
+    require_error("input x\ndef f(c) = c * x\nexport e(x) -> r = fold(f, x, 4, checkpoint = 2 3)\n",
+                  "expected ')' after the arguments of 'fold', got '3'", 3, 49);
     // An error inside the function names the loop's line.
     require_error("input x[2]\ndef f(c, v) = c + [1, 2, 3]\nexport e(x) -> r = fold(f, x, [[1, 2]])\n",
                   "shapes [2] and [3] do not broadcast (in 'f', called on line 3)", 2, 17);

@@ -8,6 +8,7 @@
 #include "tools/tools_test_util.hpp"
 
 #include "core/ops.hpp"
+#include "tools/compare.hpp"
 
 #include <cmath>
 #include <regex>
@@ -281,4 +282,154 @@ TEST_CASE("loops: a function's weights from outside, read whole and by elements,
     const std::map<std::string, Tensor> v{{"X", Tensor{Shape{4, 2}, {0.1, 0.2, -0.3, 0.4, 0.5, -0.6, 0.7, 0.8}}},
                                           {"h0", Tensor{Shape{2}, {0.3, -0.1}}}};
     same_as_unrolled(loops, unrolled, v, 1);
+}
+
+// Checkpointing (docs/language.md, "Checkpointing"): a fold run in segments.
+
+namespace {
+
+// Values for rnn7: every element a different number in (-1, 1).
+std::map<std::string, Tensor> rnn7_values() {
+    std::map<std::string, Tensor> v;
+    int k = 0;
+    for (const auto& [name, shape] : {std::pair<std::string, Shape>{"X", Shape{7, 2}}, {"h0", Shape{2}},
+                                      {"W", Shape{2, 2}}, {"U", Shape{2, 2}}, {"b", Shape{2}}}) {
+        std::vector<double> data(static_cast<std::size_t>(shape.size()));
+        for (double& d : data)
+            d = std::sin(1.7 * ++k);
+        v[name] = Tensor(shape, data);
+    }
+    return v;
+}
+
+// The RNN over 7 steps, its fold given `options` (", checkpoint = 3"), with derivatives of
+// every kind through it.
+std::string rnn7(const std::string& options) {
+    return "input X[7, 2], h0[2], W[2, 2], U[2, 2], b[2]\n"
+           "def step(h, x) = tanh(W @ h + U @ x + b)\n"
+           "hT = fold(step, h0, X" +
+           options +
+           ")\n"
+           "L = sum(hT ^ 2)\n"
+           "export e(X, h0, W, U, b) -> L, hT, dW = grad(L, W), dh0 = grad(L, h0), dX = grad(L, X),\n"
+           "    Hh = hessian(L, h0), HW = hessian(L, W), JW = jacobian(hT, W), Jh = jacobian(hT, h0),\n"
+           "    t = jvp(hT, X, X)\n";
+}
+
+} // namespace
+
+TEST_CASE("loops: a checkpointed fold gives the fold's value bit for bit, and its derivatives") {
+    // Segments of 2 (three, after the one step left over) and of 3 (two, after one); of
+    // 1, 6, 7 and more, the plain fold (they would keep as many carries: 7 + 1, 1 + 6 + 1).
+    const auto values = rnn7_values();
+    for (const std::string s : {"1", "2", "3", "6", "7", "100", "sqrt"}) {
+        INFO("checkpoint = " << s);
+        same_as_unrolled(rnn7(", checkpoint = " + s), rnn7(""), values, 2);
+    }
+    // A fold by a count, with a Hessian and a second derivative through it.
+    const std::string plain = rk4_head + "yT = fold(rk4, y0, 10)\n" + rk4_tail;
+    const std::string segments = rk4_head + "yT = fold(rk4, y0, 10, checkpoint = 4)\n" + rk4_tail;
+    same_as_unrolled(segments, plain, rk4_values, 1);
+}
+
+TEST_CASE("loops: a checkpointed fold through the tape, the compiled code and finite differences") {
+    check_fd(rnn7(", checkpoint = 3"));
+    check_fd(rk4_head + "yT = fold(rk4, y0, 10, checkpoint = sqrt)\n" + rk4_tail);
+    // A checkpointed fold inside a loop's function.
+    check_fd("input X[6, 2], h0[2], W[2, 2]\n"
+             "def inner(h, x) = tanh(W @ h + x)\n"
+             "def outer(h, x) = fold(inner, h, X, checkpoint = 2) * x[0]\n"
+             "hT = fold(outer, h0, X, checkpoint = 2)\n"
+             "export e(X, h0, W) -> L = sum(hT ^ 2), dW = grad(L, W), dX = grad(L, X)\n");
+}
+
+TEST_CASE("loops: checkpointing keeps a carry per segment and runs the body once more per step") {
+    // 1024 steps of a carry of 4: every carry kept is 1024 x 4 doubles; segments of 32
+    // keep 32 (one per segment) and 32 (the segment being gone back through).
+    const std::string m = "input X[1024, 4], h0[4], W[4, 4]\n"
+                          "def step(h, x) = tanh(W @ h + x)\n"
+                          "hT = fold(step, h0, X CHECKPOINT)\n"
+                          "export e(X, h0, W) -> L = sum(hT ^ 2), dW = grad(L, W)\n";
+    auto figures = [&](const std::string& option) {
+        Model model = parse_model(std::regex_replace(m, std::regex(" CHECKPOINT"), option), "m.sd");
+        const Function& f = model.exports.at(0);
+        const std::optional<LoopFigures> l = loop_figures(*model.graph, simplified(*model.graph, f));
+        REQUIRE(l);
+        return *l;
+    };
+    const LoopFigures every = figures(""), segments = figures(", checkpoint = 32");
+    CHECK(every.kept_bytes == 1024 * 4 * sizeof(double));
+    CHECK(segments.kept_bytes == (32 + 32) * 4 * sizeof(double));
+    // Every carry kept: the loss's loop (which keeps the carries) and the reverse loop,
+    // 1024 steps each. Segments: the loss's loop of 32 segments of 32 steps, and the
+    // reverse loop of 32 segments, each running a segment forward, then back.
+    CHECK(every.iterations == 2 * 1024);
+    CHECK(segments.iterations == (32 + 1024) + (32 + 2 * 1024));
+}
+
+TEST_CASE("loops: --checkpoint sets every fold's segments, and a fold's own option wins") {
+    TempDir dir;
+    const std::string path = dir.write("m.sd", rnn7("") + "export f(X, h0, W, U, b) -> "
+                                                          "r = fold(step, h0, X, checkpoint = 0)\n");
+    auto gen = [&](std::vector<std::string> options) {
+        std::vector<std::string> args{"gen", path, "-o", dir.file("m.hpp")};
+        args.insert(args.end(), options.begin(), options.end());
+        const CliResult r = run_cli(args);
+        INFO(r.err);
+        REQUIRE(r.code == 0);
+        return read_file(dir.file("m.hpp"));
+    };
+    const std::string plain = gen({}), sqrt = gen({"--checkpoint", "sqrt"}), two = gen({"--checkpoint=2"});
+    CHECK(plain == gen({"--checkpoint", "0"}));
+    CHECK(plain == gen({"--checkpoint", "1"})); // as many carries kept: the plain fold
+    CHECK(sqrt != plain);
+    CHECK(two != plain);
+    CHECK(two != sqrt); // sqrt: segments of 3
+    // Export f's fold says checkpoint = 0: its function is the same in every header.
+    auto function_f = [](const std::string& header) {
+        const std::size_t at = header.find("inline void f(");
+        return header.substr(at, header.find("\n}\n", at) - at);
+    };
+    CHECK(function_f(plain) == function_f(two));
+
+    for (const std::string bad : {"-1", "x", "", "1.5"}) {
+        const CliResult r = run_cli({"eval", path, "e", "--checkpoint=" + bad});
+        INFO(bad << ": " << r.err);
+        CHECK(r.code == 2);
+        CHECK(r.err.find("--checkpoint needs the steps per segment (a whole number; 0 keeps every carry) or "
+                         "'sqrt', got '" +
+                         bad + "'") != std::string::npos);
+    }
+}
+
+TEST_CASE("loops: compare reports the loops' iterations and kept carries, and with every carry kept") {
+    TempDir dir;
+    const std::string path = dir.write("m.sd", rnn7(", checkpoint = 2"));
+    const CliResult r = run_cli({"compare", path, "e", "--json"});
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("\"loops\": {\"iterations\": ") != std::string::npos);
+    CHECK(r.out.find("\"loops_every_carry_kept\": {\"iterations\": ") != std::string::npos);
+    const CliResult plain = run_cli({"compare", dir.write("p.sd", rnn7("")), "e"});
+    CHECK(plain.out.find("  loops                 ") != std::string::npos);
+    CHECK(plain.out.find("every carry kept") == std::string::npos); // nothing to compare with
+}
+
+TEST_CASE("loops: the tensor to run over may start with a number or a minus, and a count may be a product") {
+    const std::string m = "input X[3, 2], h0[2]\n"
+                          "def step(h, x) = h * 0.5 + x\n"
+                          "def twice(h) = h * 2\n"
+                          "nX = -X\n"
+                          "X2 = 2 * X\n"
+                          "export e(X, h0) -> a = fold(step, h0, -X), a2 = fold(step, h0, nX),\n"
+                          "    b = fold(step, h0, 2 * X), b2 = fold(step, h0, X2),\n"
+                          "    c = fold(twice, h0, 2 * 1.5), c2 = fold(twice, h0, 3)\n";
+    const std::vector<Tensor> r = eval_model(m, "e", {{"X", Tensor(Shape{3, 2}, {1, 2, 3, 4, 5, 6})},
+                                                      {"h0", Tensor(Shape{2}, {0.5, -1})}});
+    CHECK(elements(r[0]) == elements(r[1]));
+    CHECK(elements(r[2]) == elements(r[3]));
+    CHECK(elements(r[4]) == elements(r[5]));
+    CHECK(elements(r[4]) == std::vector<double>{4, -8});
+    CHECK_THROWS_WITH(parse_model("input h\ndef f(c) = c\nexport e(h) -> r = fold(f, h, 1 - 3)\n", "m.sd"),
+                      "the count of 'fold' must not be negative, got -2");
 }
