@@ -62,11 +62,11 @@ void add_case(bench::Case& c, bench::Buffers& buf, std::size_t layers, const cha
         auto& work = buf.make(std::max<std::size_t>(ef.work, 1));
         c.add(bench::simple_mode("emitted_f", Kind::objective, out, [=, &out, &work] { ef.fn(m, e, s, q, out.data(), work.data()); }));
     }
-    for (const auto& [name, d] : {std::pair{"emitted_deriv", ed}, std::pair{"emitted_deriv_sqrt", ed_sqrt}}) {
+    for (const auto& [name, grad] : {std::pair{"emitted_deriv", ed}, std::pair{"emitted_deriv_sqrt", ed_sqrt}}) {
         auto& out = buf.make(n);
-        auto& work = buf.make(std::max<std::size_t>(d.work, 1));
+        auto& work = buf.make(std::max<std::size_t>(grad.work, 1));
         c.add(bench::simple_mode(name, Kind::derivative, out, [=, &out, &work] {
-            d.fn(m, e, s, q, out.data(), out.data() + 1, out.data() + 1 + nm, work.data());
+            grad.fn(m, e, s, q, out.data(), out.data() + 1, out.data() + 1 + nm, work.data());
         }));
     }
     {
