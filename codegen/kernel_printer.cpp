@@ -5,8 +5,11 @@
 
 #include "core/ops.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 
 namespace symdiff::codegen {
 namespace {
@@ -92,6 +95,176 @@ std::string guard_text(const KernelGuard& gd) {
     a.step = gd.coef;
     a.counter = gd.counter;
     return index_text(a) + " >= 0";
+}
+
+// Guard peeling. A kernel that assembles its output from windows (a concatenation, the
+// carry a reverse loop packs, a padded view) tests its loop index against every window
+// at every element. Where those tests bound the outermost loop alone, the loop splits
+// at each bound into ranges in which every test is known, and each range's kernel reads
+// the windows it is in without a test: the same numbers, none of the branches.
+
+// The linear form of a guard as c + s * i{axis}, if it reads that loop index alone.
+struct AxisForm {
+    Index c = 0, s = 0;
+};
+std::optional<AxisForm> axis_form(const std::array<Index, Shape::max_rank>& coef,
+                                  const std::array<Index, max_loop_depth>& counter, Index constant, int axis) {
+    if (counter != std::array<Index, max_loop_depth>{} || coef[u(axis)] == 0)
+        return std::nullopt;
+    for (int j = 0; j < Shape::max_rank; ++j)
+        if (j != axis && coef[u(j)] != 0)
+            return std::nullopt;
+    return AxisForm{constant, coef[u(axis)]};
+}
+std::optional<AxisForm> axis_form(const Value& v, int axis) {
+    if (v.kind != Value::Kind::guard)
+        return std::nullopt;
+    return axis_form(v.at.step, v.at.counter, v.at.base, axis);
+}
+std::optional<AxisForm> axis_form(const KernelGuard& gd, int axis) {
+    return axis_form(gd.coef, gd.counter, gd.constant, axis);
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { // b > 0
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+// The first index at which c + s * i >= 0 changes its truth (i counting up).
+std::int64_t breakpoint(AxisForm f) {
+    return f.s > 0 ? -floor_div(f.c, f.s) : floor_div(f.c, -f.s) + 1;
+}
+
+bool holds(AxisForm f, std::int64_t i) { return f.c + static_cast<std::int64_t>(f.s) * i >= 0; }
+
+bool positive_zero(const Value& v) {
+    return v.kind == Value::Kind::constant && std::bit_cast<std::uint64_t>(v.constant) == 0;
+}
+
+// Kernel k over indices [from, to) of loop `axis`, where every guard on that loop alone
+// is known: a true one is its value, a false one 0.0. Adding 0.0 to a value that cannot
+// be -0.0 changes nothing, so the additions a concatenation makes of the windows it is
+// not in fall away (x + 0.0 stays: it turns -0.0 into 0.0). Values left unread are
+// dropped: a false guard's operand may read out of range here.
+Kernel resolve(const Kernel& k, int axis, std::int64_t from) {
+    const std::size_t n = k.body.size();
+    std::vector<Value> body;
+    std::vector<bool> no_minus_zero; // by new index
+    std::vector<int> now(n, -1);     // old index -> new
+    auto add = [&](const Value& v, bool nz) {
+        body.push_back(v);
+        no_minus_zero.push_back(nz);
+        return static_cast<int>(body.size() - 1);
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+        Value v = k.body[i];
+        const int arity = v.kind == Value::Kind::guard ? 1 : v.kind == Value::Kind::apply ? info(v.op).arity : 0;
+        for (int a = 0; a < arity; ++a)
+            v.args[u(a)] = now[u(v.args[u(a)])];
+        if (const auto f = axis_form(v, axis)) {
+            if (holds(*f, from)) {
+                now[i] = v.args[0];
+            } else {
+                Value zero;
+                zero.kind = Value::Kind::constant;
+                now[i] = add(zero, true);
+            }
+            continue;
+        }
+        if (v.kind == Value::Kind::apply && v.op == Op::Add) {
+            const int a = v.args[0], b = v.args[1];
+            if (positive_zero(body[u(b)]) && no_minus_zero[u(a)]) {
+                now[i] = a;
+                continue;
+            }
+            if (positive_zero(body[u(a)]) && no_minus_zero[u(b)]) {
+                now[i] = b;
+                continue;
+            }
+        }
+        const bool nz = positive_zero(v) || (v.kind == Value::Kind::apply && v.op == Op::Add &&
+                                             (positive_zero(body[u(v.args[0])]) || positive_zero(body[u(v.args[1])])));
+        now[i] = add(v, nz);
+    }
+    // Keep what the result reads, in order.
+    std::vector<bool> live(body.size(), false);
+    live[u(now[u(k.result)])] = true;
+    for (std::size_t i = body.size(); i-- > 0;) {
+        const Value& v = body[i];
+        if (!live[i])
+            continue;
+        const int arity = v.kind == Value::Kind::guard ? 1 : v.kind == Value::Kind::apply ? info(v.op).arity : 0;
+        for (int a = 0; a < arity; ++a)
+            live[u(v.args[u(a)])] = true;
+    }
+    Kernel r = k;
+    r.body.clear();
+    std::vector<int> kept(body.size(), -1);
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        if (!live[i])
+            continue;
+        Value v = body[i];
+        const int arity = v.kind == Value::Kind::guard ? 1 : v.kind == Value::Kind::apply ? info(v.op).arity : 0;
+        for (int a = 0; a < arity; ++a)
+            v.args[u(a)] = kept[u(v.args[u(a)])];
+        kept[i] = static_cast<int>(r.body.size());
+        r.body.push_back(v);
+    }
+    r.result = kept[u(now[u(k.result)])];
+    r.guards.clear();
+    for (const KernelGuard& gd : k.guards) {
+        const auto f = axis_form(gd, axis);
+        if (!f)
+            r.guards.push_back(gd);
+        else if (!holds(*f, from)) { // nothing here: 0.0 (or, for `skip`, no store)
+            Value zero;
+            zero.kind = Value::Kind::constant;
+            r.body.assign(1, zero);
+            r.result = 0;
+            r.guards.clear();
+            r.skip = k.skip;
+            r.domain = Shape{}; // marks an empty piece for a skipping kernel: see peel
+            if (!k.skip)
+                r.domain = k.domain;
+            return r;
+        }
+    }
+    return r;
+}
+
+// The pieces of an assignment kernel split along its outermost loop `axis` (extent
+// `extent`) where its guards on that loop change; empty when there is nothing to split,
+// or when the pieces would be too many for the header's good.
+struct Piece {
+    Kernel kernel;
+    std::int64_t from, to;
+};
+std::vector<Piece> peel(const Kernel& k, int axis) {
+    constexpr std::size_t most = 64;
+    const std::int64_t extent = k.domain[axis];
+    std::vector<std::int64_t> cuts{0, extent};
+    auto cut = [&](std::optional<AxisForm> f) {
+        if (!f)
+            return;
+        const std::int64_t b = breakpoint(*f);
+        if (b > 0 && b < extent)
+            cuts.push_back(b);
+    };
+    for (const Value& v : k.body)
+        cut(axis_form(v, axis));
+    for (const KernelGuard& gd : k.guards)
+        cut(axis_form(gd, axis));
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    if (cuts.size() <= 2 || cuts.size() > most + 1)
+        return {};
+    std::vector<Piece> pieces;
+    for (std::size_t j = 0; j + 1 < cuts.size(); ++j) {
+        Kernel r = resolve(k, axis, cuts[j]);
+        if (r.domain.rank() == 0) // a skipping kernel's range that stores nothing
+            continue;
+        pieces.push_back({std::move(r), cuts[j], cuts[j + 1]});
+    }
+    return pieces;
 }
 
 // The body of a kernel, annotated for printing: at which loop level each value is
@@ -181,6 +354,8 @@ struct KernelPrinter::Pass {
     Body body;
     std::size_t depth;
     std::vector<std::string> text;
+    int axis = -1; // a loop over [from, to) instead of its whole extent (peel)
+    std::int64_t from = 0, to = 0;
     const std::string& root() const { return text[u(k.result)]; }
 };
 
@@ -262,14 +437,34 @@ void KernelPrinter::open_lanes(int axis, const std::string& from, const std::str
 // guard instead.
 void KernelPrinter::open_loops(Pass& p, std::size_t from, std::size_t to, bool values) {
     for (std::size_t d = from; d < to; ++d) {
-        open_for(loop_var(p.plan.loops[d]), "0", std::to_string(p.k.domain[p.plan.loops[d]]));
+        const std::int64_t extent = p.k.domain[p.plan.loops[d]];
+        if (p.plan.loops[d] == p.axis)
+            open_for(loop_var(p.plan.loops[d]), std::to_string(p.from), std::to_string(p.to));
+        else
+            open_for(loop_var(p.plan.loops[d]), "0", std::to_string(extent));
         if (values && (p.k.guards.empty() || d + 1 < p.depth))
             emit_level(p, static_cast<int>(d) + 1);
     }
 }
 
 void KernelPrinter::print(const Kernel& k) {
+    if (k.combine == Combine::assign && k.side.buffer < 0) {
+        const LoopPlan plan = plan_loops(k);
+        if (plan.mode == Mode::assign && !plan.loops.empty())
+            if (const std::vector<Piece> pieces = peel(k, plan.loops[0]); !pieces.empty()) {
+                for (const Piece& piece : pieces)
+                    print(piece.kernel, plan.loops[0], piece.from, piece.to);
+                return;
+            }
+    }
+    print(k, -1, 0, 0);
+}
+
+void KernelPrinter::print(const Kernel& k, int axis, std::int64_t from, std::int64_t to) {
     Pass pass(k);
+    pass.axis = axis;
+    pass.from = from;
+    pass.to = to;
     const LoopPlan& plan = pass.plan;
     const std::size_t depth = pass.depth;
     const bool local = buffers_[u(k.out.buffer)].kind == Buffer::Kind::local;

@@ -32,6 +32,8 @@ class KernelPrinter {
 
   private:
     struct Pass;
+    // k with its loop of `axis` over [from, to) (axis -1: every loop over its extent).
+    void print(const Kernel& k, int axis, std::int64_t from, std::int64_t to);
     void emit_level(Pass& p, int level);
     void open_loops(Pass& p, std::size_t from, std::size_t to, bool values = true);
     void open_for(const std::string& var, const std::string& from, const std::string& to);

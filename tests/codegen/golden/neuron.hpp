@@ -91,8 +91,12 @@ inline void neuron_grad(const double* SYMDIFF_RESTRICT w, const double* SYMDIFF_
     for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
         dx[i0_] = (w[i0_] * t3_);
     }
-    for (std::ptrdiff_t i0_ = 0; i0_ < 3; ++i0_) {
-        dw[i0_] = ((i0_ >= 2 ? t3_ : 0.0) + (i0_ <= 1 ? (x[i0_] * t3_) : 0.0));
+    for (std::ptrdiff_t i0_ = 0; i0_ < 2; ++i0_) {
+        dw[i0_] = (0.0 + (x[i0_] * t3_));
+    }
+    const double v0_ = (t3_ + 0.0);
+    for (std::ptrdiff_t i0_ = 2; i0_ < 3; ++i0_) {
+        dw[i0_] = v0_;
     }
 }
 
