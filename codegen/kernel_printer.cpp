@@ -231,14 +231,25 @@ Kernel resolve(const Kernel& k, int axis, std::int64_t from) {
     return r;
 }
 
-// The pieces of an assignment kernel split along its outermost loop `axis` (extent
-// `extent`) where its guards on that loop change; empty when there is nothing to split,
-// or when the pieces would be too many for the header's good.
+// The pieces of an assignment kernel split along its outermost loop `axis` where its
+// guards on that loop change; empty when there is nothing to split, when the pieces
+// would be too many for the header's good, or when no piece would read a scalar local
+// or a parameter the kernel reads (it could be left unused: a warning in the header).
 struct Piece {
     Kernel kernel;
     std::int64_t from, to;
 };
-std::vector<Piece> peel(const Kernel& k, int axis) {
+std::vector<int> locals_read(const Kernel& k, const std::vector<Buffer>& buffers) {
+    std::vector<int> read;
+    for (const Value& v : k.body)
+        if (v.kind == Value::Kind::load && (buffers[u(v.at.buffer)].kind == Buffer::Kind::local ||
+                                            buffers[u(v.at.buffer)].kind == Buffer::Kind::input))
+            read.push_back(v.at.buffer);
+    std::sort(read.begin(), read.end());
+    read.erase(std::unique(read.begin(), read.end()), read.end());
+    return read;
+}
+std::vector<Piece> peel(const Kernel& k, int axis, const std::vector<Buffer>& buffers) {
     constexpr std::size_t most = 64;
     const std::int64_t extent = k.domain[axis];
     std::vector<std::int64_t> cuts{0, extent};
@@ -264,6 +275,14 @@ std::vector<Piece> peel(const Kernel& k, int axis) {
             continue;
         pieces.push_back({std::move(r), cuts[j], cuts[j + 1]});
     }
+    std::vector<int> read;
+    for (const Piece& piece : pieces)
+        for (int b : locals_read(piece.kernel, buffers))
+            read.push_back(b);
+    std::sort(read.begin(), read.end());
+    read.erase(std::unique(read.begin(), read.end()), read.end());
+    if (read != locals_read(k, buffers))
+        return {};
     return pieces;
 }
 
@@ -451,7 +470,7 @@ void KernelPrinter::print(const Kernel& k) {
     if (k.combine == Combine::assign && k.side.buffer < 0) {
         const LoopPlan plan = plan_loops(k);
         if (plan.mode == Mode::assign && !plan.loops.empty())
-            if (const std::vector<Piece> pieces = peel(k, plan.loops[0]); !pieces.empty()) {
+            if (const std::vector<Piece> pieces = peel(k, plan.loops[0], buffers_); !pieces.empty()) {
                 for (const Piece& piece : pieces)
                     print(piece.kernel, plan.loops[0], piece.from, piece.to);
                 return;
