@@ -402,8 +402,8 @@ Expr checkpointed(const Expr& loop, std::int32_t segment) {
     const Expr outer(g, g.carry(cs)), inner(g, g.carry(cs));
     const Expr steps = body_on(inner, [&](const Expr& xs) { // xs as [segments, segment, row...]
         const Shape blocks = xs.shape().with(0, segment).inserted(0, segments);
-        const Expr main = left > 0 ? rows(xs, left, spec.count) : xs;
-        return elem(reshape(main, blocks), SeedRef{outer.node().seed_id()});
+        const Expr rest = left > 0 ? rows(xs, left, spec.count) : xs;
+        return elem(reshape(rest, blocks), SeedRef{outer.node().seed_id()});
     });
     const Expr one_segment = fold_loop(steps, inner, outer, FoldSpec{segment, FoldMode::last, false});
     return fold_loop(one_segment, outer, start, FoldSpec{segments, FoldMode::last, false});

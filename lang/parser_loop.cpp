@@ -44,8 +44,8 @@ Value Parser::loop_call(const Token& name) {
     const Token third = lex_.peek();
     std::optional<Value> xs = expression(false);
     std::int64_t count = 0;
-    const bool number = xs->expr.is_literal() || (xs->expr.shape().is_scalar() && xs->expr.node().is_const());
-    if (number) {
+    const bool is_number = xs->expr.is_literal() || (xs->expr.shape().is_scalar() && xs->expr.node().is_const());
+    if (is_number) {
         const double k = xs->expr.is_literal() ? xs->expr.literal() : xs->expr.node().value();
         if (!(k == std::floor(k)) || std::abs(k) > std::numeric_limits<std::int32_t>::max())
             throw Error("the count of " + word + " must be an integer literal (or give a tensor to run over)", third.loc);
