@@ -62,7 +62,9 @@ void add_case(bench::Case& c, bench::Buffers& buf, std::size_t layers, const cha
         auto& work = buf.make(std::max<std::size_t>(ef.work, 1));
         c.add(bench::simple_mode("emitted_f", Kind::objective, out, [=, &out, &work] { ef.fn(m, e, s, q, out.data(), work.data()); }));
     }
-    for (const auto& [name, grad] : {std::pair{"emitted_deriv", ed}, std::pair{"emitted_deriv_sqrt", ed_sqrt}}) {
+    for (const auto& named : {std::pair{"emitted_deriv", ed}, std::pair{"emitted_deriv_sqrt", ed_sqrt}}) {
+        const char* name = named.first;
+        const Emitted<D> grad = named.second;
         auto& out = buf.make(n);
         auto& work = buf.make(std::max<std::size_t>(grad.work, 1));
         c.add(bench::simple_mode(name, Kind::derivative, out, [=, &out, &work] {
