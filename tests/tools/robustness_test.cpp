@@ -22,7 +22,9 @@
 #define SYMDIFF_TEST_SANITIZED 1
 #endif
 #if defined(NDEBUG) && !defined(SYMDIFF_TEST_SANITIZED)
-constexpr double long_line_cpu_seconds = 1.0;
+// A bound against parsing that grows faster than the line, not a speed target (those are
+// in bench/): the line takes about 0.9 s on CI's machine, and 1.0 s failed under load.
+constexpr double long_line_cpu_seconds = 5.0;
 constexpr double refusal_cpu_seconds = 5.0;
 #else
 constexpr double long_line_cpu_seconds = 120.0;
