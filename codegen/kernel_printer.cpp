@@ -136,6 +136,11 @@ std::int64_t breakpoint(AxisForm f) {
 
 bool holds(AxisForm f, std::int64_t i) { return f.c + static_cast<std::int64_t>(f.s) * i >= 0; }
 
+// How many earlier values v reads (its args).
+int operand_count(const Value& v) {
+    return v.kind == Value::Kind::guard ? 1 : v.kind == Value::Kind::apply ? info(v.op).arity : 0;
+}
+
 bool positive_zero(const Value& v) {
     return v.kind == Value::Kind::constant && std::bit_cast<std::uint64_t>(v.constant) == 0;
 }
@@ -144,8 +149,9 @@ bool positive_zero(const Value& v) {
 // is known: a true one is its value, a false one 0.0. Adding 0.0 to a value that cannot
 // be -0.0 changes nothing, so the additions a concatenation makes of the windows it is
 // not in fall away (x + 0.0 stays: it turns -0.0 into 0.0). Values left unread are
-// dropped: a false guard's operand may read out of range here.
-Kernel resolve(const Kernel& k, int axis, std::int64_t from) {
+// dropped: a false guard's operand may read out of range here. Nullopt when a kernel
+// guard fails there and the kernel (`skip`) stores nothing.
+std::optional<Kernel> resolve(const Kernel& k, int axis, std::int64_t from) {
     const std::size_t n = k.body.size();
     std::vector<Value> body;
     std::vector<bool> no_minus_zero; // by new index
@@ -157,16 +163,13 @@ Kernel resolve(const Kernel& k, int axis, std::int64_t from) {
     };
     for (std::size_t i = 0; i < n; ++i) {
         Value v = k.body[i];
-        const int arity = v.kind == Value::Kind::guard ? 1 : v.kind == Value::Kind::apply ? info(v.op).arity : 0;
-        for (int a = 0; a < arity; ++a)
+        for (int a = 0; a < operand_count(v); ++a)
             v.args[u(a)] = now[u(v.args[u(a)])];
         if (const auto f = axis_form(v, axis)) {
             if (holds(*f, from)) {
                 now[i] = v.args[0];
             } else {
-                Value zero;
-                zero.kind = Value::Kind::constant;
-                now[i] = add(zero, true);
+                now[i] = add(Value{}, true); // the constant 0.0
             }
             continue;
         }
@@ -192,8 +195,7 @@ Kernel resolve(const Kernel& k, int axis, std::int64_t from) {
         const Value& v = body[i];
         if (!live[i])
             continue;
-        const int arity = v.kind == Value::Kind::guard ? 1 : v.kind == Value::Kind::apply ? info(v.op).arity : 0;
-        for (int a = 0; a < arity; ++a)
+        for (int a = 0; a < operand_count(v); ++a)
             live[u(v.args[u(a)])] = true;
     }
     Kernel r = k;
@@ -203,8 +205,7 @@ Kernel resolve(const Kernel& k, int axis, std::int64_t from) {
         if (!live[i])
             continue;
         Value v = body[i];
-        const int arity = v.kind == Value::Kind::guard ? 1 : v.kind == Value::Kind::apply ? info(v.op).arity : 0;
-        for (int a = 0; a < arity; ++a)
+        for (int a = 0; a < operand_count(v); ++a)
             v.args[u(a)] = kept[u(v.args[u(a)])];
         kept[i] = static_cast<int>(r.body.size());
         r.body.push_back(v);
@@ -215,16 +216,12 @@ Kernel resolve(const Kernel& k, int axis, std::int64_t from) {
         const auto f = axis_form(gd, axis);
         if (!f)
             r.guards.push_back(gd);
-        else if (!holds(*f, from)) { // nothing here: 0.0 (or, for `skip`, no store)
-            Value zero;
-            zero.kind = Value::Kind::constant;
-            r.body.assign(1, zero);
+        else if (!holds(*f, from)) { // nothing here: 0.0, or no store
+            if (k.skip)
+                return std::nullopt;
+            r.body.assign(1, Value{});
             r.result = 0;
             r.guards.clear();
-            r.skip = k.skip;
-            r.domain = Shape{}; // marks an empty piece for a skipping kernel: see peel
-            if (!k.skip)
-                r.domain = k.domain;
             return r;
         }
     }
@@ -239,12 +236,15 @@ struct Piece {
     Kernel kernel;
     std::int64_t from, to;
 };
-std::vector<int> locals_read(const Kernel& k, const std::vector<Buffer>& buffers) {
+// The scalar locals and parameters the kernels read, each once.
+template <class Kernels, class Of>
+std::vector<int> locals_read(const Kernels& kernels, Of&& kernel_of, const std::vector<Buffer>& buffers) {
     std::vector<int> read;
-    for (const Value& v : k.body)
-        if (v.kind == Value::Kind::load && (buffers[u(v.at.buffer)].kind == Buffer::Kind::local ||
-                                            buffers[u(v.at.buffer)].kind == Buffer::Kind::input))
-            read.push_back(v.at.buffer);
+    for (const auto& item : kernels)
+        for (const Value& v : kernel_of(item).body)
+            if (v.kind == Value::Kind::load && (buffers[u(v.at.buffer)].kind == Buffer::Kind::local ||
+                                                buffers[u(v.at.buffer)].kind == Buffer::Kind::input))
+                read.push_back(v.at.buffer);
     std::sort(read.begin(), read.end());
     read.erase(std::unique(read.begin(), read.end()), read.end());
     return read;
@@ -270,18 +270,12 @@ std::vector<Piece> peel(const Kernel& k, int axis, const std::vector<Buffer>& bu
         return {};
     std::vector<Piece> pieces;
     for (std::size_t j = 0; j + 1 < cuts.size(); ++j) {
-        Kernel r = resolve(k, axis, cuts[j]);
-        if (r.domain.rank() == 0) // a skipping kernel's range that stores nothing
-            continue;
-        pieces.push_back({std::move(r), cuts[j], cuts[j + 1]});
+        if (std::optional<Kernel> r = resolve(k, axis, cuts[j]))
+            pieces.push_back({std::move(*r), cuts[j], cuts[j + 1]});
     }
-    std::vector<int> read;
-    for (const Piece& piece : pieces)
-        for (int b : locals_read(piece.kernel, buffers))
-            read.push_back(b);
-    std::sort(read.begin(), read.end());
-    read.erase(std::unique(read.begin(), read.end()), read.end());
-    if (read != locals_read(k, buffers))
+    const Kernel* whole[] = {&k};
+    if (locals_read(pieces, [](const Piece& p) -> const Kernel& { return p.kernel; }, buffers) !=
+        locals_read(whole, [](const Kernel* w) -> const Kernel& { return *w; }, buffers))
         return {};
     return pieces;
 }
@@ -339,8 +333,7 @@ class Body {
             if (v.kind != Value::Kind::apply && v.kind != Value::Kind::guard)
                 continue;
             bool hoisted = static_cast<int>(i) == k.result && level_[i] < innermost;
-            const int arity = v.kind == Value::Kind::guard ? 1 : info(v.op).arity;
-            for (int a = 0; a < arity; ++a) {
+            for (int a = 0; a < operand_count(v); ++a) {
                 const auto arg = u(v.args[u(a)]);
                 if (k.body[arg].kind == Value::Kind::apply && level_[arg] < level_[i])
                     named_[arg] = true;

@@ -357,20 +357,6 @@ std::optional<Expr> fold_jvp(Graph& g, NodeId loop,
 }
 
 
-namespace {
-
-// Rows [begin, end) of xs.
-Expr rows(const Expr& xs, std::int32_t begin, std::int32_t end) {
-    SliceSpec window;
-    for (int axis = 0; axis < xs.shape().rank(); ++axis)
-        window.stop[static_cast<std::size_t>(axis)] = static_cast<std::int32_t>(xs.shape()[axis]);
-    window.start[0] = begin;
-    window.stop[0] = end;
-    return slice(xs, window);
-}
-
-} // namespace
-
 Expr checkpointed(const Expr& loop, std::int32_t segment) {
     if (loop.is_literal() || loop.node().op != Op::Fold)
         return loop;
@@ -396,13 +382,13 @@ Expr checkpointed(const Expr& loop, std::int32_t segment) {
     Expr start = node(g, l.args[2]);
     if (left > 0) { // the steps left over run first, so the segments end with the loop
         const Expr carry(g, g.carry(cs));
-        const Expr body = body_on(carry, [&](const Expr& xs) { return rows(xs, 0, left); });
+        const Expr body = body_on(carry, [&](const Expr& xs) { return xs[range(0, left)]; });
         start = fold_loop(body, carry, start, FoldSpec{left, FoldMode::last, false});
     }
     const Expr outer(g, g.carry(cs)), inner(g, g.carry(cs));
     const Expr steps = body_on(inner, [&](const Expr& xs) { // xs as [segments, segment, row...]
         const Shape blocks = xs.shape().with(0, segment).inserted(0, segments);
-        const Expr rest = left > 0 ? rows(xs, left, spec.count) : xs;
+        const Expr rest = left > 0 ? xs[from(left)] : xs;
         return elem(reshape(rest, blocks), SeedRef{outer.node().seed_id()});
     });
     const Expr one_segment = fold_loop(steps, inner, outer, FoldSpec{segment, FoldMode::last, false});
