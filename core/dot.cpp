@@ -116,6 +116,8 @@ std::string fold_words(const FoldSpec& f) {
         s += ", every carry after a step";
     else if (f.mode == FoldMode::before)
         s += ", every carry before a step";
+    if (f.keeps_steps)
+        s += " and what the reverse loop reads of it";
     return s;
 }
 

@@ -7,7 +7,10 @@
 // placeholder, its elements x_t = elem(xs) and values from outside (weights).
 //
 // Reverse mode (fold_vjp), for the adjoint G of the loop's result:
-//   1. the carries c_t before each step are kept: a scan of the same body (mode before);
+//   1. a forward scan keeps, at each step, the carry after it and the values of the step
+//      that its adjoints read (Linearized::kept: an LSTM's gates), so the reverse loop
+//      does not run the step again; the loop itself is then read from the scan's rows
+//      (share_loop_steps), so the forward pass runs once;
 //   2. a reverse loop carries a_t, the adjoint of c_t, with the adjoints of the weights
 //      packed beside it (one flat carry): a_t = vjp_c F(c_t, x_t; a_{t+1} + G_t), and
 //      each weight's adjoint gains vjp_w F at every step; a_0 is init's adjoint;
@@ -195,6 +198,137 @@ Expr or_zeros(Graph& g, const Expr& e, const Shape& shape) {
 
 } // namespace
 
+namespace {
+
+// One step of a loop as its reverse rule sees it, built once on placeholders of its own:
+// the carry C, the elements and the cotangent A of the step's result, with the step's
+// adjoints by C, by each weight (LoopBody::outside) and by each element. What those
+// adjoints read of the step's own values (the gates of an LSTM cell, not the carry's
+// adjoint) is `kept`: the forward scan stores them at every step beside the carry, and
+// the reverse loop reads them back instead of running the step again.
+struct Linearized {
+    Expr carry, cotangent, result; // result: the step's body on `carry`
+    std::vector<Expr> elems, adjoints, kept;
+    std::vector<std::int64_t> at; // where each kept value is in a row (the result is its carry)
+    std::int64_t width = 0;       // of a row
+};
+
+// Ops the reverse loop runs again rather than read back: an element or two of
+// arithmetic, or moving elements, cost less than storing and loading their result (an
+// LSTM keeps its gate g, not g * (1 - g) beside it).
+bool cheap_again(Op op) {
+    constexpr Op arithmetic[] = {Op::Neg, Op::Add, Op::Sub, Op::Mul, Op::StrongMul, Op::Relu, Op::Abs,
+                                 Op::Sign, Op::Max, Op::Min, Op::Lt, Op::Le, Op::Gt, Op::Ge,
+                                 Op::Eq, Op::Ne, Op::And, Op::Or, Op::Not, Op::Where};
+    const OpKind k = info(op).kind;
+    return k == OpKind::view || k == OpKind::flat || k == OpKind::element ||
+           std::find(std::begin(arithmetic), std::end(arithmetic), op) != std::end(arithmetic);
+}
+
+Linearized linearize(Graph& g, NodeId loop, const LoopBody& b) {
+    const Shape cs = g[g[loop].args[2]].shape;
+    Linearized lin;
+    lin.carry = Expr(g, g.carry(cs, LoopName(5, loop).key()));
+    lin.cotangent = Expr(g, g.carry(cs, LoopName(6, loop).key()));
+    const Step s = rebind(g, loop, b, lin.carry, lin.carry.node().seed_id());
+    lin.result = s.body;
+    lin.elems = s.elems;
+    std::vector<Expr> wrt{lin.carry};
+    for (NodeId w : b.outside)
+        wrt.push_back(node(g, w));
+    wrt.insert(wrt.end(), s.elems.begin(), s.elems.end());
+    lin.adjoints = reverse_sweep(s.body, wrt, lin.cotangent, Sweep::stop);
+
+    // A value of the step is kept if it does not read A, varies with the step, could run
+    // in the forward loop (it reads no other loop's placeholder than the enclosing loops'),
+    // is not cheap to run again, and is no loop itself (a loop
+    // inside the step is run again, so that a checkpointed fold keeps one carry per
+    // segment). The values the reverse loop runs again are walked through to theirs.
+    // The enclosing loops' placeholders are those the weights and the sequences read.
+    std::vector<NodeId> from_outside(b.outside.begin(), b.outside.end());
+    for (NodeId e : b.elems)
+        from_outside.push_back(g[e].args[0]);
+    std::vector<NodeId> roots = from_outside;
+    roots.push_back(lin.carry.id());
+    roots.push_back(lin.cotangent.id());
+    for (const Expr& a : lin.adjoints)
+        if (!a.is_literal())
+            roots.push_back(a.id());
+    const std::vector<NodeId> nodes = reachable(g, roots);
+    const std::vector<LoopSet> free = free_seeds(g, nodes);
+    const LoopSet step = free[lin.carry.id()], cot = free[lin.cotangent.id()];
+    LoopSet enclosing;
+    for (NodeId w : from_outside)
+        enclosing |= free[w];
+    const int seed = lin.carry.node().seed_id();
+    std::vector<std::uint8_t> walk(nodes.back() + 1, 0);
+    for (const Expr& a : lin.adjoints)
+        if (!a.is_literal())
+            walk[a.id()] = 1;
+    for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+        const NodeId n = *it;
+        if (!walk[n] || (free[n] & (step | cot)).none())
+            continue; // not read, or the same at every step
+        const Node& nd = g[n];
+        if (nd.op == Op::Elem && nd.seed_id() == seed)
+            continue; // an element: the reverse loop reads its own
+        const bool keep = (free[n] & cot).none() && (free[n] & ~(step | enclosing)).none() &&
+                          !cheap_again(nd.op) && !runs_body(info(nd.op).kind);
+        if (keep) {
+            lin.kept.push_back(node(g, n));
+            continue;
+        }
+        for (NodeId a : nd.operands())
+            walk[a] = 1;
+    }
+    std::reverse(lin.kept.begin(), lin.kept.end());
+    lin.width = cs.size();
+    for (const Expr& k : lin.kept) {
+        lin.at.push_back(k.id() == lin.result.id() ? 0 : lin.width);
+        if (k.id() != lin.result.id())
+            lin.width += k.shape().size();
+    }
+    return lin;
+}
+
+// The forward scan of the reverse rule: row t packs the carry after step t and what the
+// step's adjoints read of it (Linearized::kept). None if they read nothing of it.
+std::optional<Expr> kept_rows(Graph& g, NodeId loop, const LoopBody& b, const Linearized& lin) {
+    if (lin.kept.empty())
+        return std::nullopt;
+    const Node l = g[loop];
+    const Shape cs = g[l.args[2]].shape;
+    const Expr packed(g, g.carry(Shape{lin.width}, LoopName(7, loop).key()));
+    const int into = packed.node().seed_id();
+    std::vector<Replacement> replace{{lin.carry.id(), unpack(packed, 0, cs).id()}};
+    for (std::size_t j = 0; j < b.elems.size(); ++j)
+        replace.push_back({lin.elems[j].id(), elem(node(g, g[b.elems[j]].args[0]), SeedRef{into}).id()});
+    std::vector<Expr> parts{substitute(lin.result, replace)};
+    std::vector<Expr> starts{node(g, l.args[2])};
+    for (std::size_t k = 0; k < lin.kept.size(); ++k)
+        if (lin.at[k] > 0) {
+            parts.push_back(substitute(lin.kept[k], replace));
+            starts.push_back(zeros(g, lin.kept[k].shape()));
+        }
+    const FoldSpec spec = l.fold();
+    return fold_loop(pack(parts), packed, pack(starts), FoldSpec{spec.count, FoldMode::after, spec.reverse, true});
+}
+
+// Loop `loop`'s carries, from the rows of its forward scan (kept_rows).
+Expr carries_in_rows(Graph& g, NodeId loop, const Expr& rows) {
+    const FoldSpec spec = g[loop].fold();
+    const Shape cs = g[g[loop].args[2]].shape;
+    if (spec.mode == FoldMode::after)
+        return unpack_rows(rows, 0, cs);
+    SliceSpec last; // mode last: the row of the step run last
+    last.start[0] = spec.reverse ? 0 : spec.count - 1;
+    last.stop[0] = last.start[0] + 1;
+    last.stop[1] = static_cast<std::int32_t>(cs.size());
+    return reshape(slice(rows, last), cs);
+}
+
+} // namespace
+
 std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
                                    const std::function<bool(NodeId)>& wanted) {
     const Node l = g[loop];
@@ -218,9 +352,9 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
             sequences.push_back(j);
     const bool scan = spec.mode != FoldMode::last;
 
-    // 1. The carries before each step.
-    const Expr carries = fold_loop(node(g, l.args[0]), node(g, l.args[1]), node(g, init),
-                                   FoldSpec{spec.count, FoldMode::before, spec.reverse});
+    // 1. The forward scan: what the reverse loop reads of each step.
+    const Linearized lin = linearize(g, loop, b);
+    const std::optional<Expr> rows = kept_rows(g, loop, b, lin);
     const FoldSpec back{spec.count, FoldMode::last, !spec.reverse};
 
     // The cotangent of step t's result, given the adjoint carry a_{t+1} and the loop's
@@ -233,20 +367,23 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
     // Adjoints of step t, for loop `into` whose carry placeholder is given: by the step's
     // carry, by the weights, and by its elements (all leaves of the sweep: an element
     // whose sequence depends on a weight passes its adjoint to the sequence, whose own
-    // adjoint the sweep below carries on to the weight).
+    // adjoint the sweep below carries on to the weight): Linearized::adjoints with the
+    // cotangent, the kept values (row t of the forward scan) and the elements of `into`.
     struct StepAdjoints {
         Expr carry;
         std::vector<Expr> weights, elems;
     };
     auto step_adjoints = [&](const Expr& a, const Expr& carry_placeholder) {
         const int into = g[carry_placeholder.id()].seed_id();
-        const Expr c = elem(carries, SeedRef{into});
-        const Step s = rebind(g, loop, b, c, into);
-        std::vector<Expr> wrt{c};
-        for (NodeId w : weights)
-            wrt.push_back(node(g, w));
-        wrt.insert(wrt.end(), s.elems.begin(), s.elems.end());
-        const std::vector<Expr> adj = reverse_sweep(s.body, wrt, step_cotangent(a, into), Sweep::stop);
+        std::vector<Replacement> replace{{lin.cotangent.id(), step_cotangent(a, into).id()}};
+        for (std::size_t k = 0; k < lin.kept.size(); ++k)
+            replace.push_back(
+                {lin.kept[k].id(), unpack(elem(*rows, SeedRef{into}), lin.at[k], lin.kept[k].shape()).id()});
+        for (std::size_t j = 0; j < b.elems.size(); ++j)
+            replace.push_back({lin.elems[j].id(), elem(node(g, g[b.elems[j]].args[0]), SeedRef{into}).id()});
+        std::vector<Expr> adj;
+        for (const Expr& x : lin.adjoints)
+            adj.push_back(substitute(x, replace));
         const auto w_end = adj.begin() + 1 + static_cast<std::ptrdiff_t>(weights.size());
         return StepAdjoints{adj[0], std::vector<Expr>(adj.begin() + 1, w_end), std::vector<Expr>(w_end, adj.end())};
     };
@@ -300,10 +437,51 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
         const Expr unread(g, g.carry(row, LoopName(3, loop).add(adjoint).add(j).key())); // a map: not read
         const int into = g[unread.id()].seed_id();
         const StepAdjoints s = step_adjoints(elem(a_next, SeedRef{into}), unread);
-        const Expr rows = fold_loop(or_zeros(g, s.elems[j], row), unread, zeros(g, row),
-                                    FoldSpec{spec.count, FoldMode::after, spec.reverse});
-        out.push_back({xs, rows});
+        const Expr by_row = fold_loop(or_zeros(g, s.elems[j], row), unread, zeros(g, row),
+                                      FoldSpec{spec.count, FoldMode::after, spec.reverse});
+        out.push_back({xs, by_row});
     }
+    return out;
+}
+
+std::vector<NodeId> share_loop_steps(Graph& g, std::span<const NodeId> roots) {
+    const std::vector<NodeId> nodes = reachable(g, roots);
+    std::vector<std::uint8_t> reached(nodes.empty() ? 0 : nodes.back() + 1, 0);
+    std::vector<std::pair<std::int32_t, bool>> scans; // count and direction of each forward scan
+    for (NodeId n : nodes) {
+        reached[n] = 1;
+        if (g[n].op == Op::Fold && g[n].fold().keeps_steps)
+            scans.emplace_back(g[n].fold().count, g[n].fold().reverse);
+    }
+    if (scans.empty())
+        return {roots.begin(), roots.end()};
+    // Each loop whose forward scan is computed too is read from the scan's rows. Building
+    // the scan again makes no node when it exists (the graph shares equal nodes).
+    std::vector<Replacement> replace;
+    for (NodeId n : nodes) {
+        const Node l = g[n];
+        if (l.op != Op::Fold || l.fold().count == 0 || l.fold().mode == FoldMode::before ||
+            std::find(scans.begin(), scans.end(), std::pair{l.fold().count, l.fold().reverse}) == scans.end())
+            continue;
+        const LoopBody b = body_of(g, n);
+        const std::optional<Expr> rows = kept_rows(g, n, b, linearize(g, n, b));
+        if (rows && rows->id() < reached.size() && reached[rows->id()])
+            replace.push_back({n, carries_in_rows(g, n, *rows).id()});
+    }
+    // A scan may itself be read from a later scan's rows (a derivative of a derivative),
+    // or hold a loop that is (a loop inside a loop): the replacements apply to each other
+    // until none changes (no replacement reads what it replaces, so this ends).
+    for (bool changed = !replace.empty(); changed;) {
+        changed = false;
+        for (Replacement& r : replace) {
+            const NodeId to = substitute(Expr(g, r.to), replace).id();
+            changed = changed || to != r.to;
+            r.to = to;
+        }
+    }
+    std::vector<NodeId> out;
+    for (NodeId r : roots)
+        out.push_back(substitute(Expr(g, r), replace).id());
     return out;
 }
 

@@ -48,8 +48,9 @@ std::size_t hash_payload(const Payload& p) {
         return mix(mix(mix(h, l->seed_axes_last), static_cast<std::size_t>(l->colours)),
                    static_cast<std::size_t>(l->band));
     if (const FoldSpec* f = boost::variant2::get_if<FoldSpec>(&p))
-        return mix(mix(mix(h, static_cast<std::size_t>(f->count)), static_cast<std::size_t>(f->mode)),
-                   f->reverse);
+        return mix(mix(mix(mix(h, static_cast<std::size_t>(f->count)), static_cast<std::size_t>(f->mode)),
+                       f->reverse),
+                   f->keeps_steps);
     if (const SliceSpec* s = boost::variant2::get_if<SliceSpec>(&p)) {
         for (std::size_t k = 0; k < s->start.size(); ++k)
             h = mix(mix(h, static_cast<std::size_t>(s->start[k])), static_cast<std::size_t>(s->stop[k]));
@@ -99,7 +100,8 @@ void Node::set_payload(const Payload& p) {
         std::memcpy(payload_bits.data(), &l, sizeof l);
     } else if (const FoldSpec* f = v2::get_if<FoldSpec>(&p)) {
         payload_bits = {static_cast<std::uint32_t>(f->count),
-                        static_cast<std::uint32_t>(f->mode) | (f->reverse ? 0x100u : 0u)};
+                        static_cast<std::uint32_t>(f->mode) | (f->reverse ? 0x100u : 0u) |
+                                                   (f->keeps_steps ? 0x200u : 0u)};
     }
 }
 

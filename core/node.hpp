@@ -68,6 +68,9 @@ struct FoldSpec {
     std::int32_t count = 0;
     FoldMode mode = FoldMode::last;
     bool reverse = false;
+    // A reverse rule's forward scan: row t is step t's carry after it, then the values of
+    // step t that the reverse loop reads (core/fold_rules.cpp), kept so as not to recompute them.
+    bool keeps_steps = false;
     friend bool operator==(const FoldSpec&, const FoldSpec&) = default;
 };
 
@@ -117,7 +120,7 @@ struct Node {
     FoldSpec fold() const {
         check(6);
         return {static_cast<std::int32_t>(payload_bits[0]), static_cast<FoldMode>(payload_bits[1] & 0xff),
-                (payload_bits[1] >> 8) != 0};
+                (payload_bits[1] & 0x100u) != 0, (payload_bits[1] & 0x200u) != 0};
     }
     // The payload as a value.
     Payload payload() const;

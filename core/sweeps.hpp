@@ -42,6 +42,11 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
 std::optional<Expr> fold_jvp(Graph& g, NodeId loop,
                              const std::function<std::optional<Expr>(NodeId)>& tangent_of);
 
+// `roots` with each fold whose reverse rule's forward scan they also compute read from
+// that scan's rows: the steps run once for the value and its derivative. The simplifier
+// does this first (a simplified fold is no longer the one its scan was built from).
+std::vector<NodeId> share_loop_steps(Graph& g, std::span<const NodeId> roots);
+
 // `root` with each node `from` replaced by `to`: the nodes between rebuilt (ids are a
 // topological order, so one upward pass; the rest of the graph is shared).
 struct Replacement {

@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/ops.hpp"
+#include "core/sweeps.hpp"
 #include "core/traverse.hpp"
 #include "rewrite/match.hpp"
 #include "rewrite/rule.hpp"
@@ -310,7 +311,7 @@ std::vector<NodeId> simplify(Graph& g, std::span<const NodeId> roots, const Opti
     Stats& s = stats ? *stats : local;
     s = Stats{};
     s.nodes_before = reachable(g, roots).size();
-    std::vector<NodeId> current(roots.begin(), roots.end());
+    std::vector<NodeId> current = share_loop_steps(g, roots);
     const std::vector<Rule>& rules = all_rules();
     std::vector<std::uint8_t> settled;
     std::size_t size = s.nodes_before;

@@ -118,7 +118,7 @@ std::optional<LoopFigures> loop_figures(const Graph& g, const codegen::Program& 
     std::vector<std::pair<std::int64_t, std::int64_t>> kept; // [begin, end) in the work array
     for (const codegen::Buffer& b : p.buffers)
         if (b.kind == codegen::Buffer::Kind::work && b.node != no_node && g[b.node].op == Op::Fold &&
-            g[b.node].fold().mode == FoldMode::before)
+            (g[b.node].fold().mode == FoldMode::before || g[b.node].fold().keeps_steps))
             kept.emplace_back(b.offset, b.offset + b.size);
     std::sort(kept.begin(), kept.end());
     std::int64_t covered = 0, reach = 0;

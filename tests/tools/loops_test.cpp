@@ -8,6 +8,7 @@
 #include "tools/tools_test_util.hpp"
 
 #include "core/ops.hpp"
+#include "core/traverse.hpp"
 #include "tools/compare.hpp"
 
 #include <cmath>
@@ -198,6 +199,32 @@ TEST_CASE("loops: a loss and its gradients by two weights run two loops, forward
     check_fd(m);
 }
 
+TEST_CASE("loops: a gradient runs each step forward once, and its reverse loop reads the step's values back") {
+    // The forward scan of the reverse rule keeps, per step, what the step's adjoints read
+    // (tanh's value, the carry before the step), and the loss's loop is read from its
+    // rows: one tanh per step in the whole function, in the forward loop.
+    const std::string m = rnn_head + "hT = fold(step, h0, X)\nL = sum(hT ^ 2)\n"
+                                     "export e(X, h0, W, U, b) -> L, dW = grad(L, W), dX = grad(L, X)\n";
+    Model model = parse_model(m, "m.sd");
+    const Function f = simplified(*model.graph, model.exports.at(0));
+    std::vector<NodeId> roots;
+    for (const auto& r : f.results)
+        roots.push_back(r.node);
+    const Graph& g = *model.graph;
+    std::size_t tanhs = 0, scans = 0, primal = 0;
+    for (NodeId n : reachable(g, roots)) {
+        tanhs += g[n].op == Op::Tanh;
+        if (g[n].op == Op::Fold && g[n].fold().keeps_steps)
+            ++scans;
+        else if (g[n].op == Op::Fold && !g[n].fold().reverse)
+            ++primal; // (the map that stacks dX runs forwards too)
+    }
+    CHECK(tanhs == 1);
+    CHECK(scans == 1);
+    CHECK(primal == 1);
+    check_fd(m);
+}
+
 TEST_CASE("loops: the graph's size does not depend on the count") {
     auto nodes = [](const std::string& count) {
         const std::string m = rk4_head + "yT = fold(rk4, y0, " + count + ")\n" + rk4_tail;
@@ -344,8 +371,10 @@ TEST_CASE("loops: a checkpointed fold through the tape, the compiled code and fi
 }
 
 TEST_CASE("loops: checkpointing keeps a carry per segment and runs the body once more per step") {
-    // 1024 steps of a carry of 4: every carry kept is 1024 x 4 doubles; segments of 32
-    // keep 32 (one per segment) and 32 (the segment being gone back through).
+    // 1024 steps of a carry of 4. The forward scan keeps, per step, the carry after it
+    // (which is also tanh's value, the one the reverse loop reads) and the carry before it
+    // (dW reads it): 1024 x 8 doubles. Segments of 32 keep 32 rows (one per segment) and
+    // 32 (the segment being gone back through).
     const std::string m = "input X[1024, 4], h0[4], W[4, 4]\n"
                           "def step(h, x) = tanh(W @ h + x)\n"
                           "hT = fold(step, h0, X CHECKPOINT)\n"
@@ -358,8 +387,8 @@ TEST_CASE("loops: checkpointing keeps a carry per segment and runs the body once
         return *l;
     };
     const LoopFigures every = figures(""), segments = figures(", checkpoint = 32");
-    CHECK(every.kept_bytes == 1024 * 4 * sizeof(double));
-    CHECK(segments.kept_bytes == (32 + 32) * 4 * sizeof(double));
+    CHECK(every.kept_bytes == 1024 * 8 * sizeof(double));
+    CHECK(segments.kept_bytes == (32 + 32) * 8 * sizeof(double));
     // Every carry kept: the loss's loop (which keeps the carries) and the reverse loop,
     // 1024 steps each. Segments: the loss's loop of 32 segments of 32 steps, and the
     // reverse loop of 32 segments, each running a segment forward, then back.
