@@ -10,7 +10,10 @@
 //   1. a forward scan keeps, at each step, the carry after it and the values of the step
 //      that its adjoints read (Linearized::kept: an LSTM's gates), so the reverse loop
 //      does not run the step again; the loop itself is then read from the scan's rows
-//      (share_loop_steps), so the forward pass runs once;
+//      (share_loop_steps), so the forward pass runs once. Where the adjoints read only
+//      the carry (an RK4 step's arithmetic is run again), the scan of the carries before
+//      each step (mode before, the loop's own body) is that scan, and the code generator
+//      runs it in the loop's own loop;
 //   2. a reverse loop carries a_t, the adjoint of c_t, with the adjoints of the weights
 //      packed beside it (one flat carry): a_t = vjp_c F(c_t, x_t; a_{t+1} + G_t), and
 //      each weight's adjoint gains vjp_w F at every step; a_0 is init's adjoint;
@@ -293,8 +296,14 @@ Linearized linearize(Graph& g, NodeId loop, const LoopBody& b) {
 
 // The forward scan of the reverse rule: row t packs the carry after step t and what the
 // step's adjoints read of it (Linearized::kept). None if they read nothing of it.
+// True if the step's adjoints read nothing of the step but its carry: then the loop's
+// own scan of the carries before each step serves (fold_vjp), one row of the carry each.
+bool reads_only_carry(const Linearized& lin) {
+    return lin.kept.size() == 1 && lin.kept[0].id() == lin.carry.id();
+}
+
 std::optional<Expr> kept_rows(Graph& g, NodeId loop, const LoopBody& b, const Linearized& lin) {
-    if (lin.kept.empty())
+    if (lin.kept.empty() || reads_only_carry(lin))
         return std::nullopt;
     const Node l = g[loop];
     const Shape cs = g[l.args[2]].shape;
@@ -355,6 +364,12 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
     // 1. The forward scan: what the reverse loop reads of each step.
     const Linearized lin = linearize(g, loop, b);
     const std::optional<Expr> rows = kept_rows(g, loop, b, lin);
+    // (An RK4 step's adjoints read only its carry, and run its arithmetic again: the loop
+    // with the same body keeps the carries before each step, one loop with the loop's own.)
+    const std::optional<Expr> carries =
+        reads_only_carry(lin) ? std::optional(fold_loop(node(g, l.args[0]), node(g, l.args[1]), node(g, init),
+                                                        FoldSpec{spec.count, FoldMode::before, spec.reverse}))
+                              : std::nullopt;
     const FoldSpec back{spec.count, FoldMode::last, !spec.reverse};
 
     // The cotangent of step t's result, given the adjoint carry a_{t+1} and the loop's
@@ -376,9 +391,12 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
     auto step_adjoints = [&](const Expr& a, const Expr& carry_placeholder) {
         const int into = g[carry_placeholder.id()].seed_id();
         std::vector<Replacement> replace{{lin.cotangent.id(), step_cotangent(a, into).id()}};
-        for (std::size_t k = 0; k < lin.kept.size(); ++k)
-            replace.push_back(
-                {lin.kept[k].id(), unpack(elem(*rows, SeedRef{into}), lin.at[k], lin.kept[k].shape()).id()});
+        if (carries)
+            replace.push_back({lin.carry.id(), elem(*carries, SeedRef{into}).id()});
+        else
+            for (std::size_t k = 0; k < lin.kept.size(); ++k)
+                replace.push_back(
+                    {lin.kept[k].id(), unpack(elem(*rows, SeedRef{into}), lin.at[k], lin.kept[k].shape()).id()});
         for (std::size_t j = 0; j < b.elems.size(); ++j)
             replace.push_back({lin.elems[j].id(), elem(node(g, g[b.elems[j]].args[0]), SeedRef{into}).id()});
         std::vector<Expr> adj;

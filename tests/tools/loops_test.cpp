@@ -373,8 +373,9 @@ TEST_CASE("loops: a checkpointed fold through the tape, the compiled code and fi
 TEST_CASE("loops: checkpointing keeps a carry per segment and runs the body once more per step") {
     // 1024 steps of a carry of 4. The forward scan keeps, per step, the carry after it
     // (which is also tanh's value, the one the reverse loop reads) and the carry before it
-    // (dW reads it): 1024 x 8 doubles. Segments of 32 keep 32 rows (one per segment) and
-    // 32 (the segment being gone back through).
+    // (dW reads it): 1024 x 8 doubles. Segments of 32 keep 32 carries (one per segment:
+    // the segments' adjoints read nothing else of them) and 32 rows of 8 (the segment
+    // being gone back through).
     const std::string m = "input X[1024, 4], h0[4], W[4, 4]\n"
                           "def step(h, x) = tanh(W @ h + x)\n"
                           "hT = fold(step, h0, X CHECKPOINT)\n"
@@ -388,7 +389,7 @@ TEST_CASE("loops: checkpointing keeps a carry per segment and runs the body once
     };
     const LoopFigures every = figures(""), segments = figures(", checkpoint = 32");
     CHECK(every.kept_bytes == 1024 * 8 * sizeof(double));
-    CHECK(segments.kept_bytes == (32 + 32) * 8 * sizeof(double));
+    CHECK(segments.kept_bytes == (32 * 4 + 32 * 8) * sizeof(double));
     // Every carry kept: the loss's loop (which keeps the carries) and the reverse loop,
     // 1024 steps each. Segments: the loss's loop of 32 segments of 32 steps, and the
     // reverse loop of 32 segments, each running a segment forward, then back.
