@@ -199,10 +199,6 @@ Expr or_zeros(Graph& g, const Expr& e, const Shape& shape) {
     return e;
 }
 
-} // namespace
-
-namespace {
-
 // One step of a loop as its reverse rule sees it, built once on placeholders of its own:
 // the carry C, the elements and the cotangent A of the step's result, with the step's
 // adjoints by C, by each weight (LoopBody::outside) and by each element. What those
@@ -243,11 +239,11 @@ Linearized linearize(Graph& g, NodeId loop, const LoopBody& b) {
     lin.adjoints = reverse_sweep(s.body, wrt, lin.cotangent, Sweep::stop);
 
     // A value of the step is kept if it does not read A, varies with the step, could run
-    // in the forward loop (it reads no other loop's placeholder than the enclosing loops'),
-    // is not cheap to run again, and is no loop itself (a loop
-    // inside the step is run again, so that a checkpointed fold keeps one carry per
-    // segment). The values the reverse loop runs again are walked through to theirs.
-    // The enclosing loops' placeholders are those the weights and the sequences read.
+    // in the forward loop (it reads no other loop's placeholder than the enclosing loops',
+    // which the weights and the sequences read), is not cheap to run again, and is no loop
+    // itself (a loop inside the step runs again, so that a checkpointed fold keeps one
+    // carry per segment). What the reverse loop runs again is walked through to what it
+    // reads.
     std::vector<NodeId> from_outside(b.outside.begin(), b.outside.end());
     for (NodeId e : b.elems)
         from_outside.push_back(g[e].args[0]);
@@ -294,14 +290,15 @@ Linearized linearize(Graph& g, NodeId loop, const LoopBody& b) {
     return lin;
 }
 
-// The forward scan of the reverse rule: row t packs the carry after step t and what the
-// step's adjoints read of it (Linearized::kept). None if they read nothing of it.
 // True if the step's adjoints read nothing of the step but its carry: then the loop's
 // own scan of the carries before each step serves (fold_vjp), one row of the carry each.
 bool reads_only_carry(const Linearized& lin) {
     return lin.kept.size() == 1 && lin.kept[0].id() == lin.carry.id();
 }
 
+// The forward scan of the reverse rule: row t packs the carry after step t and what the
+// step's adjoints read of it (Linearized::kept). None if they read nothing of it but
+// the carry.
 std::optional<Expr> kept_rows(Graph& g, NodeId loop, const LoopBody& b, const Linearized& lin) {
     if (lin.kept.empty() || reads_only_carry(lin))
         return std::nullopt;
