@@ -290,6 +290,14 @@ Linearized linearize(Graph& g, NodeId loop, const LoopBody& b) {
     return lin;
 }
 
+// The step's elements (Linearized::elems) replaced by those of loop `into`.
+std::vector<Replacement> elements_of(Graph& g, const LoopBody& b, const Linearized& lin, int into) {
+    std::vector<Replacement> replace;
+    for (std::size_t j = 0; j < b.elems.size(); ++j)
+        replace.push_back({lin.elems[j].id(), elem(node(g, g[b.elems[j]].args[0]), SeedRef{into}).id()});
+    return replace;
+}
+
 // True if the step's adjoints read nothing of the step but its carry: then the loop's
 // own scan of the carries before each step serves (fold_vjp), one row of the carry each.
 bool reads_only_carry(const Linearized& lin) {
@@ -306,9 +314,8 @@ std::optional<Expr> kept_rows(Graph& g, NodeId loop, const LoopBody& b, const Li
     const Shape cs = g[l.args[2]].shape;
     const Expr packed(g, g.carry(Shape{lin.width}, LoopName(7, loop).key()));
     const int into = packed.node().seed_id();
-    std::vector<Replacement> replace{{lin.carry.id(), unpack(packed, 0, cs).id()}};
-    for (std::size_t j = 0; j < b.elems.size(); ++j)
-        replace.push_back({lin.elems[j].id(), elem(node(g, g[b.elems[j]].args[0]), SeedRef{into}).id()});
+    std::vector<Replacement> replace = elements_of(g, b, lin, into);
+    replace.push_back({lin.carry.id(), unpack(packed, 0, cs).id()});
     std::vector<Expr> parts{substitute(lin.result, replace)};
     std::vector<Expr> starts{node(g, l.args[2])};
     for (std::size_t k = 0; k < lin.kept.size(); ++k)
@@ -326,11 +333,7 @@ Expr carries_in_rows(Graph& g, NodeId loop, const Expr& rows) {
     const Shape cs = g[g[loop].args[2]].shape;
     if (spec.mode == FoldMode::after)
         return unpack_rows(rows, 0, cs);
-    SliceSpec last; // mode last: the row of the step run last
-    last.start[0] = spec.reverse ? 0 : spec.count - 1;
-    last.stop[0] = last.start[0] + 1;
-    last.stop[1] = static_cast<std::int32_t>(cs.size());
-    return reshape(slice(rows, last), cs);
+    return unpack(rows[spec.reverse ? 0 : spec.count - 1], 0, cs); // the row of the step run last
 }
 
 } // namespace
@@ -387,15 +390,14 @@ std::vector<Contribution> fold_vjp(Graph& g, NodeId loop, const Expr& adjoint,
     };
     auto step_adjoints = [&](const Expr& a, const Expr& carry_placeholder) {
         const int into = g[carry_placeholder.id()].seed_id();
-        std::vector<Replacement> replace{{lin.cotangent.id(), step_cotangent(a, into).id()}};
+        std::vector<Replacement> replace = elements_of(g, b, lin, into);
+        replace.push_back({lin.cotangent.id(), step_cotangent(a, into).id()});
         if (carries)
             replace.push_back({lin.carry.id(), elem(*carries, SeedRef{into}).id()});
         else
             for (std::size_t k = 0; k < lin.kept.size(); ++k)
                 replace.push_back(
                     {lin.kept[k].id(), unpack(elem(*rows, SeedRef{into}), lin.at[k], lin.kept[k].shape()).id()});
-        for (std::size_t j = 0; j < b.elems.size(); ++j)
-            replace.push_back({lin.elems[j].id(), elem(node(g, g[b.elems[j]].args[0]), SeedRef{into}).id()});
         std::vector<Expr> adj;
         for (const Expr& x : lin.adjoints)
             adj.push_back(substitute(x, replace));
